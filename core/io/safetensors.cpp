@@ -1,0 +1,175 @@
+// safetensors reader and writer (see safetensors.hpp).
+#include "core/io/safetensors.hpp"
+
+#include <bit>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/error.hpp"
+
+namespace dpt {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "safetensors I/O assumes a little-endian host");
+
+constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // the format's own limit is 100 MB
+
+template <typename T>
+constexpr const char* dtype_name() {
+  return sizeof(T) == 4 ? "F32" : "F64";
+}
+
+std::vector<int64_t> shape_of(Index rows, Index cols, int rank) {
+  if (rank == 1) return {static_cast<int64_t>(rows * cols)};
+  return {static_cast<int64_t>(rows), static_cast<int64_t>(cols)};
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw IoError(path + ": not a valid safetensors file: " + what);
+}
+
+}  // namespace
+
+template <typename T>
+void save_safetensors(const std::string& path, const ParameterList<T>& params,
+                      const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  uint64_t offset = 0;
+  std::set<std::string> names;
+  for (const Parameter<T>* p : params) {
+    DPT_CHECK(names.insert(p->name).second, "save_safetensors: duplicate parameter name '" + p->name + "'.");
+    const uint64_t bytes = static_cast<uint64_t>(p->value.size()) * sizeof(T);
+    header[p->name] = {{"dtype", dtype_name<T>()},
+                       {"shape", shape_of(p->value.rows(), p->value.cols(), p->rank)},
+                       {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // pad so tensor data starts 8-byte aligned
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError(path + ": cannot open for writing");
+    const uint64_t n = text.size();
+    out.write(reinterpret_cast<const char*>(&n), sizeof n);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    for (const Parameter<T>* p : params) {
+      out.write(reinterpret_cast<const char*>(p->value.data()), static_cast<std::streamsize>(p->value.size() * sizeof(T)));
+    }
+    out.flush();
+    if (!out) throw IoError(path + ": write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw IoError(path + ": cannot move the written file into place: " + ec.message());
+}
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path + ": cannot open for reading");
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  if (file_size < 8) fail(path, "shorter than the 8-byte header length");
+  uint64_t n = 0;
+  in.read(reinterpret_cast<char*>(&n), sizeof n);
+  if (n > kMaxHeaderBytes || n > file_size - 8) fail(path, "header length " + std::to_string(n) + " exceeds the file");
+  std::string text(n, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(n));
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("header is not JSON (") + e.what() + ")");
+  }
+  if (!header.is_object()) fail(path, "header is not a JSON object");
+  const uint64_t data_size = file_size - 8 - n;
+  std::vector<char> data(data_size);
+  in.read(data.data(), static_cast<std::streamsize>(data_size));
+  if (!in) fail(path, "could not read the tensor data");
+
+  SafetensorsFile file;
+  for (const auto& [name, entry] : header.items()) {
+    if (name == "__metadata__") {
+      if (!entry.is_object()) fail(path, "__metadata__ is not an object");
+      for (const auto& [k, v] : entry.items()) {
+        if (!v.is_string()) fail(path, "__metadata__." + k + " is not a string");
+        file.metadata[k] = v.get<std::string>();
+      }
+      continue;
+    }
+    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets")) {
+      fail(path, "tensor '" + name + "' lacks dtype, shape or data_offsets");
+    }
+    SafetensorsTensor t;
+    try {
+      t.dtype = entry.at("dtype").get<std::string>();
+      t.shape = entry.at("shape").get<std::vector<int64_t>>();
+      const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size) {
+        fail(path, "tensor '" + name + "' has data_offsets outside the data");
+      }
+      const size_t width = t.dtype == "F32" ? 4 : t.dtype == "F64" ? 8 : 0;
+      if (width == 0) fail(path, "tensor '" + name + "' has dtype " + t.dtype + " (only F32 and F64 are read)");
+      uint64_t count = 1;
+      for (int64_t d : t.shape) {
+        if (d < 0 || (d > 0 && count > (uint64_t{1} << 40) / static_cast<uint64_t>(d))) {
+          fail(path, "tensor '" + name + "' has an invalid shape");
+        }
+        count *= static_cast<uint64_t>(d);
+      }
+      if (count * width != offsets[1] - offsets[0]) fail(path, "tensor '" + name + "' byte size does not match its shape");
+      t.values.resize(count);
+      const char* src = data.data() + offsets[0];
+      for (uint64_t k = 0; k < count; ++k) {
+        if (width == 4) {
+          float f;
+          std::memcpy(&f, src + 4 * k, 4);
+          t.values[k] = f;
+        } else {
+          std::memcpy(&t.values[k], src + 8 * k, 8);
+        }
+      }
+    } catch (const nlohmann::json::exception& e) {
+      fail(path, "tensor '" + name + "' is malformed (" + e.what() + ")");
+    }
+    file.tensors.emplace(name, std::move(t));
+  }
+  return file;
+}
+
+template <typename T>
+void load_safetensors(const std::string& path, const ParameterList<T>& params) {
+  const SafetensorsFile file = read_safetensors(path);
+  std::set<std::string> wanted;
+  for (const Parameter<T>* p : params) {
+    wanted.insert(p->name);
+    auto it = file.tensors.find(p->name);
+    if (it == file.tensors.end()) throw IoError(path + ": has no tensor '" + p->name + "'");
+    const SafetensorsTensor& t = it->second;
+    if (t.shape != shape_of(p->value.rows(), p->value.cols(), p->rank)) {
+      throw IoError(path + ": tensor '" + p->name + "' has a different shape from the model's");
+    }
+  }
+  for (const auto& [name, t] : file.tensors) {
+    if (!wanted.count(name)) throw IoError(path + ": tensor '" + name + "' is not a parameter of this model");
+  }
+  for (Parameter<T>* p : params) {
+    const std::vector<double>& v = file.tensors.at(p->name).values;
+    for (Index k = 0; k < p->value.size(); ++k) p->value.data()[k] = static_cast<T>(v[k]);
+  }
+}
+
+template void save_safetensors<float>(const std::string&, const ParameterList<float>&,
+                                      const std::map<std::string, std::string>&);
+template void save_safetensors<double>(const std::string&, const ParameterList<double>&,
+                                       const std::map<std::string, std::string>&);
+template void load_safetensors<float>(const std::string&, const ParameterList<float>&);
+template void load_safetensors<double>(const std::string&, const ParameterList<double>&);
+
+}  // namespace dpt

@@ -1,0 +1,63 @@
+// The sequence model dptrain trains: [Embedding | real features] -> stacked LSTM ->
+// [pooling] -> tanh dense layers -> output Linear. Pooled, it classifies or regresses one
+// value per sequence; with return_sequences it emits one output row per time step (per-token
+// language model). Parameter names: `embedding.weight`, `lstm.*` (torch.nn.LSTM's),
+// `head.{k}.weight|bias`, `output.weight|bias`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/autograd/tape.hpp"
+#include "core/layers/embedding.hpp"
+#include "core/layers/linear.hpp"
+#include "core/layers/lstm.hpp"
+
+namespace dpt {
+
+enum class Pooling { kLast, kMean };
+
+struct SequenceModelSpec {
+  int vocab_size = 0;       // > 0: token inputs through an Embedding of embedding_dim
+  int embedding_dim = 0;
+  int input_dim = 0;        // vocab_size == 0: real-valued features per step
+  std::vector<int> lstm_hidden{32};
+  double lstm_dropout = 0.0;      // between LSTM layers, while training
+  bool return_sequences = false;  // top LSTM: one output row per step (LM) or pooled
+  Pooling pooling = Pooling::kLast;
+  std::vector<int> dense_hidden;  // tanh dense layers of the head
+  int outputs = 1;                // classes, regression targets or vocabulary
+};
+
+// A padded, time-major batch: row t*B + b is example b at step t.
+template <typename T>
+struct SequenceBatch {
+  LayoutPtr layout;                                    // sequence layout (lengths)
+  std::shared_ptr<const std::vector<int32_t>> tokens;  // (T*B) token ids, for token models
+  Matrix<T> features;                                  // (T*B, input_dim), for feature models
+};
+
+template <typename T>
+class SequenceModel {
+ public:
+  SequenceModel(const SequenceModelSpec& spec, uint64_t seed);
+
+  // -> (B, outputs) pooled, or (T*B, outputs) with return_sequences.
+  Var forward(Tape<T>& tape, const SequenceBatch<T>& batch, bool training, uint64_t dropout_seed);
+  ParameterList<T> parameters();
+  const SequenceModelSpec& spec() const { return spec_; }
+
+ private:
+  SequenceModelSpec spec_;
+  std::optional<Embedding<T>> embedding_;
+  StackedLstm<T> lstm_;
+  std::vector<Linear<T>> head_;
+  Linear<T> output_;
+};
+
+extern template class SequenceModel<float>;
+extern template class SequenceModel<double>;
+
+}  // namespace dpt

@@ -1,0 +1,120 @@
+// Fused LSTM forward over all steps and fused BPTT backward (see lstm_sequence.hpp).
+// Buffers are time-major: row t*B + b is example b at step t.
+#include "core/ops/lstm_sequence.hpp"
+
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace dpt {
+namespace {
+
+// Everything backward needs from the forward sweep.
+template <typename T>
+struct LstmCache {
+  Matrix<T> gates;   // (T*B, 4H) activated gates [i | f | g | o]
+  Matrix<T> cell;    // (T*B, H) c_t
+  Matrix<T> tanh_c;  // (T*B, H) tanh(c_t)
+};
+
+}  // namespace
+
+template <typename T>
+Var lstm_sequence(Tape<T>& tape, Var x, const LstmWeights<T>& w) {
+  const BatchLayout& layout = *tape.layout(x);
+  const Matrix<T>& X = tape.value(x);  // (T*B, D)
+  const Index H = w.weight_hh->value.cols();
+  const Index D = X.cols();
+  const int steps = layout.steps();
+  const int B = layout.batch();
+  const Index TB = X.rows();
+  DPT_CHECK(w.weight_ih->value.rows() == 4 * H && w.weight_ih->value.cols() == D,
+            w.weight_ih->name + ": must be (" + std::to_string(4 * H) + ", " + std::to_string(D) + ").");
+  DPT_CHECK(w.weight_hh->value.rows() == 4 * H, w.weight_hh->name + ": must be (4H, H).");
+  DPT_CHECK(w.bias_ih->value.cols() == 4 * H && w.bias_hh->value.cols() == 4 * H,
+            w.bias_ih->name + ", " + w.bias_hh->name + ": must be (1, 4H).");
+
+  auto cache = std::make_shared<LstmCache<T>>();
+  Matrix<T>& Z = cache->gates;  // pre-activations, overwritten in place by activations
+  Z.resize(TB, 4 * H);
+  Z.noalias() = X * w.weight_ih->value.transpose();  // one GEMM for every step's input projection
+  Z.rowwise() += w.bias_ih->value.row(0) + w.bias_hh->value.row(0);
+  cache->cell.resize(TB, H);
+  cache->tanh_c.resize(TB, H);
+  auto h_prev = std::make_shared<Matrix<T>>(TB, H);  // (T*B, H) h_{t-1}: the A of W_hh
+  Matrix<T> Y(TB, H);                                 // (T*B, H) outputs, 0 on padding
+  Matrix<T> h = Matrix<T>::Zero(B, H);                // (B, H) state
+  Matrix<T> c = Matrix<T>::Zero(B, H);
+
+  for (int t = 0; t < steps; ++t) {
+    const Index r0 = static_cast<Index>(t) * B;
+    h_prev->middleRows(r0, B) = h;
+    auto Zt = Z.middleRows(r0, B);
+    Zt.noalias() += h * w.weight_hh->value.transpose();
+    Zt.leftCols(2 * H) = Zt.leftCols(2 * H).array().logistic().matrix();       // i, f
+    Zt.middleCols(2 * H, H) = Zt.middleCols(2 * H, H).array().tanh().matrix();  // g
+    Zt.rightCols(H) = Zt.rightCols(H).array().logistic().matrix();             // o
+    c.array() = Zt.middleCols(H, H).array() * c.array() + Zt.leftCols(H).array() * Zt.middleCols(2 * H, H).array();
+    auto tc = cache->tanh_c.middleRows(r0, B);
+    tc = c.array().tanh().matrix();
+    h.array() = Zt.rightCols(H).array() * tc.array();
+    cache->cell.middleRows(r0, B) = c;
+    Y.middleRows(r0, B) = h;
+    // Padding rows: no output, and their (unused) state must not be read as anyone's history.
+    for (int b = 0; b < B; ++b) {
+      if (t < layout.length(b)) continue;
+      Y.row(r0 + b).setZero();
+      h_prev->row(r0 + b).setZero();
+    }
+  }
+
+  const LstmWeights<T> weights = w;
+  const int use_ih = tape.record_use({UseKind::kLinear, w.weight_ih, tape.layout(x), tape.value_ptr(x), nullptr, nullptr});
+  const int use_hh = tape.record_use({UseKind::kLinear, w.weight_hh, tape.layout(x), h_prev, nullptr, nullptr});
+  const int use_bih = tape.record_use({UseKind::kBias, w.bias_ih, tape.layout(x), nullptr, nullptr, nullptr});
+  const int use_bhh = tape.record_use({UseKind::kBias, w.bias_hh, tape.layout(x), nullptr, nullptr, nullptr});
+
+  auto backward = [x, weights, cache, use_ih, use_hh, use_bih, use_bhh](Tape<T>& tp, Var, const Matrix<T>& dY) {
+    const BatchLayout& l = *tp.layout(x);
+    const int nb = l.batch();
+    const Index nh = weights.weight_hh->value.cols();
+    auto dZ = std::make_shared<Matrix<T>>(Matrix<T>::Zero(dY.rows(), 4 * nh));  // (T*B, 4H) dL/dZ
+    Matrix<T> dh = Matrix<T>::Zero(nb, nh);  // (B, H) dL/dh_t from later steps
+    Matrix<T> dc = Matrix<T>::Zero(nb, nh);  // (B, H) dL/dc_t from later steps
+    for (int t = l.steps() - 1; t >= 0; --t) {
+      const Index r0 = static_cast<Index>(t) * nb;
+      const auto G = cache->gates.middleRows(r0, nb).array();
+      const auto i = G.leftCols(nh), f = G.middleCols(nh, nh), g = G.middleCols(2 * nh, nh), o = G.rightCols(nh);
+      const auto tc = cache->tanh_c.middleRows(r0, nb).array();
+      auto dZt = dZ->middleRows(r0, nb);
+      dh += dY.middleRows(r0, nb);
+      dc.array() += dh.array() * o * (T(1) - tc * tc);
+      dZt.rightCols(nh).array() = dh.array() * tc * o * (T(1) - o);
+      dZt.leftCols(nh).array() = dc.array() * g * i * (T(1) - i);
+      dZt.middleCols(2 * nh, nh).array() = dc.array() * i * (T(1) - g * g);
+      if (t > 0) {
+        dZt.middleCols(nh, nh).array() = dc.array() * cache->cell.middleRows(r0 - nb, nb).array() * f * (T(1) - f);
+      }  // at t = 0, c_{-1} = 0 so dZ_f = 0
+      dc.array() *= f;
+      for (int b = 0; b < nb; ++b) {  // padding rows: no gradient flows in or out
+        if (t < l.length(b)) continue;
+        dZt.row(b).setZero();
+        dc.row(b).setZero();
+      }
+      dh.noalias() = dZt * weights.weight_hh->value;
+    }
+    tp.grad_accumulator(x).noalias() += *dZ * weights.weight_ih->value;  // one GEMM for dX
+    std::shared_ptr<const Matrix<T>> G = dZ;
+    tp.set_use_grad(use_ih, G);
+    tp.set_use_grad(use_hh, G);
+    tp.set_use_grad(use_bih, G);
+    tp.set_use_grad(use_bhh, G);
+  };
+  return tape.push(std::move(Y), tape.layout(x), std::move(backward));
+}
+
+template Var lstm_sequence<float>(Tape<float>&, Var, const LstmWeights<float>&);
+template Var lstm_sequence<double>(Tape<double>&, Var, const LstmWeights<double>&);
+
+}  // namespace dpt

@@ -1,0 +1,108 @@
+// Weighted and ordinary gradient sums over parameter-use records (see gradient_sum.hpp).
+#include "core/per_example/gradient_sum.hpp"
+
+#include <string>
+
+#include "core/error.hpp"
+#include "core/per_example/use_groups.hpp"
+
+namespace dpt {
+namespace {
+
+template <typename T>
+void accumulate_use(const ParamUse<T>& use, const Vector<T>* c_row, Matrix<T>& grad) {
+  const Matrix<T>& G = *use.G;  // (N, d_out)
+  if (c_row == nullptr) {
+    switch (use.kind) {
+      case UseKind::kLinear: grad.noalias() += G.transpose() * *use.A; break;
+      case UseKind::kBias: grad.row(0) += G.colwise().sum(); break;
+      case UseKind::kEmbedding:
+        for (Index r = 0; r < G.rows(); ++r) grad.row((*use.ids)[r]) += G.row(r);
+        break;
+    }
+    return;
+  }
+  const Vector<T>& c = *c_row;  // (N)
+  Matrix<T> Gc(G.rows(), G.cols());  // (N, d_out) rows of G scaled by c_row; exact 0 where c is 0
+  bool zero_rows = false;
+  for (Index r = 0; r < G.rows(); ++r) {
+    if (c(r) == T(0)) {
+      Gc.row(r).setZero();
+      zero_rows = zero_rows || use.layout->example_of(static_cast<int>(r)) >= 0;
+    } else {
+      Gc.row(r) = c(r) * G.row(r);
+    }
+  }
+  switch (use.kind) {
+    case UseKind::kLinear:
+      if (zero_rows) {  // an example dropped to 0 may have non-finite activations: zero them too
+        Matrix<T> A = *use.A;
+        for (Index r = 0; r < A.rows(); ++r) {
+          if (c(r) == T(0)) A.row(r).setZero();
+        }
+        grad.noalias() += Gc.transpose() * A;
+      } else {
+        grad.noalias() += Gc.transpose() * *use.A;
+      }
+      break;
+    case UseKind::kBias: grad.row(0) += Gc.colwise().sum(); break;
+    case UseKind::kEmbedding:
+      for (Index r = 0; r < Gc.rows(); ++r) grad.row((*use.ids)[r]) += Gc.row(r);
+      break;
+  }
+}
+
+template <typename T>
+std::vector<Matrix<T>> zero_gradients(const ParameterList<T>& params) {
+  std::vector<Matrix<T>> grads;
+  grads.reserve(params.size());
+  for (const Parameter<T>* p : params) grads.push_back(Matrix<T>::Zero(p->value.rows(), p->value.cols()));
+  return grads;
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
+                                             const Matrix<T>& c) {
+  const std::vector<UseGroup<T>> groups = group_uses(uses, params);
+  DPT_CHECK(c.cols() == 1 || c.cols() == static_cast<Index>(params.size()),
+            "clip factors must have one column or one per parameter (" + std::to_string(params.size()) +
+                "), but have " + std::to_string(c.cols()) + ".");
+  std::vector<Matrix<T>> grads = zero_gradients(params);
+  for (size_t p = 0; p < params.size(); ++p) {
+    const Index col = c.cols() == 1 ? 0 : static_cast<Index>(p);
+    for (const ParamUse<T>* use : groups[p]) {
+      const BatchLayout& l = *use->layout;
+      DPT_CHECK(c.rows() == l.batch(), "clip factors must have one row per example (" + std::to_string(l.batch()) +
+                                           "), but have " + std::to_string(c.rows()) + ".");
+      Vector<T> c_row(l.rows());  // (N) factor of each row's example; 0 on padding
+      for (int r = 0; r < l.rows(); ++r) {
+        const int i = l.example_of(r);
+        c_row(r) = i >= 0 ? c(i, col) : T(0);
+      }
+      accumulate_use(*use, &c_row, grads[p]);
+    }
+  }
+  return grads;
+}
+
+template <typename T>
+std::vector<Matrix<T>> gradient_sum(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params) {
+  const std::vector<UseGroup<T>> groups = group_uses(uses, params);
+  std::vector<Matrix<T>> grads = zero_gradients(params);
+  for (size_t p = 0; p < params.size(); ++p) {
+    for (const ParamUse<T>* use : groups[p]) accumulate_use<T>(*use, nullptr, grads[p]);
+  }
+  return grads;
+}
+
+#define DPT_INSTANTIATE(T)                                                                                 \
+  template std::vector<Matrix<T>> weighted_gradient_sum<T>(const std::vector<ParamUse<T>>&,                \
+                                                           const ParameterList<T>&, const Matrix<T>&);     \
+  template std::vector<Matrix<T>> gradient_sum<T>(const std::vector<ParamUse<T>>&, const ParameterList<T>&);
+DPT_INSTANTIATE(float)
+DPT_INSTANTIATE(double)
+#undef DPT_INSTANTIATE
+
+}  // namespace dpt

@@ -1,0 +1,189 @@
+// Ghost and materialised per-example norms (see per_example_norms.hpp).
+#include "core/per_example/per_example_norms.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace dpt {
+namespace {
+
+template <typename T>
+UseKind group_kind(const UseGroup<T>& group, const std::string& name) {
+  const UseKind kind = group.front()->kind;
+  for (const ParamUse<T>* use : group) {
+    DPT_CHECK(use->kind == kind, "parameter '" + name + "' is used in two different ways (linear, bias, embedding).");
+  }
+  return kind;
+}
+
+const auto select_A = [](const auto& use) -> const auto& { return *use.A; };
+const auto select_G = [](const auto& use) -> const auto& { return *use.G; };
+
+// Scratch space for one example; sized once for the longest example so the loop allocates
+// nothing after the first example.
+template <typename T>
+struct Scratch {
+  Matrix<T> A, G, gram_A, gram_G, M;
+  const Matrix<T>* cached_G = nullptr;  // the record whose G Gram is in gram_G (this example)
+
+  void fit(Matrix<T>& m, Index rows, Index cols) {
+    if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
+  }
+};
+
+template <typename T>
+T bias_sq_norm(const UseGroup<T>& group, int i, Index d_out) {
+  RowVector<T> s = RowVector<T>::Zero(d_out);  // (1, d_out) sum of example i's G rows
+  for (const ParamUse<T>* use : group) {
+    const BatchLayout& l = *use->layout;
+    for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) s += use->G->row(l.example_rows()[k]);
+  }
+  return s.squaredNorm();
+}
+
+// sum_v ||sum_{r: id_r = v} g_r||^2 over example i's rows (sparse per-example gradient).
+template <typename T>
+T embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
+  std::vector<std::pair<int32_t, const ParamUse<T>*>> keys;  // (id, use) per row
+  std::vector<int> rows;
+  for (const ParamUse<T>* use : group) {
+    const BatchLayout& l = *use->layout;
+    for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) {
+      const int r = l.example_rows()[k];
+      keys.emplace_back((*use->ids)[r], use);
+      rows.push_back(r);
+    }
+  }
+  std::vector<size_t> order(keys.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a].first < keys[b].first; });
+  T total = T(0);
+  RowVector<T> s(d);
+  for (size_t k = 0; k < order.size();) {
+    s.setZero();
+    const int32_t id = keys[order[k]].first;
+    for (; k < order.size() && keys[order[k]].first == id; ++k) s += keys[order[k]].second->G->row(rows[order[k]]);
+    total += s.squaredNorm();
+  }
+  return total;
+}
+
+template <typename T>
+T linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratch<T>& w) {
+  const Index n = example_row_count(group, i);
+  if (n == 0) return T(0);
+  const Index d_in = group.front()->A->cols();
+  const Index d_out = group.front()->G->cols();
+  w.fit(w.A, n, d_in);
+  w.fit(w.G, n, d_out);
+  gather_example_rows(group, i, select_A, w.A);
+  const auto A = w.A.topRows(n);
+  if (method == NormMethod::kMaterialise) {
+    gather_example_rows(group, i, select_G, w.G);
+    w.M.resize(d_out, d_in);
+    w.M.noalias() = w.G.topRows(n).transpose() * A;  // (d_out, d_in) = G_i^T A_i
+    return w.M.squaredNorm();
+  }
+  // Ghost: <A_i A_i^T, G_i G_i^T>. A single-use group's G Gram is reusable by every other
+  // parameter whose record shares the same G (the LSTM's W_ih and W_hh).
+  const Matrix<T>* G_key = group.size() == 1 ? group.front()->G.get() : nullptr;
+  if (G_key == nullptr || G_key != w.cached_G) {
+    gather_example_rows(group, i, select_G, w.G);
+    w.gram_G.resize(n, n);
+    w.gram_G.noalias() = w.G.topRows(n) * w.G.topRows(n).transpose();  // (n, n)
+    w.cached_G = G_key;
+  }
+  w.gram_A.resize(n, n);
+  w.gram_A.noalias() = A * A.transpose();  // (n, n)
+  return w.gram_A.cwiseProduct(w.gram_G).sum();
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& groups, int batch) {
+  // How many single-use linear groups share each G: they share its Gram's cost.
+  std::map<const Matrix<T>*, int> sharing;
+  for (const UseGroup<T>& g : groups) {
+    if (g.size() == 1 && g.front()->kind == UseKind::kLinear) ++sharing[g.front()->G.get()];
+  }
+  std::vector<NormMethod> methods(groups.size(), NormMethod::kMaterialise);
+  for (size_t p = 0; p < groups.size(); ++p) {
+    const UseGroup<T>& g = groups[p];
+    if (g.empty() || g.front()->kind != UseKind::kLinear) continue;
+    const double d_in = static_cast<double>(g.front()->A->cols());
+    const double d_out = static_cast<double>(g.front()->G->cols());
+    const double share = g.size() == 1 ? sharing[g.front()->G.get()] : 1.0;
+    double ghost = 0, materialise = 0;
+    for (int i = 0; i < batch; ++i) {
+      const double n = static_cast<double>(example_row_count(g, i));
+      ghost += n * n * (d_in + d_out / share);
+      materialise += n * d_in * d_out;
+    }
+    methods[p] = ghost < materialise ? NormMethod::kGhost : NormMethod::kMaterialise;
+  }
+  return methods;
+}
+
+template <typename T>
+PerExampleNorms<T> per_example_sq_norms(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
+                                        int batch, NormMethod method) {
+  const std::vector<UseGroup<T>> groups = group_uses(uses, params);
+  PerExampleNorms<T> out;
+  out.methods = choose_norm_methods(groups, batch);
+  std::vector<UseKind> kinds(params.size(), UseKind::kLinear);
+  for (size_t p = 0; p < params.size(); ++p) {
+    if (groups[p].empty()) continue;
+    kinds[p] = group_kind(groups[p], params[p]->name);
+    if (kinds[p] == UseKind::kLinear && method != NormMethod::kAuto) out.methods[p] = method;
+  }
+  out.sq_norms = Matrix<T>::Zero(batch, static_cast<Index>(params.size()));
+  Scratch<T> scratch;
+  for (int i = 0; i < batch; ++i) {
+    scratch.cached_G = nullptr;
+    for (size_t p = 0; p < params.size(); ++p) {
+      const UseGroup<T>& g = groups[p];
+      if (g.empty()) continue;
+      T sq = T(0);
+      switch (kinds[p]) {
+        case UseKind::kBias: sq = bias_sq_norm(g, i, params[p]->value.cols()); break;
+        case UseKind::kEmbedding: sq = embedding_sq_norm(g, i, params[p]->value.cols()); break;
+        case UseKind::kLinear: sq = linear_sq_norm(g, i, out.methods[p], scratch); break;
+      }
+      out.sq_norms(i, static_cast<Index>(p)) = sq;
+    }
+  }
+  return out;
+}
+
+template <typename T>
+Matrix<T> example_gradient(const UseGroup<T>& group, const Parameter<T>& param, int i) {
+  Matrix<T> grad = Matrix<T>::Zero(param.value.rows(), param.value.cols());
+  for (const ParamUse<T>* use : group) {
+    const BatchLayout& l = *use->layout;
+    for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) {
+      const int r = l.example_rows()[k];
+      switch (use->kind) {
+        case UseKind::kLinear: grad.noalias() += use->G->row(r).transpose() * use->A->row(r); break;
+        case UseKind::kBias: grad.row(0) += use->G->row(r); break;
+        case UseKind::kEmbedding: grad.row((*use->ids)[r]) += use->G->row(r); break;
+      }
+    }
+  }
+  return grad;
+}
+
+#define DPT_INSTANTIATE(T)                                                                              \
+  template std::vector<NormMethod> choose_norm_methods<T>(const std::vector<UseGroup<T>>&, int);       \
+  template PerExampleNorms<T> per_example_sq_norms<T>(const std::vector<ParamUse<T>>&,                 \
+                                                      const ParameterList<T>&, int, NormMethod);       \
+  template Matrix<T> example_gradient<T>(const UseGroup<T>&, const Parameter<T>&, int);
+DPT_INSTANTIATE(float)
+DPT_INSTANTIATE(double)
+#undef DPT_INSTANTIATE
+
+}  // namespace dpt

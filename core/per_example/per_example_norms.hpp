@@ -1,0 +1,44 @@
+// Per-example squared gradient norms from the tape's ParamUse records, without forming the
+// batch gradient. For a linear use, example i's gradient is G_i^T A_i over its rows, and
+//   ghost norm:    ||G_i^T A_i||_F^2 = <A_i A_i^T, G_i G_i^T>_F      O(n_i^2 (d_in + d_out))
+//   materialised:  form G_i^T A_i, take its squared norm            O(n_i d_in d_out)
+// (Goodfellow 2015; Li et al. 2022 "ghost clipping"; Bu et al. 2022 "mixed ghost clipping").
+// The cheaper is chosen per parameter; uses sharing one G (the four LSTM parameters) share the
+// G Gram. Bias and embedding gradients are small and summed directly (exact, O(n_i d)).
+#pragma once
+
+#include <vector>
+
+#include "core/autograd/param_use.hpp"
+#include "core/parameter.hpp"
+#include "core/per_example/use_groups.hpp"
+
+namespace dpt {
+
+enum class NormMethod { kAuto, kGhost, kMaterialise };
+
+template <typename T>
+struct PerExampleNorms {
+  Matrix<T> sq_norms;               // (B, P) ||g_i^(p)||^2, column p for params[p]
+  std::vector<NormMethod> methods;  // (P) the method used; direct sums report kMaterialise
+
+  // (B) ||g_i||^2 over all parameters jointly (flat clipping).
+  Vector<T> total_sq() const { return sq_norms.rowwise().sum(); }
+};
+
+// The method the cost model picks for each parameter (kAuto resolved), given the batch.
+template <typename T>
+std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& groups, int batch);
+
+// Squared per-example norms of every parameter in `params` for a batch of `batch` examples.
+// `method` forces one method for all linear parameters (tests, benchmarks); kAuto picks per
+// parameter by cost.
+template <typename T>
+PerExampleNorms<T> per_example_sq_norms(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
+                                        int batch, NormMethod method = NormMethod::kAuto);
+
+// Example i's gradient with respect to one parameter (every use summed), shape of its value.
+template <typename T>
+Matrix<T> example_gradient(const UseGroup<T>& group, const Parameter<T>& param, int i);
+
+}  // namespace dpt

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages dptrain builds with, only those missing. Idempotent; runs
+# `apt-get update` only when something must be installed. Needs root (or sudo) to install.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build         # toolchain (ninja: faster incremental builds)
+  libeigen3-dev                 # matrices and GEMM
+  libboost-dev                  # Boost.Random for DP noise
+  nlohmann-json3-dev            # configs, reports, safetensors headers
+  libfmt-dev                    # formatting
+  libcli11-dev                  # the dptrain command line
+  doctest-dev                   # tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "bootstrap: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
