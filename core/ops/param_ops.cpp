@@ -9,7 +9,7 @@
 namespace dpt {
 
 template <typename T>
-Var linear(Tape<T>& tape, Var x, Parameter<T>& weight, Parameter<T>* bias) {
+Var linear(Tape<T>& tape, Var x, Parameter<T>& weight, std::type_identity_t<Parameter<T>>* bias) {
   const Matrix<T>& vx = tape.value(x);
   DPT_CHECK(vx.cols() == weight.value.cols(),
             weight.name + ": input has " + std::to_string(vx.cols()) + " features, but the weight expects " +

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "core/autograd/tape.hpp"
@@ -14,7 +15,7 @@ namespace dpt {
 
 // Y = X W^T (+ b). W: (d_out, d_in); b: (1, d_out) or null. Keeps x's layout.
 template <typename T>
-Var linear(Tape<T>& tape, Var x, Parameter<T>& weight, Parameter<T>* bias);
+Var linear(Tape<T>& tape, Var x, Parameter<T>& weight, std::type_identity_t<Parameter<T>>* bias);
 
 // Y = X + 1 b^T for a bias parameter b: (1, n).
 template <typename T>
