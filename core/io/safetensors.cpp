@@ -1,6 +1,7 @@
 // safetensors reader and writer (see safetensors.hpp).
 #include "core/io/safetensors.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdio>
 #include <cstring>
@@ -32,6 +33,17 @@ std::vector<int64_t> shape_of(Index rows, Index cols, int rank) {
   throw IoError(path + ": not a valid safetensors file: " + what);
 }
 
+// A JSON array of non-negative integers (no fractions, no signs), or a failure naming `what`.
+std::vector<uint64_t> unsigned_array(const nlohmann::json& j, const std::string& path, const std::string& what) {
+  if (!j.is_array()) fail(path, what + " is not an array");
+  std::vector<uint64_t> out;
+  for (const nlohmann::json& v : j) {
+    if (!v.is_number_unsigned()) fail(path, what + " holds " + v.dump() + ", not a non-negative integer");
+    out.push_back(v.get<uint64_t>());
+  }
+  return out;
+}
+
 }  // namespace
 
 template <typename T>
@@ -43,6 +55,7 @@ void save_safetensors(const std::string& path, const ParameterList<T>& params,
   std::set<std::string> names;
   for (const Parameter<T>* p : params) {
     DPT_CHECK(names.insert(p->name).second, "save_safetensors: duplicate parameter name '" + p->name + "'.");
+    DPT_CHECK(p->name != "__metadata__", "save_safetensors: '__metadata__' is reserved by the format.");
     const uint64_t bytes = static_cast<uint64_t>(p->value.size()) * sizeof(T);
     header[p->name] = {{"dtype", dtype_name<T>()},
                        {"shape", shape_of(p->value.rows(), p->value.cols(), p->rank)},
@@ -62,11 +75,19 @@ void save_safetensors(const std::string& path, const ParameterList<T>& params,
       out.write(reinterpret_cast<const char*>(p->value.data()), static_cast<std::streamsize>(p->value.size() * sizeof(T)));
     }
     out.flush();
-    if (!out) throw IoError(path + ": write failed");
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      throw IoError(path + ": write failed");
+    }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IoError(path + ": cannot move the written file into place: " + ec.message());
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw IoError(path + ": cannot move the written file into place: " + ec.message());
+  }
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
@@ -82,18 +103,30 @@ SafetensorsFile read_safetensors(const std::string& path) {
   std::string text(n, '\0');
   in.read(text.data(), static_cast<std::streamsize>(n));
   nlohmann::json header;
+  std::set<std::string> top_keys;
+  bool duplicate_key = false;
+  // Reject a tensor named twice (plain parsing would keep the last one silently).
+  const nlohmann::json::parser_callback_t on_event = [&](int depth, nlohmann::json::parse_event_t event,
+                                                         nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && !top_keys.insert(parsed.get<std::string>()).second) {
+      duplicate_key = true;
+    }
+    return true;
+  };
   try {
-    header = nlohmann::json::parse(text);
+    header = nlohmann::json::parse(text, on_event);
   } catch (const nlohmann::json::exception& e) {
     fail(path, std::string("header is not JSON (") + e.what() + ")");
   }
   if (!header.is_object()) fail(path, "header is not a JSON object");
+  if (duplicate_key) fail(path, "a tensor name appears twice in the header");
   const uint64_t data_size = file_size - 8 - n;
   std::vector<char> data(data_size);
   in.read(data.data(), static_cast<std::streamsize>(data_size));
   if (!in) fail(path, "could not read the tensor data");
 
   SafetensorsFile file;
+  std::vector<std::pair<uint64_t, uint64_t>> extents;  // every tensor's [begin, end)
   for (const auto& [name, entry] : header.items()) {
     if (name == "__metadata__") {
       if (!entry.is_object()) fail(path, "__metadata__ is not an object");
@@ -109,8 +142,11 @@ SafetensorsFile read_safetensors(const std::string& path) {
     SafetensorsTensor t;
     try {
       t.dtype = entry.at("dtype").get<std::string>();
-      t.shape = entry.at("shape").get<std::vector<int64_t>>();
-      const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      for (uint64_t d : unsigned_array(entry.at("shape"), path, "tensor '" + name + "' shape")) {
+        if (d > (uint64_t{1} << 40)) fail(path, "tensor '" + name + "' has an invalid shape");
+        t.shape.push_back(static_cast<int64_t>(d));
+      }
+      const auto offsets = unsigned_array(entry.at("data_offsets"), path, "tensor '" + name + "' data_offsets");
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size) {
         fail(path, "tensor '" + name + "' has data_offsets outside the data");
       }
@@ -124,6 +160,7 @@ SafetensorsFile read_safetensors(const std::string& path) {
         count *= static_cast<uint64_t>(d);
       }
       if (count * width != offsets[1] - offsets[0]) fail(path, "tensor '" + name + "' byte size does not match its shape");
+      extents.emplace_back(offsets[0], offsets[1]);
       t.values.resize(count);
       const char* src = data.data() + offsets[0];
       for (uint64_t k = 0; k < count; ++k) {
@@ -140,6 +177,14 @@ SafetensorsFile read_safetensors(const std::string& path) {
     }
     file.tensors.emplace(name, std::move(t));
   }
+  // The format requires the tensors to tile the data section: no overlap, no gap, no tail.
+  std::sort(extents.begin(), extents.end());
+  uint64_t covered = 0;
+  for (const auto& [begin, end] : extents) {
+    if (begin != covered) fail(path, "tensor data overlaps or leaves a gap at byte " + std::to_string(covered));
+    covered = end;
+  }
+  if (covered != data_size) fail(path, "the data section has " + std::to_string(data_size - covered) + " unclaimed bytes");
   return file;
 }
 

@@ -357,6 +357,10 @@ TEST_CASE("safetensors rejects corrupted files with an IoError naming the file")
                                        data.substr(0, 12)));
     expect_rejected(path);
   }
+  SUBCASE("dtype I32, as wide as F32 (integers must not be read as floats)") {
+    write_file(path, safetensors_bytes(R"({"w":{"dtype":"I32","shape":[2,3],"data_offsets":[0,24]}})", data));
+    expect_rejected(path);
+  }
   SUBCASE("dtype is not a string") {
     write_file(path, safetensors_bytes(R"({"w":{"dtype":32,"shape":[2,3],"data_offsets":[0,24]}})", data));
     expect_rejected(path);
@@ -391,6 +395,32 @@ TEST_CASE("safetensors rejects corrupted files with an IoError naming the file")
     write_file(path, safetensors_bytes(
                          R"({"__metadata__":{"epochs":3},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}})",
                          data));
+    expect_rejected(path);
+  }
+  SUBCASE("two tensors claiming the same bytes") {
+    write_file(path, safetensors_bytes(R"({"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+                                       R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}})",
+                                       data));
+    expect_rejected(path);
+  }
+  SUBCASE("unclaimed bytes after the last tensor") {
+    write_file(path, safetensors_bytes(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data));
+    expect_rejected(path);
+  }
+  SUBCASE("a gap before a tensor") {
+    write_file(path, safetensors_bytes(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})", data));
+    expect_rejected(path);
+  }
+  SUBCASE("fractional shape or offsets") {
+    write_file(path, safetensors_bytes(R"({"w":{"dtype":"F32","shape":[2.7,3],"data_offsets":[0,24]}})", data));
+    expect_rejected(path);
+    write_file(path, safetensors_bytes(R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0.9,24.5]}})", data));
+    expect_rejected(path);
+  }
+  SUBCASE("a tensor named twice in the header") {
+    write_file(path, safetensors_bytes(R"({"w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},)"
+                                       R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}})",
+                                       data));
     expect_rejected(path);
   }
   SUBCASE("file cut in the middle of the tensor bytes") {
@@ -473,6 +503,16 @@ TEST_CASE("save_safetensors replaces a file atomically and rejects duplicate nam
     Parameter<double> w_again = make_param<double>("w", 1, 3, 1, 5.0);
     CHECK_THROWS_AS(save_safetensors<double>(path, {&w, &b, &w_again}), InvalidArgument);
     CHECK(read_file(path) == before);
+    CHECK_FALSE(fs::exists(path + ".tmp"));
+  }
+  SUBCASE("a parameter named __metadata__ is refused (the format reserves it)") {
+    Parameter<double> meta = make_param<double>("__metadata__", 1, 3, 1, 5.0);
+    CHECK_THROWS_AS(save_safetensors<double>(path, {&meta}), InvalidArgument);
+  }
+  SUBCASE("a failed rename leaves no .tmp behind") {
+    fs::create_directories(path);
+    write_file(path + "/occupant", "x");  // a non-empty directory cannot be replaced by a file
+    expect_io_error([&] { save_safetensors<double>(path, {&w}); }, path);
     CHECK_FALSE(fs::exists(path + ".tmp"));
   }
   SUBCASE("an unwritable path throws IoError naming it") {
