@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages dptrain builds with, only those missing. Idempotent; runs
 # `apt-get update` only when something must be installed. Needs root (or sudo) to install.
+#   --with-torch  also install Debian's python3-torch, for the optional cross-check of the
+#                 LSTM against torch.nn (tests/torch_compat/) and for benchmarks against it.
 set -euo pipefail
 
 packages=(
@@ -12,6 +14,13 @@ packages=(
   libcli11-dev                  # the dptrain command line
   doctest-dev                   # tests
 )
+
+for arg in "$@"; do
+  case "$arg" in
+    --with-torch) packages+=(python3-torch) ;;
+    *) echo "bootstrap: unknown option $arg (known: --with-torch)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

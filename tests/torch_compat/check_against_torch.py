@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Checks dptrain's LSTM model against torch.nn, example by example.
+
+Usage: check_against_torch.py DIR   (DIR written by torch_compat_export)
+
+Loads DIR/model.safetensors into torch.nn.Embedding -> torch.nn.LSTM(num_layers=2) ->
+torch.nn.Linear by PyTorch's own parameter names (so names, shapes and gate order must
+match), runs each example alone (no padding) in float64, and compares logits, per-example
+losses, the summed gradient, per-example squared gradient norms and the clipped sum
+sum_i min(1, C/||g_i||) g_i. Exit 0 when every figure agrees to 1e-9 relative.
+The safetensors files are parsed with the standard library and torch (no extra package).
+"""
+import json
+import struct
+import sys
+
+import torch
+
+TOLERANCE = 1e-9
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8 : 8 + n])
+    data = blob[8 + n :]
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        dtype = {"F32": torch.float32, "F64": torch.float64}[entry["dtype"]]
+        t = torch.frombuffer(bytearray(data[begin:end]), dtype=dtype).reshape(entry["shape"])
+        tensors[name] = t.to(torch.float64)
+    return tensors
+
+
+def rel_diff(a, b):
+    a, b = a.reshape(-1), b.reshape(-1)
+    denom = max(float(torch.linalg.norm(b)), 1e-300)
+    return float(torch.linalg.norm(a - b)) / denom
+
+
+def main():
+    directory = sys.argv[1]
+    weights = read_safetensors(f"{directory}/model.safetensors")
+    case = read_safetensors(f"{directory}/case.safetensors")
+
+    vocab, embed = weights["embedding.weight"].shape
+    hidden = weights["lstm.weight_hh_l0"].shape[1]
+    classes = weights["output.weight"].shape[0]
+    embedding = torch.nn.Embedding(vocab, embed).double()
+    lstm = torch.nn.LSTM(embed, hidden, num_layers=2).double()
+    output = torch.nn.Linear(hidden, classes).double()
+    embedding.load_state_dict({"weight": weights["embedding.weight"]})
+    lstm.load_state_dict({k[len("lstm."):]: v for k, v in weights.items() if k.startswith("lstm.")}, strict=True)
+    output.load_state_dict({"weight": weights["output.weight"], "bias": weights["output.bias"]})
+    modules = {"embedding": embedding, "lstm": lstm, "output": output}
+    named = {f"{m}.{n}": p for m, mod in modules.items() for n, p in mod.named_parameters()}
+    assert set(named) == set(weights), f"parameter names differ: {sorted(set(named) ^ set(weights))}"
+
+    lengths = [int(x) for x in case["lengths"]]
+    labels = [int(x) for x in case["labels"]]
+    tokens = case["tokens"].long()
+    B = len(lengths)
+    clip_norm = float(case["clip_norm"][0])
+    summed = {k: torch.zeros_like(p) for k, p in named.items()}
+    clipped = {k: torch.zeros_like(p) for k, p in named.items()}
+    worst = {}
+
+    def track(what, ours, theirs):
+        worst[what] = max(worst.get(what, 0.0), rel_diff(ours, theirs))
+
+    for i in range(B):
+        ids = torch.stack([tokens[t * B + i] for t in range(lengths[i])])  # (T_i,)
+        for p in named.values():
+            p.grad = None
+        h, _ = lstm(embedding(ids).unsqueeze(1))  # (T_i, 1, H)
+        logits = output(h[-1, 0])                 # last step of this example
+        loss = torch.nn.functional.cross_entropy(logits.unsqueeze(0), torch.tensor([labels[i]]))
+        loss.backward()
+        track("logits", case["logits"][i], logits.detach())
+        track("loss per example", case["loss_per_example"][i : i + 1], loss.detach().reshape(1))
+        sq = sum(float((p.grad ** 2).sum()) for p in named.values())
+        track("squared norm per example", case["sq_norm_per_example"][i : i + 1], torch.tensor([sq], dtype=torch.float64))
+        factor = min(1.0, clip_norm / sq ** 0.5)
+        for k, p in named.items():
+            summed[k] += p.grad
+            clipped[k] += factor * p.grad
+    for k in named:
+        track("gradient", case["grad." + k], summed[k])
+        track("clipped sum", case["clipped_sum." + k], clipped[k])
+
+    ok = True
+    for what, err in worst.items():
+        status = "ok" if err <= TOLERANCE else "FAIL"
+        ok = ok and err <= TOLERANCE
+        print(f"{what:28s} worst relative difference {err:.3e}  {status}")
+    print(f"torch {torch.__version__}: {'agrees' if ok else 'DISAGREES'} with dptrain on {B} examples")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
