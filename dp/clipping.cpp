@@ -1,0 +1,132 @@
+// Clip factors (see clipping.hpp).
+#include "dp/clipping.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+
+namespace dpt {
+namespace {
+
+constexpr double kStability = 1e-6;  // the ε of min(1, C / (||g|| + ε))
+
+// Relative margin covering the rounding error of a norm accumulated in T.
+template <typename T>
+constexpr double norm_margin() {
+  return 64.0 * std::numeric_limits<T>::epsilon();  // 7.6e-6 for float, 1.4e-14 for double
+}
+
+double clip(double norm, double threshold, double margin) {
+  return std::min(1.0, threshold / (norm * (1.0 + margin) + kStability));
+}
+
+}  // namespace
+
+ClippingConfig ClippingConfig::per_layer_equal_shares(double clip_norm, std::vector<int> group_of_param) {
+  ClippingConfig config;
+  config.mode = ClippingMode::kPerLayer;
+  config.clip_norm = clip_norm;
+  int groups = 0;
+  for (int g : group_of_param) groups = std::max(groups, g + 1);
+  std::vector<int> count(groups, 0);
+  for (int g : group_of_param) {
+    DPT_CHECK(g >= 0, "clipping.group_of_param: group indices must be >= 0.");
+    ++count[g];
+  }
+  const double P = static_cast<double>(group_of_param.size());
+  for (int k = 0; k < groups; ++k) config.group_clip_norms.push_back(clip_norm * std::sqrt(count[k] / P));
+  config.group_of_param = std::move(group_of_param);
+  return config;
+}
+
+void validate(const ClippingConfig& config, size_t num_params) {
+  DPT_CHECK(std::isfinite(config.clip_norm) && config.clip_norm > 0.0,
+            "clip_norm must be finite and > 0, but is " + std::to_string(config.clip_norm) + ".");
+  if (config.mode == ClippingMode::kAutomatic) {
+    DPT_CHECK(std::isfinite(config.automatic_gamma) && config.automatic_gamma > 0.0,
+              "automatic_gamma must be finite and > 0, but is " + std::to_string(config.automatic_gamma) + ".");
+  }
+  if (config.mode != ClippingMode::kPerLayer) return;
+  DPT_CHECK(config.group_of_param.size() == num_params,
+            "per-layer clipping needs a group for each of the " + std::to_string(num_params) + " parameters, but has " +
+                std::to_string(config.group_of_param.size()) + ".");
+  double sum_sq = 0.0;
+  for (double c : config.group_clip_norms) {
+    DPT_CHECK(std::isfinite(c) && c > 0.0, "per-layer clip norms must be finite and > 0, but one is " + std::to_string(c) + ".");
+    sum_sq += c * c;
+  }
+  for (int g : config.group_of_param) {
+    DPT_CHECK(g >= 0 && g < static_cast<int>(config.group_clip_norms.size()),
+              "per-layer group index " + std::to_string(g) + " has no clip norm.");
+  }
+  const double C2 = config.clip_norm * config.clip_norm;
+  // Sensitivity is sqrt(sum_k C_k²): it must not exceed C (the noise is calibrated to C).
+  DPT_CHECK(sum_sq <= C2 * (1.0 + 1e-12),
+            "per-layer clip norms must satisfy sum of C_k² = clip_norm² (" + std::to_string(C2) + "), but the sum is " +
+                std::to_string(sum_sq) + ".");
+  DPT_CHECK(sum_sq >= C2 * (1.0 - 1e-9), "per-layer clip norms must satisfy sum of C_k² = clip_norm² (" +
+                                             std::to_string(C2) + "), but the sum is " + std::to_string(sum_sq) + ".");
+}
+
+template <typename T>
+ClipResult<T> clip_factors(const PerExampleNorms<T>& norms, const ClippingConfig& config) {
+  const Index B = norms.sq_norms.rows();
+  const Index P = norms.sq_norms.cols();
+  validate(config, static_cast<size_t>(P));
+  constexpr double margin = norm_margin<T>();
+  ClipResult<T> out;
+  out.norms = norms.total_sq().cwiseSqrt();
+  if (config.mode == ClippingMode::kPerLayer) {
+    const Index K = static_cast<Index>(config.group_clip_norms.size());
+    out.factors.setZero(B, P);
+    for (Index i = 0; i < B; ++i) {
+      Eigen::VectorXd group_sq = Eigen::VectorXd::Zero(K);
+      for (Index p = 0; p < P; ++p) group_sq(config.group_of_param[p]) += static_cast<double>(norms.sq_norms(i, p));
+      if (!group_sq.allFinite()) {
+        ++out.nonfinite_examples;
+        continue;  // factors stay 0 for every group
+      }
+      bool clipped = false;
+      for (Index p = 0; p < P; ++p) {
+        const int k = config.group_of_param[p];
+        const double c = clip(std::sqrt(group_sq(k)), config.group_clip_norms[k], margin);
+        clipped = clipped || c < 1.0;
+        out.factors(i, p) = static_cast<T>(c);
+      }
+      out.clipped_examples += clipped;
+    }
+    return out;
+  }
+  out.factors.setZero(B, 1);
+  for (Index i = 0; i < B; ++i) {
+    const double norm = static_cast<double>(out.norms(i));
+    if (!std::isfinite(norm)) {
+      ++out.nonfinite_examples;
+      continue;
+    }
+    double c;
+    if (config.mode == ClippingMode::kAutomatic) {
+      c = config.clip_norm / (norm * (1.0 + margin) + config.automatic_gamma);
+    } else {
+      c = clip(norm, config.clip_norm, margin);
+    }
+    out.clipped_examples += c < 1.0;
+    out.factors(i, 0) = static_cast<T>(c);
+  }
+  return out;
+}
+
+std::string to_string(ClippingMode mode) {
+  switch (mode) {
+    case ClippingMode::kFlat: return "flat";
+    case ClippingMode::kPerLayer: return "per_layer";
+    case ClippingMode::kAutomatic: return "automatic";
+  }
+  return "unknown";
+}
+
+template ClipResult<float> clip_factors<float>(const PerExampleNorms<float>&, const ClippingConfig&);
+template ClipResult<double> clip_factors<double>(const PerExampleNorms<double>&, const ClippingConfig&);
+
+}  // namespace dpt

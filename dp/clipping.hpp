@@ -1,0 +1,50 @@
+// Per-example clip factors c_i from per-example squared gradient norms (DESIGN.md, invariant 1):
+//   flat       c_i = min(1, C / (||g_i|| + ε))             all parameters jointly (default)
+//   per_layer  c_ik = min(1, C_k / (||g_i^(k)|| + ε))      a threshold per parameter group,
+//              with sum_k C_k² = C², so the total sensitivity stays C
+//   automatic  c_i = C / (||g_i|| + γ)                     Bu et al. 2022 (AUTO-S), scaled by C
+//              so that, as for the others, ||c_i g_i|| < C and the noise is σ·C
+// ε = 1e-6 plus a relative margin for the rounding of the norm in the scalar type, so the
+// clipped norm stays ≤ C in float too. An example whose norm is NaN or Inf gets factor 0
+// (exactly nothing of it reaches the sum; see weighted_gradient_sum) and is counted.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/per_example/per_example_norms.hpp"
+#include "core/tensor.hpp"
+
+namespace dpt {
+
+enum class ClippingMode { kFlat, kPerLayer, kAutomatic };
+
+struct ClippingConfig {
+  ClippingMode mode = ClippingMode::kFlat;
+  double clip_norm = 1.0;                  // C: the sensitivity of the clipped sum
+  std::vector<int> group_of_param;         // per_layer: group index of each parameter
+  std::vector<double> group_clip_norms;    // per_layer: C_k, sum of squares = C²
+  double automatic_gamma = 0.01;           // automatic: γ > 0
+
+  // Thresholds C_k = C·sqrt(n_k / P) for the given grouping (n_k parameters in group k):
+  // sum_k C_k² = C², each parameter getting an equal share of C².
+  static ClippingConfig per_layer_equal_shares(double clip_norm, std::vector<int> group_of_param);
+};
+
+// Throws InvalidArgument naming the field if the config is invalid for `num_params`.
+void validate(const ClippingConfig& config, size_t num_params);
+
+template <typename T>
+struct ClipResult {
+  Matrix<T> factors;        // (B, 1) flat/automatic, or (B, P) per_layer: input to weighted_gradient_sum
+  Vector<T> norms;          // (B) ||g_i|| before clipping (NaN/Inf kept as is)
+  int clipped_examples = 0;     // examples whose factor (any group) is < 1
+  int nonfinite_examples = 0;   // examples dropped for a NaN/Inf gradient
+};
+
+template <typename T>
+ClipResult<T> clip_factors(const PerExampleNorms<T>& norms, const ClippingConfig& config);
+
+std::string to_string(ClippingMode mode);
+
+}  // namespace dpt

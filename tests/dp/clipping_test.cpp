@@ -1,0 +1,167 @@
+// Clipping (invariant 1): every clipped contribution has norm <= C whatever the input —
+// huge, tiny, zero, NaN or Inf gradients — in flat, per-layer and automatic modes.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/losses/loss.hpp"
+#include "core/models/sequence_model.hpp"
+#include "core/per_example/gradient_sum.hpp"
+#include "dp/clipping.hpp"
+#include "tests/core/test_util.hpp"
+
+using namespace dpt;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+PerExampleNorms<double> norms_of(std::initializer_list<std::initializer_list<double>> rows) {
+  PerExampleNorms<double> n;
+  n.sq_norms.resize(static_cast<Index>(rows.size()), static_cast<Index>(rows.begin()->size()));
+  Index i = 0;
+  for (const auto& row : rows) {
+    Index p = 0;
+    for (double v : row) n.sq_norms(i, p++) = v;
+    ++i;
+  }
+  return n;
+}
+
+// A real model whose gradients we scale by `scale` through the loss target.
+struct ModelCase {
+  SequenceModel<float> model;
+  Tape<float> tape;
+  ModelCase(double scale) : model(spec(), 3) {
+    const std::vector<int> lengths{5, 2, 7, 1};
+    SequenceBatch<float> batch{BatchLayout::sequence(lengths), dpt::testing::random_tokens(lengths, 9, 4), {}};
+    MatrixF target = MatrixF::Constant(4, 1, static_cast<float>(scale));
+    tape.backward(mse_loss(tape, model.forward(tape, batch, false, 0), target).total);
+  }
+  static SequenceModelSpec spec() {
+    SequenceModelSpec s;
+    s.vocab_size = 9;
+    s.embedding_dim = 4;
+    s.lstm_hidden = {6, 5};
+    s.dense_hidden = {3};
+    s.outputs = 1;
+    return s;
+  }
+};
+
+// ||c_i g_i|| computed from the materialised per-example gradients, in double.
+std::vector<double> clipped_norms(ModelCase& m, const Matrix<float>& factors) {
+  const ParameterList<float> params = m.model.parameters();
+  const auto groups = group_uses(m.tape.uses(), params);
+  std::vector<double> out;
+  for (int i = 0; i < 4; ++i) {
+    double sq = 0.0;
+    for (size_t p = 0; p < params.size(); ++p) {
+      const double c = factors.cols() == 1 ? factors(i, 0) : factors(i, static_cast<Index>(p));
+      sq += (c * example_gradient(groups[p], *params[p], i).cast<double>()).squaredNorm();
+    }
+    out.push_back(std::sqrt(sq));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("flat clipping: factors and edge cases") {
+  ClippingConfig config;
+  config.clip_norm = 2.0;
+  const ClipResult<double> r = clip_factors(norms_of({{0.25, 0.0}, {16.0, 9.0}, {0.0, 0.0}, {kNaN, 1.0}, {kInf, 0.0}, {1e308, 1e308}}), config);
+  CHECK(r.factors(0, 0) == 1.0);                                  // ||g|| = 0.5 < C: untouched
+  CHECK(r.factors(1, 0) == doctest::Approx(2.0 / 5.0).epsilon(1e-6));  // ||g|| = 5: scaled to C
+  CHECK(r.factors(1, 0) * 5.0 <= 2.0);
+  CHECK(r.factors(2, 0) == 1.0);                                  // zero gradient
+  CHECK(r.factors(3, 0) == 0.0);                                  // NaN: dropped
+  CHECK(r.factors(4, 0) == 0.0);                                  // Inf: dropped
+  CHECK(r.factors(5, 0) == 0.0);                                  // squared norm overflows: dropped, not trusted
+  CHECK(r.nonfinite_examples == 3);
+  CHECK(r.clipped_examples == 1);
+}
+
+TEST_CASE("flat clipping bounds every real clipped gradient by C, small to huge") {
+  for (double scale : {1e-3, 1.0, 1e3, 1e8}) {
+    CAPTURE(scale);
+    ModelCase m(scale);
+    ClippingConfig config;
+    config.clip_norm = 0.5;
+    const PerExampleNorms<float> norms = per_example_sq_norms(m.tape.uses(), m.model.parameters(), 4);
+    const ClipResult<float> r = clip_factors(norms, config);
+    for (double n : clipped_norms(m, r.factors)) CHECK(n <= 0.5);
+    // and the clipped sum itself (what the noise is calibrated to) has norm <= 4 C
+    const std::vector<MatrixF> sum = weighted_gradient_sum(m.tape.uses(), m.model.parameters(), r.factors);
+    double sq = 0.0;
+    for (const MatrixF& g : sum) sq += g.cast<double>().squaredNorm();
+    CHECK(std::sqrt(sq) <= 4 * 0.5);
+  }
+}
+
+TEST_CASE("clipping order invariance: permuting examples permutes factors") {
+  ClippingConfig config;
+  config.clip_norm = 1.0;
+  const ClipResult<double> a = clip_factors(norms_of({{4.0}, {0.01}, {9.0}}), config);
+  const ClipResult<double> b = clip_factors(norms_of({{9.0}, {4.0}, {0.01}}), config);
+  CHECK(a.factors(0, 0) == b.factors(1, 0));
+  CHECK(a.factors(1, 0) == b.factors(2, 0));
+  CHECK(a.factors(2, 0) == b.factors(0, 0));
+}
+
+TEST_CASE("per-layer clipping: each group <= C_k, total sensitivity <= C") {
+  ModelCase m(1e3);
+  const ParameterList<float> params = m.model.parameters();
+  // group 0: embedding; 1: LSTM layer 0; 2: LSTM layer 1; 3: head and output
+  std::vector<int> groups{0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};
+  REQUIRE(groups.size() == params.size());
+  const ClippingConfig config = ClippingConfig::per_layer_equal_shares(1.0, groups);
+  double sum_sq = 0.0;
+  for (double c : config.group_clip_norms) sum_sq += c * c;
+  CHECK(sum_sq == doctest::Approx(1.0).epsilon(1e-12));
+  const ClipResult<float> r = clip_factors(per_example_sq_norms(m.tape.uses(), params, 4), config);
+  CHECK(r.factors.cols() == static_cast<Index>(params.size()));
+  for (double n : clipped_norms(m, r.factors)) CHECK(n <= 1.0);
+  SUBCASE("thresholds whose squares do not sum to C² are refused") {
+    ClippingConfig bad = config;
+    bad.group_clip_norms[0] *= 1.01;
+    CHECK_THROWS_AS(clip_factors(per_example_sq_norms(m.tape.uses(), params, 4), bad), InvalidArgument);
+    bad = config;
+    bad.group_of_param.pop_back();
+    CHECK_THROWS_AS(clip_factors(per_example_sq_norms(m.tape.uses(), params, 4), bad), InvalidArgument);
+  }
+  SUBCASE("a NaN in one group drops the whole example") {
+    const ClipResult<double> rn = clip_factors(norms_of({{1.0, kNaN}, {1.0, 1.0}}),
+                                               ClippingConfig::per_layer_equal_shares(1.0, {0, 1}));
+    CHECK(rn.factors.row(0).isZero(0.0));
+    CHECK(rn.nonfinite_examples == 1);
+  }
+}
+
+TEST_CASE("automatic clipping: c_i = C / (||g_i|| + gamma), norms < C") {
+  ClippingConfig config;
+  config.mode = ClippingMode::kAutomatic;
+  config.clip_norm = 2.0;
+  config.automatic_gamma = 0.01;
+  const ClipResult<double> r = clip_factors(norms_of({{0.0}, {1.0}, {1e6}, {kInf}}), config);
+  CHECK(r.factors(0, 0) == doctest::Approx(200.0));
+  CHECK(r.factors(1, 0) * 1.0 < 2.0);
+  CHECK(r.factors(2, 0) * 1e3 < 2.0);
+  CHECK(r.factors(3, 0) == 0.0);
+  ModelCase m(10.0);
+  const ClipResult<float> rm = clip_factors(per_example_sq_norms(m.tape.uses(), m.model.parameters(), 4), config);
+  for (double n : clipped_norms(m, rm.factors)) CHECK(n < 2.0);
+  config.automatic_gamma = 0.0;
+  CHECK_THROWS_AS(clip_factors(norms_of({{1.0}}), config), InvalidArgument);
+}
+
+TEST_CASE("invalid clip norms are refused, never clamped") {
+  ClippingConfig config;
+  for (double c : {0.0, -1.0, kNaN, kInf}) {
+    config.clip_norm = c;
+    CHECK_THROWS_AS(clip_factors(norms_of({{1.0}}), config), InvalidArgument);
+  }
+}
