@@ -106,25 +106,62 @@ T linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratch<T>&
 
 template <typename T>
 std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& groups, int batch) {
-  // How many single-use linear groups share each G: they share its Gram's cost.
-  std::map<const Matrix<T>*, int> sharing;
-  for (const UseGroup<T>& g : groups) {
-    if (g.size() == 1 && g.front()->kind == UseKind::kLinear) ++sharing[g.front()->G.get()];
-  }
+  // Per example i with n_i rows: ghost costs n_i² d_in plus the G Gram n_i² d_out, which the
+  // linear parameters whose single record shares one G (the LSTM's W_ih and W_hh) pay once
+  // between them; materialising costs n_i d_in d_out. Sums over the batch:
+  //   S1 = sum_i n_i, S2 = sum_i n_i².
   std::vector<NormMethod> methods(groups.size(), NormMethod::kMaterialise);
+  std::map<const Matrix<T>*, std::vector<size_t>> sharing;  // G -> single-use linear params
   for (size_t p = 0; p < groups.size(); ++p) {
     const UseGroup<T>& g = groups[p];
     if (g.empty() || g.front()->kind != UseKind::kLinear) continue;
-    const double d_in = static_cast<double>(g.front()->A->cols());
-    const double d_out = static_cast<double>(g.front()->G->cols());
-    const double share = g.size() == 1 ? sharing[g.front()->G.get()] : 1.0;
-    double ghost = 0, materialise = 0;
+    if (g.size() == 1) {
+      sharing[g.front()->G.get()].push_back(p);
+      continue;
+    }
+    double S1 = 0, S2 = 0;  // tied weights: rows of all uses stacked, nothing shared
     for (int i = 0; i < batch; ++i) {
       const double n = static_cast<double>(example_row_count(g, i));
-      ghost += n * n * (d_in + d_out / share);
-      materialise += n * d_in * d_out;
+      S1 += n;
+      S2 += n * n;
     }
-    methods[p] = ghost < materialise ? NormMethod::kGhost : NormMethod::kMaterialise;
+    const double d_in = static_cast<double>(g.front()->A->cols()), d_out = static_cast<double>(g.front()->G->cols());
+    methods[p] = S2 * (d_in + d_out) < S1 * d_in * d_out ? NormMethod::kGhost : NormMethod::kMaterialise;
+  }
+  for (const auto& [G, members] : sharing) {
+    const UseGroup<T>& first = groups[members.front()];
+    double S1 = 0, S2 = 0;
+    for (int i = 0; i < batch; ++i) {
+      const double n = static_cast<double>(example_row_count(first, i));
+      S1 += n;
+      S2 += n * n;
+    }
+    const double d_out = static_cast<double>(G->cols());
+    // Try every ghost/materialise assignment of the members (at most 2^k, k = 2 for an LSTM);
+    // beyond 10 members, decide each alone with the Gram shared evenly.
+    const size_t k = members.size();
+    if (k > 10) {
+      for (size_t p : members) {
+        const double d_in = static_cast<double>(groups[p].front()->A->cols());
+        methods[p] = S2 * (d_in + d_out / static_cast<double>(k)) < S1 * d_in * d_out ? NormMethod::kGhost
+                                                                                      : NormMethod::kMaterialise;
+      }
+      continue;
+    }
+    double best_cost = 0;
+    uint32_t best = 0;
+    for (uint32_t ghost_mask = 0; ghost_mask < (1u << k); ++ghost_mask) {
+      double cost = ghost_mask != 0 ? S2 * d_out : 0.0;
+      for (size_t m = 0; m < k; ++m) {
+        const double d_in = static_cast<double>(groups[members[m]].front()->A->cols());
+        cost += (ghost_mask >> m) & 1u ? S2 * d_in : S1 * d_in * d_out;
+      }
+      if (ghost_mask == 0 || cost < best_cost) {
+        best_cost = cost;
+        best = ghost_mask;
+      }
+    }
+    for (size_t m = 0; m < k; ++m) methods[members[m]] = (best >> m) & 1u ? NormMethod::kGhost : NormMethod::kMaterialise;
   }
   return methods;
 }
