@@ -47,8 +47,7 @@ std::vector<uint64_t> unsigned_array(const nlohmann::json& j, const std::string&
 }  // namespace
 
 template <typename T>
-void save_safetensors(const std::string& path, const ParameterList<T>& params,
-                      const std::map<std::string, std::string>& metadata) {
+std::string serialize_safetensors(const ParameterList<T>& params, const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
@@ -64,16 +63,26 @@ void save_safetensors(const std::string& path, const ParameterList<T>& params,
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // pad so tensor data starts 8-byte aligned
+  std::string out;
+  out.reserve(8 + text.size() + offset);
+  const uint64_t n = text.size();
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(text);
+  for (const Parameter<T>* p : params) {
+    out.append(reinterpret_cast<const char*>(p->value.data()), static_cast<size_t>(p->value.size()) * sizeof(T));
+  }
+  return out;
+}
+
+template <typename T>
+void save_safetensors(const std::string& path, const ParameterList<T>& params,
+                      const std::map<std::string, std::string>& metadata) {
+  const std::string bytes = serialize_safetensors(params, metadata);
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw IoError(path + ": cannot open for writing");
-    const uint64_t n = text.size();
-    out.write(reinterpret_cast<const char*>(&n), sizeof n);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const Parameter<T>* p : params) {
-      out.write(reinterpret_cast<const char*>(p->value.data()), static_cast<std::streamsize>(p->value.size() * sizeof(T)));
-    }
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
     if (!out) {
       std::error_code ignored;
@@ -210,6 +219,8 @@ void load_safetensors(const std::string& path, const ParameterList<T>& params) {
   }
 }
 
+template std::string serialize_safetensors<float>(const ParameterList<float>&, const std::map<std::string, std::string>&);
+template std::string serialize_safetensors<double>(const ParameterList<double>&, const std::map<std::string, std::string>&);
 template void save_safetensors<float>(const std::string&, const ParameterList<float>&,
                                       const std::map<std::string, std::string>&);
 template void save_safetensors<double>(const std::string&, const ParameterList<double>&,

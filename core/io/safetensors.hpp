@@ -25,7 +25,11 @@ struct SafetensorsFile {
   std::map<std::string, SafetensorsTensor> tensors;
 };
 
-// Writes every parameter under its name (F32 for float, F64 for double).
+// The file's bytes: every parameter under its name (F32 for float, F64 for double).
+template <typename T>
+std::string serialize_safetensors(const ParameterList<T>& params, const std::map<std::string, std::string>& metadata = {});
+
+// Writes serialize_safetensors(params, metadata) to `path` through a temporary file.
 template <typename T>
 void save_safetensors(const std::string& path, const ParameterList<T>& params,
                       const std::map<std::string, std::string>& metadata = {});

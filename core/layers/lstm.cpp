@@ -14,11 +14,13 @@ namespace dpt {
 
 template <typename T>
 StackedLstm<T>::StackedLstm(const std::string& name, int input_dim, std::vector<int> hidden, bool return_sequences,
-                            double dropout, uint64_t seed)
-    : hidden_(std::move(hidden)), return_sequences_(return_sequences), dropout_(dropout) {
+                            std::vector<double> dropout, uint64_t seed)
+    : hidden_(std::move(hidden)), return_sequences_(return_sequences), dropout_(std::move(dropout)) {
   DPT_CHECK(!hidden_.empty(), name + ": needs at least one layer.");
   DPT_CHECK(input_dim > 0, name + ": input dimension must be > 0.");
-  DPT_CHECK(dropout >= 0.0 && dropout < 1.0, name + ": dropout must be in [0, 1).");
+  if (dropout_.empty()) dropout_.assign(hidden_.size(), 0.0);
+  DPT_CHECK(dropout_.size() == hidden_.size(), name + ": needs one dropout rate per layer.");
+  for (double p : dropout_) DPT_CHECK(p >= 0.0 && p < 1.0, name + ": dropout must be in [0, 1).");
   layers_.resize(hidden_.size());
   int in = input_dim;
   for (size_t k = 0; k < hidden_.size(); ++k) {
@@ -51,7 +53,7 @@ Var StackedLstm<T>::forward(Tape<T>& tape, Var x, bool training, uint64_t dropou
   Var h = x;
   for (int k = 0; k < num_layers(); ++k) {
     h = lstm_sequence(tape, h, weights(k));
-    if (training && dropout_ > 0.0 && k + 1 < num_layers()) h = dropout(tape, h, dropout_, derive_seed(dropout_seed, k));
+    if (training && dropout_[k] > 0.0) h = dropout(tape, h, dropout_[k], derive_seed(dropout_seed, static_cast<uint64_t>(k)));
   }
   return return_sequences_ ? h : last_valid_step(tape, h);
 }

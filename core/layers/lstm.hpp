@@ -2,7 +2,8 @@
 // torch.nn.LSTM's (`<name>.weight_ih_l{k}` (4H_k, D_k), `weight_hh_l{k}` (4H_k, H_k),
 // `bias_ih_l{k}`, `bias_hh_l{k}` (4H_k), gate order i, f, g, o), so a stack of equal hidden
 // sizes round-trips with torch.nn.LSTM(num_layers=K); unlike torch, sizes may differ per layer
-// (Keras-style stacks such as LSTM(128) -> LSTM(64)). Dropout applies between layers, as torch.
+// (Keras-style stacks such as LSTM(128) -> LSTM(64)). Layer k's dropout, if any, applies to its
+// output sequence while training (torch applies one rate below the top layer only).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +21,9 @@ class StackedLstm {
  public:
   // hidden[k] is layer k's size; return_sequences: the top layer's whole sequence (T*B, H) or
   // its last valid step (B, H).
+  // dropout: one rate per layer in [0, 1), or empty for none.
   StackedLstm(const std::string& name, int input_dim, std::vector<int> hidden, bool return_sequences,
-              double dropout, uint64_t seed);
+              std::vector<double> dropout, uint64_t seed);
 
   // x: (T*B, D) sequence. `dropout_seed` seeds the masks when training with dropout > 0.
   Var forward(Tape<T>& tape, Var x, bool training, uint64_t dropout_seed);
@@ -37,7 +39,7 @@ class StackedLstm {
   };
   std::vector<int> hidden_;
   bool return_sequences_;
-  double dropout_;
+  std::vector<double> dropout_;  // (layers)
   std::vector<Layer> layers_;  // sized once in the constructor: parameter addresses are stable
 };
 

@@ -24,7 +24,7 @@ struct SequenceModelSpec {
   int embedding_dim = 0;
   int input_dim = 0;        // vocab_size == 0: real-valued features per step
   std::vector<int> lstm_hidden{32};
-  double lstm_dropout = 0.0;      // between LSTM layers, while training
+  std::vector<double> lstm_dropout;  // per LSTM layer, on its outputs while training (empty: none)
   bool return_sequences = false;  // top LSTM: one output row per step (LM) or pooled
   Pooling pooling = Pooling::kLast;
   std::vector<int> dense_hidden;  // tanh dense layers of the head

@@ -49,7 +49,7 @@ MatrixD reference_lstm(const MatrixD& x, const BatchLayout& layout, const LstmWe
 }  // namespace
 
 TEST_CASE("lstm_sequence matches torch.nn.LSTM's equations step by step") {
-  StackedLstm<double> lstm("lstm", 3, {4}, true, 0.0, 7);
+  StackedLstm<double> lstm("lstm", 3, {4}, true, {}, 7);
   const LayoutPtr layout = BatchLayout::sequence({5, 2, 4});
   const MatrixD x = random_matrix(layout->rows(), 3, 40);
   Tape<double> t;
@@ -65,7 +65,7 @@ TEST_CASE("lstm_sequence matches torch.nn.LSTM's equations step by step") {
 
 TEST_CASE("LSTM gate isolation: zero weights, constant gates, closed form") {
   // With W_ih = W_hh = 0 every gate is constant: c_t = i g (1 - f^t) / (1 - f), h_t = o tanh(c_t).
-  StackedLstm<double> lstm("lstm", 1, {1}, true, 0.0, 1);
+  StackedLstm<double> lstm("lstm", 1, {1}, true, {}, 1);
   LstmWeights<double> w = lstm.weights(0);
   w.weight_ih->value.setZero();
   w.weight_hh->value.setZero();
@@ -102,7 +102,7 @@ TEST_CASE("LSTM gate isolation: zero weights, constant gates, closed form") {
 }
 
 TEST_CASE("lstm_sequence: Jacobian wrt inputs and all four parameters, padded batch") {
-  StackedLstm<double> lstm("lstm", 3, {3}, true, 0.0, 11);
+  StackedLstm<double> lstm("lstm", 3, {3}, true, {}, 11);
   const LayoutPtr layout = BatchLayout::sequence({4, 1, 3});
   std::vector<GradInput> in{{random_matrix(layout->rows(), 3, 41), layout, "x"}};
   LstmWeights<double> w = lstm.weights(0);
@@ -132,7 +132,7 @@ TEST_CASE("stacked LSTM models: whole Jacobian <= 1e-5") {
     SequenceModelSpec spec;
     spec.input_dim = 2;
     spec.lstm_hidden = {3, 3};
-    spec.lstm_dropout = 0.3;
+    spec.lstm_dropout = {0.3, 0.0};
     spec.pooling = Pooling::kMean;
     spec.outputs = 2;
     SequenceModel<double> model(spec, 4);

@@ -1,0 +1,75 @@
+// make_batch: gathers examples into one padded, time-major batch (row t*B + b = example b at
+// step t). Padding rows hold token 0 / zero features and LM target -1; the layout marks them,
+// so they never reach a loss or a gradient.
+#include "datasets/batching.hpp"
+
+#include <limits>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "core/error.hpp"
+
+namespace dpt {
+
+TrainingBatch make_batch(const Dataset& dataset, const std::vector<Example>& examples,
+                         const std::vector<int64_t>& indices) {
+  const bool token_inputs = dataset.vocab_size > 0;
+  DPT_CHECK(token_inputs || dataset.input_dim > 0, "make_batch: the dataset has neither a vocabulary nor input features.");
+  DPT_CHECK(indices.size() <= static_cast<size_t>(std::numeric_limits<int>::max()), "make_batch: too many examples.");
+  const int B = static_cast<int>(indices.size());
+  std::vector<const Example*> batch(indices.size());  // (B)
+  std::vector<int> lengths(indices.size());           // (B)
+  for (int b = 0; b < B; ++b) {
+    const int64_t i = indices[b];
+    DPT_CHECK(i >= 0 && i < static_cast<int64_t>(examples.size()),
+              fmt::format("make_batch: index {} is out of range [0, {}).", i, examples.size()));
+    batch[b] = &examples[i];
+    lengths[b] = dataset.sequence_length(*batch[b]);
+  }
+
+  TrainingBatch out;
+  out.inputs.layout = BatchLayout::sequence(lengths);  // rejects a length < 1
+  const int T = out.inputs.layout->steps();
+  if (token_inputs) {
+    auto tokens = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(T) * B, 0);  // (T*B)
+    for (int b = 0; b < B; ++b) {
+      for (int t = 0; t < lengths[b]; ++t) (*tokens)[t * B + b] = batch[b]->tokens[t];
+    }
+    out.inputs.tokens = std::move(tokens);
+  } else {
+    const int D = dataset.input_dim;
+    out.inputs.features = MatrixF::Zero(static_cast<Index>(T) * B, D);  // (T*B, D)
+    for (int b = 0; b < B; ++b) {
+      for (int t = 0; t < lengths[b]; ++t) {
+        for (int j = 0; j < D; ++j) out.inputs.features(t * B + b, j) = batch[b]->features[t * D + j];
+      }
+    }
+  }
+
+  switch (dataset.task) {
+    case TaskKind::kClassification:
+      out.labels.resize(indices.size());  // (B)
+      for (int b = 0; b < B; ++b) out.labels[b] = batch[b]->label;
+      break;
+    case TaskKind::kLanguageModel:
+      DPT_CHECK(token_inputs, "make_batch: a language model needs token inputs.");
+      out.labels.assign(static_cast<size_t>(T) * B, -1);  // (T*B) next token, -1 at the last step and on padding
+      for (int b = 0; b < B; ++b) {
+        for (int t = 0; t + 1 < lengths[b]; ++t) out.labels[t * B + b] = batch[b]->tokens[t + 1];
+      }
+      break;
+    case TaskKind::kRegression:
+      out.targets = MatrixF::Zero(B, dataset.output_dim);  // (B, output_dim)
+      for (int b = 0; b < B; ++b) {
+        DPT_CHECK(static_cast<int>(batch[b]->target.size()) == dataset.output_dim,
+                  fmt::format("make_batch: example {} has {} targets, expected {}.", indices[b], batch[b]->target.size(),
+                              dataset.output_dim));
+        for (int j = 0; j < dataset.output_dim; ++j) out.targets(b, j) = batch[b]->target[j];
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace dpt

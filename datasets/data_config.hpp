@@ -1,0 +1,37 @@
+// The `data` section of an experiment config: which examples to load and how to split them
+// (docs/config.md documents each field). Owned by datasets/ so loaders need nothing above them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dpt {
+
+struct DataConfig {
+  // Where examples come from: "generated" (tests and demos), "csv" (time series), "jsonl"
+  // ({"text": ..., "label": ...}), "text" (plain text for a char-level LM). The real-corpus
+  // loaders add their own sources.
+  std::string source = "generated";
+  std::string task = "marker";         // generated: "marker" (classification), "sine" (regression), "chars" (char LM)
+  std::string path;                    // csv / jsonl / text: the file
+  int64_t size = 2000;                 // generated: number of examples
+  int min_length = 4;                  // generated: sequence lengths drawn in [min_length, max_length]
+  int max_length = 24;                 // generated; jsonl: texts truncated to this many characters
+  std::string column;                  // csv: the column to forecast
+  int window = 16;                     // csv: a window of W values -> the next value
+  int chunk_length = 64;               // text: characters per language-model example
+  double validation_fraction = 0.1;
+  double test_fraction = 0.1;
+  bool scrub_pii = false;              // replace e-mails, URLs, IPs, phone numbers before tokenising (not implemented yet: true is refused)
+
+  // Added by datasets/ (docs/datasets.md). Both choices below decide whether something derived
+  // from the private data, outside the DP mechanism, is baked into the model.
+  std::string vocabulary = "bytes";    // jsonl, text: "bytes" (ids 1..256 = bytes 0..255, data-independent) |
+                                       // "observed" (the file's distinct bytes: smaller, but the vocabulary reveals them)
+  std::string standardize = "train";   // csv: "train" (mean/stddev of the training portion, NOT private) |
+                                       // "fixed" (standardize_mean / standardize_stddev, public values) | "none"
+  double standardize_mean = 0.0;       // csv, standardize "fixed"
+  double standardize_stddev = 1.0;     // csv, standardize "fixed": > 0
+};
+
+}  // namespace dpt

@@ -1,0 +1,150 @@
+// The JSONL text-classification loader. Labels are all integers (classes 0..max) or all
+// strings (classes = the distinct strings in sorted byte order). nlohmann::json rejects invalid
+// UTF-8, so such a line is reported as malformed with its file and line; it never crashes.
+#include "datasets/jsonl_text_loader.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "datasets/char_tokenizer.hpp"
+#include "datasets/dataset_error.hpp"
+#include "datasets/sha256.hpp"
+#include "datasets/splits.hpp"
+#include "datasets/text_file.hpp"
+
+namespace dpt {
+namespace {
+
+constexpr int64_t kMaxClasses = int64_t{1} << 20;  // integer labels: classes 0..max are all created
+
+struct RawText {
+  std::string text;    // truncated to max_length bytes
+  int64_t int_label;   // integer labels
+  std::string label;   // string labels
+};
+
+struct RawFile {
+  std::vector<RawText> rows;
+  bool string_labels = false;
+  int64_t blank_lines = 0, truncated = 0, empty_skipped = 0;
+};
+
+RawFile read_rows(const std::string& path, std::string_view bytes, int max_length) {
+  RawFile f;
+  bool first = true;
+  for (const TextLine& line : split_lines(strip_utf8_bom(bytes))) {
+    if (is_blank(line.text)) {
+      ++f.blank_lines;
+      continue;
+    }
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line.text.begin(), line.text.end());
+    } catch (const nlohmann::json::parse_error& e) {
+      // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 15: <why>"
+      const std::string what = e.what();
+      const size_t colon = what.find(": ");
+      throw DatasetError::at_line(path, line.number, fmt::format("malformed JSON at column {}: {}", e.byte,
+                                                                 printable_excerpt(colon == std::string::npos ? what : what.substr(colon + 2), 200)));
+    }
+    if (!j.is_object()) throw DatasetError::at_line(path, line.number, "expected a JSON object {\"text\": ..., \"label\": ...}.");
+    const auto text = j.find("text");
+    if (text == j.end() || !text->is_string()) {
+      throw DatasetError::at_line(path, line.number, "\"text\" must be present and a string.");
+    }
+    const auto label = j.find("label");
+    if (label == j.end() || !(label->is_number_integer() || label->is_string())) {
+      throw DatasetError::at_line(path, line.number, "\"label\" must be present and an integer or a string.");
+    }
+    if (first) f.string_labels = label->is_string();
+    first = false;
+    if (label->is_string() != f.string_labels) {
+      throw DatasetError::at_line(path, line.number, fmt::format("\"label\" is {}, but earlier labels are {}: use one kind.",
+                                                                 label->is_string() ? "a string" : "an integer",
+                                                                 f.string_labels ? "strings" : "integers"));
+    }
+    RawText row;
+    row.int_label = 0;
+    if (f.string_labels) {
+      row.label = label->get<std::string>();
+    } else {
+      const bool fits = label->is_number_unsigned() ? label->get<uint64_t>() < static_cast<uint64_t>(kMaxClasses)
+                                                    : label->get<int64_t>() >= 0 && label->get<int64_t>() < kMaxClasses;
+      if (!fits) {
+        throw DatasetError::at_line(path, line.number, fmt::format("integer \"label\" must be in [0, {}), but is {}.", kMaxClasses, label->dump()));
+      }
+      row.int_label = label->get<int64_t>();
+    }
+    row.text = text->get<std::string>();
+    if (row.text.empty()) {
+      ++f.empty_skipped;
+      continue;
+    }
+    if (static_cast<int64_t>(row.text.size()) > max_length) {
+      row.text.resize(static_cast<size_t>(max_length));
+      ++f.truncated;
+    }
+    f.rows.push_back(std::move(row));
+  }
+  return f;
+}
+
+}  // namespace
+
+Dataset load_jsonl_text(const DataConfig& c, uint64_t split_seed) {
+  if (c.max_length < 1) throw DatasetError::in_field("max_length", fmt::format("must be >= 1, but is {}.", c.max_length));
+  if (c.vocabulary != "bytes" && c.vocabulary != "observed") {
+    throw DatasetError::in_field("vocabulary", fmt::format("expected \"bytes\" or \"observed\", but is \"{}\".", c.vocabulary));
+  }
+  const std::string bytes = read_file_bytes(c.path);
+  RawFile f = read_rows(c.path, bytes, c.max_length);
+  if (f.rows.empty()) throw DatasetError::in_file(c.path, "no examples: every line is blank or has an empty \"text\".");
+  const auto n = static_cast<int64_t>(f.rows.size());
+  const SplitCounts counts = split_counts(n, c.validation_fraction, c.test_fraction, "texts");
+
+  Dataset d;
+  d.name = "jsonl:" + c.path;
+  d.task = TaskKind::kClassification;
+  d.privacy_unit = "one text (one line of the file)";
+  d.content_hash = sha256_hex(bytes);
+  std::map<std::string, int32_t> class_of;  // string labels -> class, in sorted order
+  if (f.string_labels) {
+    for (const RawText& r : f.rows) class_of.emplace(r.label, 0);
+    for (auto& [name, id] : class_of) {
+      id = static_cast<int32_t>(d.class_names.size());
+      d.class_names.push_back(name);
+    }
+  } else {
+    int64_t max_label = 0;
+    for (const RawText& r : f.rows) max_label = std::max(max_label, r.int_label);
+    for (int64_t k = 0; k <= max_label; ++k) d.class_names.push_back(std::to_string(k));
+  }
+  d.num_classes = static_cast<int>(d.class_names.size());
+
+  std::string all_text;
+  if (c.vocabulary == "observed") {
+    for (const RawText& r : f.rows) all_text += r.text;
+  }
+  const CharTokenizer tokenizer = c.vocabulary == "observed" ? CharTokenizer::observed_bytes(all_text) : CharTokenizer::all_bytes();
+  d.vocab_size = tokenizer.vocab_size();
+  d.vocabulary = tokenizer.vocabulary();
+
+  std::vector<Example> examples(f.rows.size());
+  for (size_t i = 0; i < f.rows.size(); ++i) {
+    examples[i].tokens = tokenizer.encode(f.rows[i].text);
+    examples[i].label = f.string_labels ? class_of.at(f.rows[i].label) : static_cast<int32_t>(f.rows[i].int_label);
+  }
+  d.stats["texts"] = n;
+  d.stats["blank_lines"] = f.blank_lines;
+  d.stats["empty_texts_skipped"] = f.empty_skipped;
+  d.stats["truncated_texts"] = f.truncated;
+  assign_splits(d, std::move(examples), shuffled_split(counts, split_seed));
+  return d;
+}
+
+}  // namespace dpt

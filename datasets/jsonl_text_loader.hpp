@@ -1,0 +1,15 @@
+// JSONL labelled text (source "jsonl"): one {"text": str, "label": int | str} per line, texts
+// tokenised by byte (datasets/char_tokenizer.hpp) and truncated to data.max_length bytes,
+// split by a seeded shuffle. Blank lines are skipped; anything else malformed is an error.
+#pragma once
+
+#include <cstdint>
+
+#include "datasets/data_config.hpp"
+#include "datasets/dataset.hpp"
+
+namespace dpt {
+
+Dataset load_jsonl_text(const DataConfig& config, uint64_t split_seed);
+
+}  // namespace dpt

@@ -1,0 +1,13 @@
+// Plain text (source "text") for a character-level language model: the file's bytes cut into
+// consecutive, non-overlapping chunks of data.chunk_length, split by position into contiguous
+// blocks train | validation | test (no seed: no chunk shares text with another split).
+#pragma once
+
+#include "datasets/data_config.hpp"
+#include "datasets/dataset.hpp"
+
+namespace dpt {
+
+Dataset load_plain_text(const DataConfig& config);
+
+}  // namespace dpt

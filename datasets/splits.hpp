@@ -1,0 +1,52 @@
+// Train / validation / test splits: sizes from the config's fractions, then either a seeded
+// shuffle (exchangeable examples) or contiguous blocks in order (time series, running text).
+// Every example lands in exactly one split; the training split is never empty.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/random/counter_rng.hpp"
+#include "datasets/dataset.hpp"
+
+namespace dpt {
+
+// Throws DatasetError naming data.validation_fraction / data.test_fraction unless each is in
+// [0, 1) and their sum is < 1.
+void validate_split_fractions(double validation_fraction, double test_fraction);
+
+struct SplitCounts {
+  int64_t train = 0, validation = 0, test = 0;
+};
+
+// validation = floor(v n), test = floor(t n), train = the rest; throws DatasetError if that
+// leaves no training example. `what` names the examples in the message ("windows", "texts").
+SplitCounts split_counts(int64_t n, double validation_fraction, double test_fraction, const char* what);
+
+struct SplitIndices {
+  std::vector<int64_t> train, validation, test;  // each in increasing order
+};
+
+// Contiguous blocks: [0, train) | [train, train + validation) | the rest.
+SplitIndices ordered_split(const SplitCounts& counts);
+// A uniformly random permutation of 0..n-1 from the split seed (Fisher-Yates on a CounterRng
+// stream), cut into train | validation | test; each part is then sorted.
+SplitIndices shuffled_split(const SplitCounts& counts, uint64_t split_seed);
+
+// A uniformly random permutation of 0..n-1 drawn from `rng`.
+std::vector<int64_t> random_permutation(int64_t n, const CounterRng& rng);
+
+// Moves examples[i] into dataset.train / validation / test as `split` says.
+void assign_splits(Dataset& dataset, std::vector<Example>&& examples, const SplitIndices& split);
+
+// Uniform integer in [0, n) from value k, k+1, ... of `rng` (rejection: no modulo bias);
+// advances k past the values used. n >= 1.
+inline uint64_t uniform_below(const CounterRng& rng, uint64_t& k, uint64_t n) {
+  const uint64_t reject_below = (~n + 1) % n;  // 2^64 mod n
+  for (;;) {
+    const uint64_t r = rng.bits(k++);
+    if (r >= reject_below) return r % n;
+  }
+}
+
+}  // namespace dpt

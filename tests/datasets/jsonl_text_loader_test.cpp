@@ -1,0 +1,139 @@
+// The JSONL text loader: labels, truncation, byte tokens, the seeded split, and errors naming
+// the file and the line for every kind of malformed line.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "datasets/char_tokenizer.hpp"
+#include "datasets/jsonl_text_loader.hpp"
+#include "temp_dir.hpp"
+
+using namespace dpt;
+using dpt::testing::contains;
+using dpt::testing::dataset_error_of;
+using dpt::testing::TempDir;
+
+namespace {
+
+DataConfig jsonl_config(const std::string& path) {
+  DataConfig c;
+  c.source = "jsonl";
+  c.path = path;
+  c.max_length = 8;
+  c.validation_fraction = 0.0;
+  c.test_fraction = 0.0;
+  return c;
+}
+
+std::string many_texts(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += "{\"text\": \"text " + std::to_string(i) + "\", \"label\": " + std::to_string(i % 3) + "}\n";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("integer labels and byte tokens and truncation and blank lines") {
+  TempDir dir;
+  const std::string path = dir.write("t.jsonl", "{\"text\": \"hi\", \"label\": 1}\n\n   \n{\"label\": 0, \"text\": \"a long text\"}\n"
+                                                "{\"text\": \"\", \"label\": 2}\n");
+  const Dataset d = load_jsonl_text(jsonl_config(path), 1);
+  CHECK(d.task == TaskKind::kClassification);
+  CHECK(d.num_classes == 2);  // the empty text (label 2) is skipped
+  CHECK(d.class_names == std::vector<std::string>{"0", "1"});
+  CHECK(d.vocab_size == 257);
+  REQUIRE(d.train.size() == 2);
+  const CharTokenizer tok = CharTokenizer::all_bytes();
+  CHECK(d.train[0].tokens == tok.encode("hi"));
+  CHECK(d.train[0].label == 1);
+  CHECK(d.train[1].tokens == tok.encode("a long t"));  // max_length 8
+  CHECK(d.train[1].label == 0);
+  CHECK(d.stats.at("blank_lines") == 2);
+  CHECK(d.stats.at("truncated_texts") == 1);
+  CHECK(d.stats.at("empty_texts_skipped") == 1);
+  CHECK(contains(d.privacy_unit, "one text"));
+}
+
+TEST_CASE("string labels become classes in sorted order") {
+  TempDir dir;
+  const std::string path = dir.write("s.jsonl", "{\"text\": \"x\", \"label\": \"spam\"}\n{\"text\": \"y\", \"label\": \"ham\"}\n"
+                                                "{\"text\": \"z\", \"label\": \"eggs\"}\n");
+  const Dataset d = load_jsonl_text(jsonl_config(path), 1);
+  CHECK(d.class_names == std::vector<std::string>{"eggs", "ham", "spam"});
+  CHECK(d.num_classes == 3);
+  CHECK(d.train[0].label == 2);
+  CHECK(d.train[1].label == 1);
+  CHECK(d.train[2].label == 0);
+}
+
+TEST_CASE("non-ASCII text is tokenised by bytes and the observed vocabulary is the file's bytes") {
+  TempDir dir;
+  const std::string path = dir.write("u.jsonl", "{\"text\": \"caf\\u00e9\", \"label\": 0}\n{\"text\": \"ab\", \"label\": 1}\n");
+  DataConfig c = jsonl_config(path);
+  const Dataset bytes = load_jsonl_text(c, 1);
+  CHECK(bytes.train[0].tokens.size() == 5);  // 'é' is two bytes
+  c.vocabulary = "observed";
+  const Dataset observed = load_jsonl_text(c, 1);
+  CHECK(observed.vocabulary == std::vector<std::string>{"<pad>", "a", "b", "c", "f", "\\xa9", "\\xc3"});
+  CHECK(observed.train[1].tokens == std::vector<int32_t>{1, 2});
+}
+
+TEST_CASE("the split is a deterministic shuffle by the split seed") {
+  TempDir dir;
+  DataConfig c = jsonl_config(dir.write("m.jsonl", many_texts(100)));
+  c.max_length = 64;
+  c.validation_fraction = 0.1;
+  c.test_fraction = 0.2;
+  const Dataset a = load_jsonl_text(c, 5), b = load_jsonl_text(c, 5), other = load_jsonl_text(c, 6);
+  CHECK(a.train.size() == 70);
+  CHECK(a.validation.size() == 10);
+  CHECK(a.test.size() == 20);
+  auto texts = [](const std::vector<Example>& split) {
+    std::vector<std::vector<int32_t>> t;
+    for (const Example& e : split) t.push_back(e.tokens);
+    return t;
+  };
+  CHECK(texts(a.test) == texts(b.test));
+  CHECK(texts(a.test) != texts(other.test));
+  // every text in exactly one split
+  std::vector<std::vector<int32_t>> all = texts(a.train);
+  for (const auto& t : texts(a.validation)) all.push_back(t);
+  for (const auto& t : texts(a.test)) all.push_back(t);
+  std::sort(all.begin(), all.end());
+  CHECK(all.size() == 100);
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+}
+
+TEST_CASE("malformed JSONL lines give errors naming the file and the line") {
+  TempDir dir;
+  const std::string good = "{\"text\": \"ok\", \"label\": 0}\n\n";  // lines 1-2; the bad line is line 3
+  const char* bad_lines[] = {
+      "{\"text\": \"unterminated}",           // malformed JSON
+      "[1, 2]",                               // not an object
+      "{\"label\": 0}",                       // no text
+      "{\"text\": 5, \"label\": 0}",          // text not a string
+      "{\"text\": \"x\"}",                    // no label
+      "{\"text\": \"x\", \"label\": 1.5}",    // fractional label
+      "{\"text\": \"x\", \"label\": true}",   // boolean label
+      "{\"text\": \"x\", \"label\": -1}",     // negative label
+      "{\"text\": \"x\", \"label\": \"a\"}",  // string after integer labels
+      "{\"text\": \"\xff\xfe\", \"label\": 0}",  // invalid UTF-8: reported, not a crash
+  };
+  for (const char* bad : bad_lines) {
+    CAPTURE(bad);
+    const std::string path = dir.write("bad.jsonl", good + bad + "\n" + good);
+    CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_config(path), 1); }), path + ":3:"));
+  }
+}
+
+TEST_CASE("a file without examples is an error naming the file") {
+  TempDir dir;
+  for (const char* content : {"", "\n  \n", "{\"text\": \"\", \"label\": 0}\n"}) {
+    const std::string path = dir.write("e.jsonl", content);
+    CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_config(path), 1); }), path + ": no examples"));
+  }
+  DataConfig c = jsonl_config(dir.write("ok.jsonl", many_texts(3)));
+  c.vocabulary = "words";
+  CHECK(contains(dataset_error_of([&] { load_jsonl_text(c, 1); }), "data.vocabulary"));
+}
