@@ -1,0 +1,56 @@
+// Calibration: the smallest noise multiplier meeting a target epsilon (bracket, then bisect,
+// returning the upper end so the target always holds, like Opacus's get_noise_multiplier),
+// and the largest number of steps within a budget. Generic over the accountant.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "dp/accounting/privacy_accountant.hpp"
+
+namespace dpt {
+
+// Bisection stops when (sigma_hi - sigma_lo) <= tolerance * sigma_hi.
+inline constexpr double kDefaultCalibrationTolerance = 1e-6;
+// Bracketing gives up beyond this noise multiplier (the target is then called unreachable).
+inline constexpr double kMaxNoiseMultiplier = 1e6;
+// max_steps_within_budget gives up beyond this many steps.
+inline constexpr int64_t kMaxBudgetSteps = int64_t{1} << 50;
+
+struct NoiseCalibration {
+  double noise_multiplier = 0.0;  // sigma with epsilon(sigma) <= target; sigma*(1 - tolerance) does not
+  double epsilon = 0.0;           // epsilon(noise_multiplier), <= target
+  int evaluations = 0;            // calls of epsilon(sigma)
+};
+
+struct StepsBudget {
+  int64_t steps = 0;     // the largest T with epsilon(T) <= target (0 if even one step exceeds it)
+  double epsilon = 0.0;  // epsilon(steps) (0 for 0 steps)
+};
+
+// Smallest sigma with epsilon_of_sigma(sigma) <= target_epsilon, for any epsilon(sigma) that is
+// non-increasing in sigma. Bracket: start at sigma = 1, halve or double until the target is
+// crossed; bisect until the relative bracket width is <= tolerance; return the upper end, whose
+// epsilon was computed and is <= target. Throws UnreachableTargetError when target_epsilon is not
+// finite and > 0, or when even sigma = kMaxNoiseMultiplier exceeds the target.
+NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
+                                            const std::function<double(double)>& epsilon_of_sigma,
+                                            double tolerance = kDefaultCalibrationTolerance);
+
+// The same for DP-SGD: `steps` Poisson-sampled Gaussian steps at rate `sampling_rate`, epsilon at
+// `delta`, as certified by accountants made by `make_accountant`.
+NoiseCalibration calibrate_noise_multiplier(double target_epsilon, double sampling_rate, int64_t steps, double delta,
+                                            const AccountantFactory& make_accountant,
+                                            double tolerance = kDefaultCalibrationTolerance);
+
+// Largest T in [0, max_steps] with epsilon_of_steps(T) <= target_epsilon, for epsilon(T)
+// non-decreasing in T: doubling, then bisection on integers. Throws UnreachableTargetError when
+// target_epsilon is not finite and >= 0, or when epsilon(max_steps) is still within the target.
+StepsBudget max_steps_within_budget(double target_epsilon, const std::function<double(int64_t)>& epsilon_of_steps,
+                                    int64_t max_steps = kMaxBudgetSteps);
+
+// The same for DP-SGD steps PoissonSampled(q, Gaussian(sigma)) at `delta`.
+StepsBudget max_steps_within_budget(double target_epsilon, double sampling_rate, double noise_multiplier, double delta,
+                                    const AccountantFactory& make_accountant, int64_t max_steps = kMaxBudgetSteps);
+
+}  // namespace dpt
