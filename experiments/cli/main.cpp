@@ -4,7 +4,11 @@
 #include <fmt/core.h>
 
 #include "core/error.hpp"
+#include "experiments/cli/accounting_commands.hpp"
 #include "experiments/cli/demo_command.hpp"
+#include "experiments/cli/run_commands.hpp"
+#include "experiments/config/config_error.hpp"
+#include "dp/accounting/accounting_error.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"dptrain: differentially private LSTM training"};
@@ -17,9 +21,30 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--lr", demo.learning_rate, "SGD learning rate")->check(CLI::PositiveNumber);
   demo_cmd->add_option("--seed", demo.seed, "master seed");
 
-  CLI11_PARSE(app, argc, argv);
+  dpt::RunCommands runs;
+  runs.add_to(app);
+  dpt::EpsilonOptions epsilon;
+  CLI::App* epsilon_cmd = dpt::add_epsilon_command(app, epsilon);
+  dpt::CalibrateOptions calibrate;
+  CLI::App* calibrate_cmd = dpt::add_calibrate_command(app, calibrate);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help (exit 0) or the error
+    return code == 0 ? 0 : 2;       // every parse error exits 2
+  }
   try {
     if (*demo_cmd) return dpt::run_demo(demo);
+    if (*epsilon_cmd) return dpt::run_epsilon_command(epsilon);
+    if (*calibrate_cmd) return dpt::run_calibrate_command(calibrate);
+    if (const int code = runs.dispatch(); code >= 0) return code;
+  } catch (const dpt::ConfigError& e) {  // a bad config: nothing was written
+    fmt::print(stderr, "dptrain: {}\n", e.what());
+    return 2;
+  } catch (const dpt::AccountingError& e) {  // e.g. a target epsilon no noise multiplier reaches
+    fmt::print(stderr, "dptrain: {}\n", e.what());
+    return 2;
   } catch (const dpt::Error& e) {
     fmt::print(stderr, "dptrain: error: {}\n", e.what());
     return 1;

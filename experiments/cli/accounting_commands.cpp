@@ -1,0 +1,308 @@
+// `dptrain epsilon` and `dptrain calibrate`: parse and validate the flags (messages name the
+// flag), run the RDP accountant / calibration from dp/accounting, print a short report or one
+// JSON object.
+#include "experiments/cli/accounting_commands.hpp"
+
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dp/accounting/accounting_error.hpp"
+#include "dp/accounting/calibration.hpp"
+#include "dp/accounting/rdp_accountant.hpp"
+
+namespace dpt {
+namespace {
+
+// A flag's value is invalid: exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void usage_error(const std::string& flag, const std::string& what) {
+  throw UsageError(flag + ": " + what);
+}
+
+double parse_number(const std::string& flag, const std::string& text) {
+  double value = 0.0;
+  const char* end = text.data() + text.size();
+  const std::from_chars_result r = std::from_chars(text.data(), end, value);
+  if (text.empty() || r.ec != std::errc() || r.ptr != end)
+    usage_error(flag, fmt::format("expected a number, got '{}'", text));
+  if (!std::isfinite(value)) usage_error(flag, fmt::format("must be finite, got {}", text));
+  return value;
+}
+
+// A whole number >= 1; accepts 1e5-style spellings of integers.
+int64_t parse_count(const std::string& flag, const std::string& text) {
+  const double value = parse_number(flag, text);
+  if (!(value >= 1.0 && value == std::floor(value) && value <= 9007199254740992.0)) {
+    usage_error(flag, fmt::format("must be a whole number >= 1, got {}", text));
+  }
+  return static_cast<int64_t>(value);
+}
+
+std::vector<double> parse_orders(const std::string& text) {
+  if (text.empty()) return RdpAccountant::default_orders();
+  std::vector<double> orders;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    const double alpha = parse_number("--orders", item);
+    if (!(alpha > 1.0)) usage_error("--orders", fmt::format("each order must be > 1, got {}", alpha));
+    orders.push_back(alpha);
+    start = comma + 1;
+  }
+  return orders;
+}
+
+// The validated question.
+struct PrivacyQuestion {
+  double sampling_rate = 0.0;
+  int64_t steps = 0;
+  double delta = 0.0;
+  std::vector<double> orders;
+  RdpConversion conversion = RdpConversion::kImproved;
+  std::string how;  // how q and steps were given, for the report
+};
+
+PrivacyQuestion validate(const PrivacyQuestionOptions& o) {
+  PrivacyQuestion p;
+  const bool from_rate = !o.sampling_rate.empty();
+  const bool from_sizes = !o.batch_size.empty() || !o.dataset_size.empty();
+  if (from_rate && from_sizes) {
+    usage_error("--sampling-rate", "give either --sampling-rate or --batch-size with --dataset-size, not both");
+  }
+  if (!from_rate && !from_sizes) usage_error("--sampling-rate", "required (or --batch-size with --dataset-size)");
+  int64_t batch = 0;
+  int64_t dataset = 0;
+  if (from_rate) {
+    p.sampling_rate = parse_number("--sampling-rate", o.sampling_rate);
+    if (!(p.sampling_rate > 0.0 && p.sampling_rate <= 1.0)) {
+      usage_error("--sampling-rate", fmt::format("must be in (0, 1], got {}", o.sampling_rate));
+    }
+  } else {
+    if (o.batch_size.empty()) usage_error("--batch-size", "required with --dataset-size");
+    if (o.dataset_size.empty()) usage_error("--dataset-size", "required with --batch-size");
+    batch = parse_count("--batch-size", o.batch_size);
+    dataset = parse_count("--dataset-size", o.dataset_size);
+    if (batch > dataset)
+      usage_error("--batch-size", fmt::format("must not exceed --dataset-size ({}), got {}", dataset, batch));
+    p.sampling_rate = static_cast<double>(batch) / static_cast<double>(dataset);
+    p.how = fmt::format("q = batch size {} / dataset size {}", batch, dataset);
+  }
+  if (!o.steps.empty() && !o.epochs.empty()) usage_error("--steps", "give either --steps or --epochs, not both");
+  if (o.steps.empty() && o.epochs.empty())
+    usage_error("--steps", "required (or --epochs with --batch-size and --dataset-size)");
+  if (!o.steps.empty()) {
+    p.steps = parse_count("--steps", o.steps);
+  } else {
+    if (!from_sizes)
+      usage_error("--epochs", "needs --batch-size and --dataset-size (steps = ceil(epochs * dataset / batch))");
+    const double epochs = parse_number("--epochs", o.epochs);
+    if (!(epochs > 0.0)) usage_error("--epochs", fmt::format("must be > 0, got {}", o.epochs));
+    const long double steps = std::ceil(static_cast<long double>(epochs) * dataset / batch);
+    if (!(steps <= 9007199254740992.0L)) usage_error("--epochs", fmt::format("gives too many steps ({})", o.epochs));
+    p.steps = static_cast<int64_t>(steps);
+    p.how += fmt::format("{}steps = ceil({} epochs * {} / {})", p.how.empty() ? "" : "; ", epochs, dataset, batch);
+  }
+  if (o.delta.empty()) usage_error("--delta", "required");
+  p.delta = parse_number("--delta", o.delta);
+  if (!(p.delta > 0.0 && p.delta < 1.0)) usage_error("--delta", fmt::format("must be in (0, 1), got {}", o.delta));
+  if (o.accountant != "rdp")
+    usage_error("--accountant", fmt::format("unknown accountant '{}' (available: rdp)", o.accountant));
+  if (o.conversion == "improved") {
+    p.conversion = RdpConversion::kImproved;
+  } else if (o.conversion == "classic") {
+    p.conversion = RdpConversion::kClassic;
+  } else {
+    usage_error("--conversion", fmt::format("must be improved or classic, got '{}'", o.conversion));
+  }
+  p.orders = parse_orders(o.orders);
+  return p;
+}
+
+void add_question_options(CLI::App& cmd, PrivacyQuestionOptions& o) {
+  cmd.add_option("--sampling-rate,-q", o.sampling_rate, "Poisson sampling rate q in (0, 1]")->type_name("Q");
+  cmd.add_option("--batch-size", o.batch_size, "expected batch size B (q = B / N), instead of --sampling-rate")
+      ->type_name("B");
+  cmd.add_option("--dataset-size", o.dataset_size, "dataset size N, with --batch-size")->type_name("N");
+  cmd.add_option("--steps", o.steps, "number of DP-SGD steps")->type_name("T");
+  cmd.add_option("--epochs", o.epochs, "epochs instead of --steps: steps = ceil(E N / B)")->type_name("E");
+  cmd.add_option("--delta", o.delta, "target delta in (0, 1)")->type_name("D");
+  cmd.add_option("--accountant", o.accountant, "privacy accountant (only rdp so far)")
+      ->type_name("NAME")
+      ->capture_default_str();
+  cmd.add_option("--conversion", o.conversion, "RDP to (eps, delta): improved (Canonne et al. 2020) or classic")
+      ->type_name("NAME")
+      ->capture_default_str();
+  cmd.add_option("--orders", o.orders, "comma-separated RDP orders (default: 1.1..10.9, 11..63, 128..1024)")
+      ->type_name("LIST");
+  cmd.add_flag("--json", o.json, "print one JSON object");
+}
+
+// JSON has no infinity: "inf" (a string float() and strtod read back) stands for it.
+nlohmann::json json_number(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(fmt::format("{}", x));
+}
+
+// x (finite, > 0) with `digits` significant digits, rounded up: a displayed epsilon is never
+// below the computed one.
+std::string format_rounded_up(double x, int digits = 6) {
+  std::string s = fmt::format("{:.{}g}", x, digits);
+  if (x <= 0.0 || std::stod(s) >= x) return s;
+  const double unit = std::pow(10.0, std::floor(std::log10(x)) - (digits - 1));
+  for (double y = std::ceil(x / unit) * unit;; y += unit) {
+    s = fmt::format("{:.{}g}", y, digits);
+    if (std::stod(s) >= x) return s;
+  }
+}
+
+std::string edge_warning(const EpsilonResult& e, const std::vector<double>& orders) {
+  const bool smallest = e.optimal_order == *std::min_element(orders.begin(), orders.end());
+  return fmt::format(
+      "warning: the optimal RDP order {} is the {} of the grid; --orders with {} orders may give a smaller epsilon",
+      e.optimal_order, smallest ? "smallest" : "largest", smallest ? "smaller" : "larger");
+}
+
+nlohmann::json question_json(const PrivacyQuestion& p, const EpsilonResult& e) {
+  return {{"accountant", "rdp"},
+          {"epsilon", json_number(e.epsilon)},
+          {"delta", p.delta},
+          {"sampling_rate", p.sampling_rate},
+          {"steps", p.steps},
+          {"optimal_order", std::isfinite(e.epsilon) ? nlohmann::json(e.optimal_order) : nlohmann::json(nullptr)},
+          {"order_at_grid_edge", e.order_at_grid_edge},
+          {"conversion", to_string(p.conversion)}};
+}
+
+void print_question(const PrivacyQuestion& p) {
+  fmt::print("  sampling rate q      {}\n", p.sampling_rate);
+  fmt::print("  steps                {}\n", p.steps);
+  if (!p.how.empty()) fmt::print("                       ({})\n", p.how);
+  fmt::print("  delta                {}\n", p.delta);
+}
+
+void print_result(const PrivacyQuestion& p, const EpsilonResult& e, int digits = 6) {
+  if (std::isfinite(e.epsilon)) {
+    fmt::print("  epsilon              {}\n", format_rounded_up(e.epsilon, digits));
+    fmt::print("  optimal RDP order    {}\n", e.optimal_order);
+  } else {
+    fmt::print("  epsilon              inf (no noise: no finite guarantee)\n");
+  }
+  if (e.order_at_grid_edge) fmt::print("{}\n", edge_warning(e, p.orders));
+}
+
+std::string header(const PrivacyQuestion& p) {
+  return fmt::format("RDP accountant, {} conversion, Poisson-sampled Gaussian, add/remove-one adjacency",
+                     to_string(p.conversion));
+}
+
+template <typename F>
+int guarded(const char* command, F&& body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "dptrain {}: {}\n", command, e.what());
+    return 2;
+  } catch (const UnreachableTargetError& e) {
+    fmt::print(stderr, "dptrain {}: {}\n", command, e.what());
+    return 1;
+  } catch (const AccountingError& e) {
+    fmt::print(stderr, "dptrain {}: {}\n", command, e.what());
+    return 2;
+  }
+}
+
+}  // namespace
+
+CLI::App* add_epsilon_command(CLI::App& app, EpsilonOptions& options) {
+  CLI::App* cmd = app.add_subcommand("epsilon", "epsilon spent by DP-SGD (Poisson-sampled Gaussian) at a given delta");
+  cmd->add_option("--noise-multiplier,-s", options.noise_multiplier,
+                  "noise multiplier sigma >= 0 (noise std / clip norm)")
+      ->type_name("S")
+      ->required();
+  add_question_options(*cmd, options.question);
+  return cmd;
+}
+
+CLI::App* add_calibrate_command(CLI::App& app, CalibrateOptions& options) {
+  CLI::App* cmd = app.add_subcommand("calibrate", "smallest noise multiplier whose epsilon meets a target");
+  cmd->add_option("--target-epsilon", options.target_epsilon, "target epsilon > 0")->type_name("E")->required();
+  cmd->add_option("--tolerance", options.tolerance, "relative precision of sigma (bisection stops below it)")
+      ->type_name("TOL")
+      ->capture_default_str();
+  add_question_options(*cmd, options.question);
+  return cmd;
+}
+
+int run_epsilon_command(const EpsilonOptions& options) {
+  return guarded("epsilon", [&] {
+    const double sigma = parse_number("--noise-multiplier", options.noise_multiplier);
+    if (!(sigma >= 0.0))
+      usage_error("--noise-multiplier", fmt::format("must be >= 0, got {}", options.noise_multiplier));
+    const PrivacyQuestion p = validate(options.question);
+    RdpAccountant accountant(p.orders, p.conversion);
+    accountant.compose(DpEvent::poisson_sampled_gaussian(p.sampling_rate, sigma), p.steps);
+    const EpsilonResult e = accountant.get_epsilon_result(p.delta);
+    if (options.question.json) {
+      nlohmann::json out = question_json(p, e);
+      out["noise_multiplier"] = sigma;
+      fmt::print("{}\n", out.dump());
+      if (e.order_at_grid_edge) fmt::print(stderr, "{}\n", edge_warning(e, p.orders));
+      return 0;
+    }
+    fmt::print("{}\n", header(p));
+    fmt::print("  noise multiplier     {}\n", sigma);
+    print_question(p);
+    print_result(p, e);
+    return 0;
+  });
+}
+
+int run_calibrate_command(const CalibrateOptions& options) {
+  return guarded("calibrate", [&] {
+    const double target = parse_number("--target-epsilon", options.target_epsilon);
+    if (!(target > 0.0)) usage_error("--target-epsilon", fmt::format("must be > 0, got {}", options.target_epsilon));
+    const double tolerance = parse_number("--tolerance", options.tolerance);
+    if (!(tolerance > 0.0 && tolerance <= 0.01)) {
+      usage_error("--tolerance", fmt::format("must be in (0, 0.01], got {}", options.tolerance));
+    }
+    const PrivacyQuestion p = validate(options.question);
+    const NoiseCalibration c = calibrate_noise_multiplier(target, p.sampling_rate, p.steps, p.delta,
+                                                          rdp_accountant_factory(p.orders, p.conversion), tolerance);
+    RdpAccountant accountant(p.orders, p.conversion);
+    accountant.compose(DpEvent::poisson_sampled_gaussian(p.sampling_rate, c.noise_multiplier), p.steps);
+    const EpsilonResult e = accountant.get_epsilon_result(p.delta);
+    if (options.question.json) {
+      nlohmann::json out = question_json(p, e);
+      out["noise_multiplier"] = c.noise_multiplier;
+      out["target_epsilon"] = target;
+      out["tolerance"] = tolerance;
+      fmt::print("{}\n", out.dump());
+      if (e.order_at_grid_edge) fmt::print(stderr, "{}\n", edge_warning(e, p.orders));
+      return 0;
+    }
+    fmt::print("{}\n", header(p));
+    fmt::print("  target epsilon       {}\n", target);
+    print_question(p);
+    fmt::print("  noise multiplier     {}  (smallest within a relative {}; epsilon <= target holds)\n",
+               c.noise_multiplier, tolerance);
+    print_result(p, e, 9);
+    return 0;
+  });
+}
+
+}  // namespace dpt

@@ -1,0 +1,66 @@
+// The experiment subcommands (see run_commands.hpp).
+#include "experiments/cli/run_commands.hpp"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "experiments/config/config_parser.hpp"
+#include "experiments/run/atomic_file.hpp"
+#include "experiments/run/gradient_export.hpp"
+#include "experiments/run/trainer.hpp"
+
+namespace dpt {
+
+void RunCommands::add_to(CLI::App& app) {
+  run = app.add_subcommand("run", "train the experiment of a JSON config into a run folder");
+  run->add_option("config", config_file, "experiment config (JSON)")->required();
+  run->add_option("--out", out, "run folder (default: <output.dir>/<name>)");
+  run->add_option("--threads", threads, "worker threads")->check(CLI::PositiveNumber);
+  run->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
+
+  resume = app.add_subcommand("resume", "continue a run from its latest checkpoint");
+  resume->add_option("run_dir", run_dir, "run folder")->required();
+  resume->add_option("--threads", threads, "worker threads")->check(CLI::PositiveNumber);
+  resume->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
+
+  report = app.add_subcommand("report", "print a run's epsilon budget report (privacy.md)");
+  report->add_option("run_dir", run_dir, "run folder")->required();
+
+  grads = app.add_subcommand("grads", "write initial weights, inputs, targets and per-example gradients");
+  grads->add_option("config", config_file, "experiment config (JSON)")->required();
+  grads->add_option("--examples", examples, "training example indices, e.g. 0,5,9")->delimiter(',')->required();
+  grads->add_option("--out", out, "output .safetensors file")->required();
+}
+
+int RunCommands::dispatch() const {
+  RunOptions options;
+  options.out_dir = out;
+  options.threads = threads;
+  options.progress = isatty(STDERR_FILENO) != 0;
+  options.debug_kill_at_step = debug_kill_at_step;
+  if (run != nullptr && *run) {
+    const std::string dir = run_experiment(load_config(config_file), options);
+    fmt::print("{}", read_file((std::filesystem::path(dir) / "privacy.md").string()));
+    fmt::print("\nrun folder: {}\n", dir);
+    return 0;
+  }
+  if (resume != nullptr && *resume) {
+    const std::string dir = resume_experiment(run_dir, options);
+    fmt::print("{}", read_file((std::filesystem::path(dir) / "privacy.md").string()));
+    return 0;
+  }
+  if (report != nullptr && *report) {
+    fmt::print("{}", read_file((std::filesystem::path(run_dir) / "privacy.md").string()));
+    return 0;
+  }
+  if (grads != nullptr && *grads) {
+    export_example_gradients(load_config(config_file), examples, out);
+    fmt::print("wrote {}\n", out);
+    return 0;
+  }
+  return -1;
+}
+
+}  // namespace dpt

@@ -1,0 +1,29 @@
+// `dptrain run`, `resume`, `report` and `grads`: the experiment subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dpt {
+
+struct RunCommands {
+  CLI::App* run = nullptr;
+  CLI::App* resume = nullptr;
+  CLI::App* report = nullptr;
+  CLI::App* grads = nullptr;
+  std::string config_file;
+  std::string run_dir;
+  std::string out;
+  int threads = 1;
+  int64_t debug_kill_at_step = -1;
+  std::vector<int64_t> examples;
+
+  // Registers the subcommands on `app`.
+  void add_to(CLI::App& app);
+  // Runs whichever of them was selected; returns the exit code, or -1 if none was.
+  int dispatch() const;
+};
+
+}  // namespace dpt

@@ -1,0 +1,149 @@
+// Config text -> JSON, guarded: strict JSON, bounded nesting (no deep recursion anywhere
+// later), duplicate keys refused (JSON parsers silently keep the last one), and errors that
+// say where: "run.json:3:8: invalid JSON: ...". Then parse_config validates the document.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "experiments/config/config_parser.hpp"
+#include "experiments/config/config_reader.hpp"
+#include "experiments/config/config_schema.hpp"
+
+namespace dpt {
+namespace {
+
+using nlohmann::json;
+
+// The JSON containers open at the parser's position, to name a duplicate key's path.
+struct Frame {
+  bool is_array = false;
+  std::size_t index = 0;  // arrays: elements seen so far
+  std::string key;        // objects: the current key
+  std::set<std::string, std::less<>> keys;
+};
+
+std::string path_of(const std::vector<Frame>& frames) {
+  std::string path;
+  for (const Frame& f : frames) {
+    path = f.is_array ? config_detail::index_path(path, f.index - 1)
+                      : config_detail::join_path(path, f.key);
+  }
+  return path;
+}
+
+// nlohmann's message without its "[json.exception...] parse error at line 1, column 2: "
+// prefix; bytes outside printable ASCII escaped (the "last read" excerpt may hold invalid UTF-8).
+std::string detail_of(const json::exception& e) {
+  std::string s = e.what();
+  if (const std::size_t p = s.find("] "); p != std::string::npos) s.erase(0, p + 2);
+  if (s.rfind("parse error", 0) == 0) {
+    if (const std::size_t p = s.find(": "); p != std::string::npos) s.erase(0, p + 2);
+  }
+  std::string out;
+  for (const char c : s) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// "origin:line:column" of the byte nlohmann stopped at (1-based, columns in bytes).
+std::string location(std::string_view text, std::size_t byte, const std::string& origin) {
+  const std::size_t offset = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return origin + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
+}
+
+json parse_json(std::string_view text, const std::string& origin) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    throw ConfigError("", origin + ": empty file, expected a JSON object");
+  }
+  std::vector<Frame> frames;
+  const json::parser_callback_t guard = [&](int /*depth*/, json::parse_event_t event,
+                                            json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (!frames.empty() && frames.back().is_array) ++frames.back().index;
+        if (frames.size() >= config_schema::kMaxJsonDepth) {
+          throw ConfigError("", origin + ": invalid JSON: nested deeper than " +
+                                    std::to_string(config_schema::kMaxJsonDepth) + " levels");
+        }
+        frames.push_back(Frame{event == json::parse_event_t::array_start, 0, {}, {}});
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = frames.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) {
+          throw ConfigError(path_of(frames), "duplicate key (JSON keeps only one of them)");
+        }
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames.pop_back();
+        break;
+      case json::parse_event_t::value:
+        if (!frames.empty() && frames.back().is_array) ++frames.back().index;
+        break;
+    }
+    return true;
+  };
+  try {
+    return json::parse(text, guard, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+  } catch (const json::parse_error& e) {
+    throw ConfigError("", location(text, e.byte, origin) + ": invalid JSON: " + detail_of(e));
+  } catch (const json::exception& e) {  // e.g. out_of_range.406: number overflow ("1e400")
+    throw ConfigError("", origin + ": invalid JSON: " + detail_of(e));
+  }
+}
+
+std::string read_file(const std::string& file) {
+  const auto fail = [&](int error) {
+    throw ConfigError("", file + ": cannot read config file: " + std::strerror(error));
+  };
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"),
+                                                          &std::fclose);
+  if (!f) fail(errno);
+  std::string text;
+  char buffer[1 << 16];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f.get())) > 0) text.append(buffer, n);
+  if (std::ferror(f.get())) fail(errno);
+  return text;
+}
+
+}  // namespace
+
+ExperimentConfig parse_config_text(std::string_view text, const std::string& origin) {
+  const json j = parse_json(text, origin);
+  if (!j.is_object()) {
+    throw ConfigError("", origin + ": the config must be a JSON object, got " +
+                              config_detail::describe(j));
+  }
+  return parse_config(j);
+}
+
+ExperimentConfig load_config(const std::string& file) {
+  return parse_config_text(read_file(file), file);
+}
+
+}  // namespace dpt

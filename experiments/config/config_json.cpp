@@ -1,0 +1,101 @@
+// Serialisation of the resolved experiment config, key order as in docs/config.md and
+// config_schema.hpp (a test pins both).
+#include "experiments/config/config_json.hpp"
+
+#include <optional>
+
+namespace dpt {
+namespace {
+
+using nlohmann::ordered_json;
+
+template <typename T>
+ordered_json optional_value(const std::optional<T>& value) {
+  return value ? ordered_json(*value) : ordered_json(nullptr);
+}
+
+ordered_json data_json(const DataConfig& d) {
+  return {{"source", d.source},
+          {"task", d.task},
+          {"path", d.path},
+          {"size", d.size},
+          {"min_length", d.min_length},
+          {"max_length", d.max_length},
+          {"column", d.column},
+          {"window", d.window},
+          {"chunk_length", d.chunk_length},
+          {"validation_fraction", d.validation_fraction},
+          {"test_fraction", d.test_fraction},
+          {"scrub_pii", d.scrub_pii},
+          {"vocabulary", d.vocabulary},
+          {"standardize", d.standardize},
+          {"standardize_mean", d.standardize_mean},
+          {"standardize_stddev", d.standardize_stddev}};
+}
+
+ordered_json model_json(const ModelConfig& m) {
+  ordered_json lstm = ordered_json::array();
+  for (const LstmLayerConfig& layer : m.lstm) {
+    lstm.push_back({{"hidden", layer.hidden},
+                    {"return_sequences", layer.return_sequences},
+                    {"dropout", layer.dropout}});
+  }
+  ordered_json dense = ordered_json::array();
+  for (const int width : m.dense) dense.push_back(width);
+  return {{"embedding_dim", m.embedding_dim},
+          {"lstm", std::move(lstm)},
+          {"pooling", m.pooling},
+          {"dense", std::move(dense)},
+          {"output", m.output}};
+}
+
+ordered_json training_json(const TrainingConfig& t) {
+  const OptimizerConfig& o = t.optimizer;
+  const ScheduleConfig& s = t.schedule;
+  return {{"epochs", t.epochs},
+          {"steps", t.steps},
+          {"batch_size", t.batch_size},
+          {"optimizer",
+           {{"name", o.name},
+            {"learning_rate", o.learning_rate},
+            {"momentum", o.momentum},
+            {"nesterov", o.nesterov},
+            {"weight_decay", o.weight_decay},
+            {"beta1", o.beta1},
+            {"beta2", o.beta2},
+            {"eps", o.eps}}},
+          {"schedule",
+           {{"kind", s.kind},
+            {"warmup_steps", s.warmup_steps},
+            {"step_size", s.step_size},
+            {"gamma", s.gamma},
+            {"min_learning_rate", s.min_learning_rate}}}};
+}
+
+ordered_json privacy_json(const PrivacyConfig& p) {
+  return {{"enabled", p.enabled},
+          {"clip_norm", p.clip_norm},
+          {"clipping", p.clipping},
+          {"automatic_gamma", p.automatic_gamma},
+          {"noise_multiplier", optional_value(p.noise_multiplier)},
+          {"target_epsilon", optional_value(p.target_epsilon)},
+          {"delta", optional_value(p.delta)},
+          {"accountant", p.accountant},
+          {"secure_mode", p.secure_mode}};
+}
+
+}  // namespace
+
+ordered_json to_json(const ExperimentConfig& c) {
+  return {{"name", c.name},
+          {"seed", optional_value(c.seed)},
+          {"data", data_json(c.data)},
+          {"model", model_json(c.model)},
+          {"training", training_json(c.training)},
+          {"privacy", privacy_json(c.privacy)},
+          {"eval", {{"every_epochs", c.eval.every_epochs}, {"batch_size", c.eval.batch_size}}},
+          {"output",
+           {{"dir", c.output.dir}, {"checkpoint_every_steps", c.output.checkpoint_every_steps}}}};
+}
+
+}  // namespace dpt

@@ -1,0 +1,99 @@
+// The shape of an experiment config in one place: the keys of every JSON object and the
+// allowed values of every enumerated field, in documentation order (docs/config.md). Extend
+// a list here (a data source, an accountant) and the parser, its messages and suggestions
+// follow; the semantics of a new value still need the runner and docs/config.md.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+namespace dpt::config_schema {
+
+using Names = std::span<const std::string_view>;
+
+// ---- keys, per JSON object ----------------------------------------------------------------
+inline constexpr std::string_view kRootKeys[] = {"name", "seed", "data", "model",
+                                                 "training", "privacy", "eval", "output"};
+inline constexpr std::string_view kDataKeys[] = {
+    "source", "task", "path", "size", "min_length", "max_length", "column", "window",
+    "chunk_length", "validation_fraction", "test_fraction", "scrub_pii", "vocabulary",
+    "standardize", "standardize_mean", "standardize_stddev"};
+inline constexpr std::string_view kModelKeys[] = {"embedding_dim", "lstm", "pooling", "dense",
+                                                  "output"};
+inline constexpr std::string_view kLstmLayerKeys[] = {"hidden", "return_sequences", "dropout"};
+inline constexpr std::string_view kTrainingKeys[] = {"epochs", "steps", "batch_size",
+                                                     "optimizer", "schedule"};
+inline constexpr std::string_view kOptimizerKeys[] = {
+    "name", "learning_rate", "momentum", "nesterov", "weight_decay", "beta1", "beta2", "eps"};
+inline constexpr std::string_view kScheduleKeys[] = {"kind", "warmup_steps", "step_size",
+                                                     "gamma", "min_learning_rate"};
+inline constexpr std::string_view kPrivacyKeys[] = {
+    "enabled",        "clip_norm", "clipping",   "automatic_gamma", "noise_multiplier",
+    "target_epsilon", "delta",     "accountant", "secure_mode"};
+inline constexpr std::string_view kEvalKeys[] = {"every_epochs", "batch_size"};
+inline constexpr std::string_view kOutputKeys[] = {"dir", "checkpoint_every_steps"};
+
+struct Section {
+  std::string_view path;  // "" for the root; "model.lstm[i]" for every LSTM layer
+  Names keys;
+};
+inline constexpr Section kSections[] = {
+    {"", kRootKeys},
+    {"data", kDataKeys},
+    {"model", kModelKeys},
+    {"model.lstm[i]", kLstmLayerKeys},
+    {"training", kTrainingKeys},
+    {"training.optimizer", kOptimizerKeys},
+    {"training.schedule", kScheduleKeys},
+    {"privacy", kPrivacyKeys},
+    {"eval", kEvalKeys},
+    {"output", kOutputKeys},
+};
+
+// ---- enumerated values --------------------------------------------------------------------
+// What a model predicts; "auto" resolves from the data (see DataSource, GeneratedTask).
+inline constexpr std::string_view kClassification = "classification";
+inline constexpr std::string_view kRegression = "regression";
+inline constexpr std::string_view kLanguageModel = "language_model";
+inline constexpr std::string_view kOutputs[] = {"auto", kClassification, kRegression,
+                                                kLanguageModel};
+
+struct DataSource {
+  std::string_view name;
+  bool needs_path;          // data.path required
+  bool needs_column;        // data.column required
+  std::string_view output;  // what "auto" resolves to; "" = from data.task (generated)
+};
+inline constexpr DataSource kDataSources[] = {
+    {"generated", false, false, ""},
+    {"csv", true, true, kRegression},
+    {"jsonl", true, false, kClassification},
+    {"text", true, false, kLanguageModel},
+};
+inline constexpr std::string_view kDataSourceNames[] = {"generated", "csv", "jsonl", "text"};
+
+struct GeneratedTask {
+  std::string_view name;
+  std::string_view output;
+};
+inline constexpr GeneratedTask kGeneratedTasks[] = {
+    {"marker", kClassification},
+    {"sine", kRegression},
+    {"chars", kLanguageModel},
+};
+inline constexpr std::string_view kGeneratedTaskNames[] = {"marker", "sine", "chars"};
+
+inline constexpr std::string_view kVocabularies[] = {"bytes", "observed"};
+inline constexpr std::string_view kStandardizations[] = {"train", "fixed", "none"};
+inline constexpr std::string_view kPoolings[] = {"last", "mean"};
+inline constexpr std::string_view kOptimizers[] = {"sgd", "adam", "adamw"};
+inline constexpr std::string_view kSchedules[] = {"constant", "step", "cosine"};
+inline constexpr std::string_view kClippings[] = {"flat", "per_layer", "automatic"};
+inline constexpr std::string_view kAccountants[] = {"rdp"};  // "pld", "prv" when they land
+
+// ---- limits -------------------------------------------------------------------------------
+inline constexpr std::size_t kMaxNameLength = 255;  // run folder name, bytes
+inline constexpr std::size_t kMaxJsonDepth = 64;    // nested arrays/objects in a config file
+
+}  // namespace dpt::config_schema

@@ -1,0 +1,89 @@
+// The experiment configuration: what `dptrain run CONFIG` reads, field for field as
+// documented in docs/config.md. Defaults here are the documented defaults; the resolved
+// config (every default filled) is written to each run folder as config.json.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "datasets/data_config.hpp"
+
+namespace dpt {
+
+struct LstmLayerConfig {
+  int hidden = 64;
+  bool return_sequences = false;  // must be true below the top layer; true on top for a language model
+  double dropout = 0.0;           // on this layer's outputs, while training
+};
+
+struct ModelConfig {
+  int embedding_dim = 32;                        // token inputs only
+  std::vector<LstmLayerConfig> lstm{LstmLayerConfig{}};
+  std::string pooling = "last";                  // "last" | "mean": when the top layer does not return sequences
+  std::vector<int> dense;                        // tanh hidden layers of the head
+  std::string output = "auto";                   // "auto" (from the data's task) | "classification" | "regression" | "language_model"
+};
+
+struct OptimizerConfig {
+  std::string name = "adam";   // "sgd" | "adam" | "adamw"
+  double learning_rate = 1e-3;
+  double momentum = 0.0;       // sgd
+  bool nesterov = false;       // sgd
+  double weight_decay = 0.0;
+  double beta1 = 0.9;          // adam, adamw
+  double beta2 = 0.999;
+  double eps = 1e-8;
+};
+
+struct ScheduleConfig {
+  std::string kind = "constant";  // "constant" | "step" | "cosine"
+  int64_t warmup_steps = 0;       // linear warm-up before the schedule
+  int64_t step_size = 1000;       // step: multiply by gamma every step_size steps
+  double gamma = 0.1;
+  double min_learning_rate = 0.0; // cosine: the floor
+};
+
+struct TrainingConfig {
+  int epochs = 10;             // used when steps is 0: steps = ceil(epochs * N / batch_size)
+  int64_t steps = 0;
+  int batch_size = 64;         // expected batch size q*N under Poisson sampling
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+};
+
+struct PrivacyConfig {
+  bool enabled = true;
+  double clip_norm = 1.0;                    // C
+  std::string clipping = "flat";             // "flat" | "per_layer" | "automatic"
+  double automatic_gamma = 0.01;             // automatic clipping's gamma
+  std::optional<double> noise_multiplier;    // sigma; exactly one of noise_multiplier, target_epsilon
+  std::optional<double> target_epsilon;      // sigma is then calibrated before training and recorded
+  std::optional<double> delta;               // default: the largest power of ten <= 1/(10 N)
+  std::string accountant = "rdp";
+  bool secure_mode = false;                  // OS CSPRNG noise; a seed is then refused
+};
+
+struct EvalConfig {
+  int every_epochs = 1;
+  int batch_size = 256;
+};
+
+struct OutputConfig {
+  std::string dir = "runs";            // run folders go to <dir>/<name>
+  int64_t checkpoint_every_steps = 0;  // 0: at the end of every epoch
+};
+
+struct ExperimentConfig {
+  std::string name = "experiment";
+  std::optional<uint64_t> seed;  // required unless privacy.secure_mode
+  DataConfig data;
+  ModelConfig model;
+  TrainingConfig training;
+  PrivacyConfig privacy;
+  EvalConfig eval;
+  OutputConfig output;
+};
+
+}  // namespace dpt

@@ -1,0 +1,46 @@
+// The run manifest (see manifest.hpp).
+#include "experiments/run/manifest.hpp"
+
+#include <fstream>
+
+#ifndef DPT_VERSION
+#define DPT_VERSION "unknown"
+#endif
+#ifndef DPT_GIT_COMMIT
+#define DPT_GIT_COMMIT "unknown"
+#endif
+
+namespace dpt {
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      return colon == std::string::npos ? line : line.substr(colon + 2);
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string dptrain_version() { return DPT_VERSION; }
+std::string dptrain_git_commit() { return DPT_GIT_COMMIT; }
+
+nlohmann::ordered_json manifest_json(const RunManifest& m) {
+  nlohmann::ordered_json j;
+  j["dptrain_version"] = dptrain_version();
+  j["git_commit"] = dptrain_git_commit();
+  j["config_hash"] = "sha256:" + m.config_hash;
+  j["data_hash"] = "sha256:" + m.data_hash;
+  j["seed"] = m.seed ? nlohmann::ordered_json(*m.seed) : nlohmann::ordered_json("none (secure mode)");
+  j["threads"] = m.threads;
+  j["cpu"] = cpu_model();
+  j["resolved"] = m.resolved;
+  return j;
+}
+
+}  // namespace dpt

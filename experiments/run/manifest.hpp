@@ -1,0 +1,27 @@
+// manifest.json: what a reviewer needs to rerun a run and check it is the same one —
+// hashes of the resolved config and of the data, dptrain's version and git commit, the seed
+// (reproducible mode only), threads, the CPU, and the values resolved at start (q, steps, δ, σ).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace dpt {
+
+struct RunManifest {
+  std::string config_hash;        // SHA-256 of config.json
+  std::string data_hash;          // Dataset::content_hash
+  std::optional<uint64_t> seed;   // absent in secure mode
+  int threads = 1;
+  nlohmann::ordered_json resolved;
+};
+
+nlohmann::ordered_json manifest_json(const RunManifest& m);
+
+// "0.1.0" and the git commit the binary was built from ("unknown" outside a checkout).
+std::string dptrain_version();
+std::string dptrain_git_commit();
+
+}  // namespace dpt

@@ -1,0 +1,104 @@
+// Rendering of the epsilon budget report as JSON and Markdown.
+#include "experiments/run/privacy_report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace dpt {
+namespace {
+
+std::string fmt_eps(double e) { return std::isinf(e) ? "∞" : fmt::format("{:.4f}", e); }
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const PrivacyReport& r) {
+  nlohmann::ordered_json j;
+  j["run"] = r.run_name;
+  j["private"] = r.enabled;
+  j["complete"] = r.complete;
+  if (!r.enabled) {
+    j["statement"] = "This run was trained without differential privacy: no privacy guarantee.";
+    return j;
+  }
+  j["epsilon"] = std::isinf(r.epsilon) ? nlohmann::ordered_json("inf") : nlohmann::ordered_json(r.epsilon);
+  j["delta"] = r.delta;
+  j["delta_source"] = r.delta_source;
+  j["target_epsilon"] = r.target_epsilon ? nlohmann::ordered_json(*r.target_epsilon) : nlohmann::ordered_json(nullptr);
+  j["target_met"] = r.target_epsilon ? nlohmann::ordered_json(r.epsilon <= *r.target_epsilon) : nlohmann::ordered_json(nullptr);
+  j["accountants"] = nlohmann::ordered_json::array(
+      {{{"name", r.accountant}, {"epsilon", r.epsilon}, {"bound", "upper"}, {"conversion", r.conversion},
+        {"optimal_order", r.optimal_order}, {"order_at_grid_edge", r.order_at_grid_edge}}});
+  j["headline_accountant"] = r.accountant;
+  j["mechanism"] = {{"algorithm", "DP-SGD"},
+                    {"sampling", "poisson"},
+                    {"sampling_rate", r.sampling_rate},
+                    {"noise_multiplier", r.noise_multiplier},
+                    {"noise_multiplier_calibrated", r.noise_multiplier_calibrated},
+                    {"clip_norm", r.clip_norm},
+                    {"clipping", r.clipping},
+                    {"noise_stddev", r.noise_multiplier * r.clip_norm},
+                    {"expected_batch_size", r.expected_batch_size},
+                    {"dataset_size", r.dataset_size},
+                    {"steps_done", r.steps_done},
+                    {"steps_planned", r.steps_planned},
+                    {"nonfinite_examples_dropped", r.nonfinite_examples}};
+  j["neighbouring_relation"] = "add_or_remove_one";
+  j["privacy_unit"] = r.privacy_unit;
+  j["noise_source"] = r.secure_mode ? "secure (OS CSPRNG, no seed exists)" : "reproducible (seeded)";
+  j["epsilon_history"] = r.epsilon_history;
+  j["statement"] = fmt::format(
+      "The trained model's weights are ({}, {})-differentially private with respect to adding or removing "
+      "{} from the training split. Metrics of training batches (metrics.jsonl) and evaluations on the "
+      "validation and test splits are not covered by this guarantee.",
+      fmt_eps(r.epsilon), r.delta, r.privacy_unit.empty() ? "one example" : r.privacy_unit);
+  if (!r.secure_mode) {
+    j["warning"] =
+        "Reproducible mode: the noise is generated from the run's seed (config.json). Anyone holding the seed "
+        "can regenerate and remove the noise, so the guarantee holds only while the seed stays secret. Use "
+        "privacy.secure_mode for a release.";
+  }
+  return j;
+}
+
+std::string to_markdown(const PrivacyReport& r) {
+  std::string md = fmt::format("# Epsilon budget report: {}\n\n", r.run_name);
+  if (!r.enabled) {
+    return md + "**Not private.** This run was trained without differential privacy (`privacy.enabled: false`).\n";
+  }
+  md += fmt::format("**ε = {} at δ = {:g}** ({} accountant, {} conversion){}.\n\n", fmt_eps(r.epsilon), r.delta,
+                    r.accountant, r.conversion, r.complete ? "" : fmt::format(" — run in progress, {} of {} steps", r.steps_done, r.steps_planned));
+  if (r.target_epsilon) {
+    md += fmt::format("Target ε = {}: **{}**.\n\n", *r.target_epsilon, r.epsilon <= *r.target_epsilon ? "met" : "NOT met");
+  }
+  md += "| quantity | value |\n|---|---|\n";
+  md += fmt::format("| mechanism | DP-SGD, Poisson sampling, Gaussian noise |\n");
+  md += fmt::format("| neighbouring relation | add or remove one example |\n");
+  md += fmt::format("| privacy unit (one example) | {} |\n", r.privacy_unit);
+  md += fmt::format("| dataset size N (training split) | {} |\n", r.dataset_size);
+  md += fmt::format("| sampling rate q | {:.6g} |\n", r.sampling_rate);
+  md += fmt::format("| expected batch size q·N | {:.6g} |\n", r.expected_batch_size);
+  md += fmt::format("| noise multiplier σ | {:.6g}{} |\n", r.noise_multiplier, r.noise_multiplier_calibrated ? " (calibrated to the target)" : "");
+  md += fmt::format("| clip norm C ({} clipping) | {:.6g} |\n", r.clipping, r.clip_norm);
+  md += fmt::format("| noise std on the summed gradient σ·C | {:.6g} |\n", r.noise_multiplier * r.clip_norm);
+  md += fmt::format("| steps | {} of {} |\n", r.steps_done, r.steps_planned);
+  md += fmt::format("| δ | {:g} ({}) |\n", r.delta, r.delta_source);
+  md += fmt::format("| accountant | {} ({} conversion), optimal order {:g}{} |\n", r.accountant, r.conversion,
+                    r.optimal_order, r.order_at_grid_edge ? " — at the edge of the order grid: widen it" : "");
+  md += fmt::format("| noise source | {} |\n", r.secure_mode ? "secure: OS CSPRNG, no seed exists" : "reproducible: seeded");
+  md += fmt::format("| examples dropped for NaN/Inf gradients | {} |\n\n", r.nonfinite_examples);
+  if (!r.epsilon_history.empty()) {
+    md += "| epoch | step | ε |\n|---|---|---|\n";
+    for (const auto& e : r.epsilon_history) {
+      md += fmt::format("| {} | {} | {} |\n", e.at("epoch").get<int64_t>(), e.at("step").get<int64_t>(),
+                        fmt_eps(e.at("epsilon").get<double>()));
+    }
+    md += "\n";
+  }
+  md += "## What is protected\n\n";
+  md += to_json(r)["statement"].get<std::string>() + "\n";
+  if (!r.secure_mode) md += "\n**Warning.** " + to_json(r)["warning"].get<std::string>() + "\n";
+  return md;
+}
+
+}  // namespace dpt

@@ -1,0 +1,44 @@
+// The epsilon budget report of a run (privacy.json, privacy.md, `dptrain report RUN_DIR`):
+// what was spent, under which assumptions, and what it protects.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace dpt {
+
+struct PrivacyReport {
+  std::string run_name;
+  bool enabled = true;
+  bool complete = false;            // the run reached its last step
+  // Accounting
+  std::string accountant = "rdp";
+  std::string conversion = "improved";
+  double epsilon = 0.0;             // spent so far, at delta
+  double delta = 0.0;
+  std::string delta_source;         // "config" or how the default was chosen
+  double optimal_order = 0.0;
+  bool order_at_grid_edge = false;
+  std::optional<double> target_epsilon;
+  // Mechanism
+  double sampling_rate = 0.0;       // q
+  double noise_multiplier = 0.0;    // sigma
+  bool noise_multiplier_calibrated = false;
+  double clip_norm = 0.0;           // C
+  std::string clipping = "flat";
+  int64_t steps_done = 0;
+  int64_t steps_planned = 0;
+  double expected_batch_size = 0.0; // q * N
+  int64_t dataset_size = 0;         // N (training split)
+  std::string privacy_unit;
+  bool secure_mode = false;
+  int64_t nonfinite_examples = 0;
+  nlohmann::json epsilon_history = nlohmann::json::array();  // [{"epoch", "step", "epsilon"}]
+};
+
+nlohmann::ordered_json to_json(const PrivacyReport& report);
+std::string to_markdown(const PrivacyReport& report);
+
+}  // namespace dpt

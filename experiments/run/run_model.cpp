@@ -1,0 +1,73 @@
+// Model, loss and clipping groups from a config (see run_model.hpp).
+#include "experiments/run/run_model.hpp"
+
+#include <map>
+
+#include "experiments/config/config_error.hpp"
+
+namespace dpt {
+
+SequenceModelSpec model_spec(const ModelConfig& model, const Dataset& data) {
+  SequenceModelSpec s;
+  if (data.vocab_size > 0) {
+    s.vocab_size = data.vocab_size;
+    s.embedding_dim = model.embedding_dim;
+  } else {
+    s.input_dim = data.input_dim;
+  }
+  s.lstm_hidden.clear();
+  for (const LstmLayerConfig& l : model.lstm) {
+    s.lstm_hidden.push_back(l.hidden);
+    s.lstm_dropout.push_back(l.dropout);
+  }
+  s.pooling = model.pooling == "mean" ? Pooling::kMean : Pooling::kLast;
+  s.dense_hidden = model.dense;
+  const std::string task = data.task == TaskKind::kClassification ? "classification"
+                           : data.task == TaskKind::kRegression   ? "regression"
+                                                                  : "language_model";
+  if (model.output != "auto" && model.output != task) {
+    throw ConfigError("model.output", "is \"" + model.output + "\" but the data is a " + task + " task");
+  }
+  const bool top_sequences = model.lstm.back().return_sequences;
+  if (data.task == TaskKind::kLanguageModel) {
+    if (!top_sequences) {
+      throw ConfigError("model.lstm[" + std::to_string(model.lstm.size() - 1) + "].return_sequences",
+                        "must be true for a language model (one output per step)");
+    }
+    s.return_sequences = true;
+    s.outputs = data.vocab_size;
+  } else {
+    if (top_sequences) {
+      throw ConfigError("model.lstm[" + std::to_string(model.lstm.size() - 1) + "].return_sequences",
+                        "must be false for a " + task + " task (one output per sequence)");
+    }
+    s.outputs = data.task == TaskKind::kClassification ? data.num_classes : data.output_dim;
+  }
+  return s;
+}
+
+LossResult<float> task_loss(Tape<float>& tape, Var output, const TrainingBatch& batch, TaskKind task) {
+  if (task == TaskKind::kRegression) return mse_loss(tape, output, batch.targets);
+  return cross_entropy_loss(tape, output, batch.labels);
+}
+
+ClippingConfig clipping_config(const PrivacyConfig& privacy, const ParameterList<float>& params) {
+  ClippingConfig c;
+  c.clip_norm = privacy.clip_norm;
+  c.automatic_gamma = privacy.automatic_gamma;
+  if (privacy.clipping == "automatic") c.mode = ClippingMode::kAutomatic;
+  if (privacy.clipping != "per_layer") return c;
+  // Layer of a parameter: "lstm.weight_ih_l1" -> "lstm.l1", "head.0.bias" -> "head.0".
+  std::map<std::string, int> group_of_layer;
+  std::vector<int> groups;
+  for (const Parameter<float>* p : params) {
+    std::string layer = p->name.substr(0, p->name.rfind('.'));
+    const size_t l = p->name.rfind("_l");
+    if (layer == "lstm" && l != std::string::npos) layer += "." + p->name.substr(l + 1);
+    auto [it, inserted] = group_of_layer.emplace(layer, static_cast<int>(group_of_layer.size()));
+    groups.push_back(it->second);
+  }
+  return ClippingConfig::per_layer_equal_shares(privacy.clip_norm, groups);
+}
+
+}  // namespace dpt

@@ -1,0 +1,455 @@
+// The experiment runner (see trainer.hpp). Setup resolves the config against the data (q, steps,
+// δ, σ), then the loop runs one DP-SGD step at a time; checkpoints make it resumable bit for bit.
+#include "experiments/run/trainer.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "core/error.hpp"
+#include "core/io/safetensors.hpp"
+#include "core/losses/loss.hpp"
+#include "core/models/sequence_model.hpp"
+#include "core/per_example/gradient_sum.hpp"
+#include "core/random/counter_rng.hpp"
+#include "datasets/batching.hpp"
+#include "datasets/load_dataset.hpp"
+#include "datasets/sha256.hpp"
+#include "dp/accounting/calibration.hpp"
+#include "dp/accounting/rdp_accountant.hpp"
+#include "dp/poisson_sampler.hpp"
+#include "dp/privatizer.hpp"
+#include "experiments/config/config_error.hpp"
+#include "experiments/config/config_json.hpp"
+#include "experiments/config/config_parser.hpp"
+#include "experiments/run/atomic_file.hpp"
+#include "experiments/run/checkpoint.hpp"
+#include "experiments/run/manifest.hpp"
+#include "experiments/run/privacy_report.hpp"
+#include "experiments/run/run_model.hpp"
+#include "optim/adam.hpp"
+#include "optim/lr_schedule.hpp"
+#include "optim/sgd.hpp"
+
+namespace dpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Everything the config leaves to be decided once the data is known.
+struct Resolved {
+  int64_t dataset_size = 0;     // N: training examples
+  double sampling_rate = 0.0;   // q = batch_size / N
+  int64_t steps = 0;            // total steps
+  int64_t steps_per_epoch = 0;  // ceil(N / batch_size)
+  double delta = 0.0;
+  std::string delta_source;
+  double noise_multiplier = 0.0;
+  bool calibrated = false;
+  uint64_t seed = 0;            // master seed (reproducible mode); 0 in secure mode
+};
+
+double default_delta(int64_t n) {
+  // The largest power of ten <= 1/(10 N): below 1/N, as DP-SGD's delta must be.
+  return std::pow(10.0, std::floor(std::log10(1.0 / (10.0 * static_cast<double>(n)))));
+}
+
+Resolved resolve(const ExperimentConfig& config, const Dataset& data) {
+  Resolved r;
+  r.dataset_size = static_cast<int64_t>(data.train.size());
+  const int64_t B = config.training.batch_size;
+  if (B > r.dataset_size) {
+    throw ConfigError("training.batch_size", fmt::format("must be <= the training split's size {}, got {}", r.dataset_size, B));
+  }
+  r.sampling_rate = static_cast<double>(B) / static_cast<double>(r.dataset_size);
+  r.steps_per_epoch = (r.dataset_size + B - 1) / B;
+  r.steps = config.training.steps > 0 ? config.training.steps : config.training.epochs * r.steps_per_epoch;
+  r.seed = config.seed.value_or(0);
+  const PrivacyConfig& p = config.privacy;
+  if (p.delta) {
+    r.delta = *p.delta;
+    r.delta_source = "config";
+    if (r.delta >= 1.0 / static_cast<double>(r.dataset_size)) {
+      throw ConfigError("privacy.delta", fmt::format("must be < 1/N = {:.3g} for N = {} training examples, got {:g}",
+                                                     1.0 / static_cast<double>(r.dataset_size), r.dataset_size, r.delta));
+    }
+  } else {
+    r.delta = default_delta(r.dataset_size);
+    r.delta_source = fmt::format("default: the largest power of ten <= 1/(10 N), N = {}", r.dataset_size);
+  }
+  if (!p.enabled) return r;
+  if (p.noise_multiplier) {
+    r.noise_multiplier = *p.noise_multiplier;
+  } else {
+    const NoiseCalibration c = calibrate_noise_multiplier(*p.target_epsilon, r.sampling_rate, r.steps, r.delta,
+                                                          rdp_accountant_factory());
+    r.noise_multiplier = c.noise_multiplier;
+    r.calibrated = true;
+  }
+  return r;
+}
+
+std::unique_ptr<Optimizer<float>> make_optimizer(const OptimizerConfig& c) {
+  if (c.name == "sgd") return std::make_unique<Sgd<float>>(SgdOptions{c.momentum, c.nesterov, c.weight_decay});
+  const AdamOptions a{c.beta1, c.beta2, c.eps, c.weight_decay};
+  if (c.name == "adamw") return std::make_unique<AdamW<float>>(a);
+  return std::make_unique<Adam<float>>(a);
+}
+
+LrSchedule make_schedule(const TrainingConfig& t, int64_t steps) {
+  const ScheduleConfig& s = t.schedule;
+  const double lr = t.optimizer.learning_rate;
+  LrSchedule base = s.kind == "step"     ? LrSchedule::step(lr, s.step_size, s.gamma)
+                    : s.kind == "cosine" ? LrSchedule::cosine(lr, std::max<int64_t>(1, steps - s.warmup_steps), s.min_learning_rate)
+                                         : LrSchedule::constant(lr);
+  return base.with_warmup(s.warmup_steps);
+}
+
+// Mean loss and the task's accuracy over a split, in fixed-size batches, without gradients.
+struct Evaluation {
+  double loss = 0.0;
+  double accuracy = std::nan("");  // classification and language models
+  int64_t examples = 0;
+};
+
+Evaluation evaluate(SequenceModel<float>& model, const Dataset& data, const std::vector<Example>& split, int batch_size) {
+  Evaluation e;
+  double loss_sum = 0.0, correct = 0.0, counted = 0.0;
+  for (size_t begin = 0; begin < split.size(); begin += static_cast<size_t>(batch_size)) {
+    std::vector<int64_t> idx;
+    for (size_t i = begin; i < std::min(split.size(), begin + static_cast<size_t>(batch_size)); ++i) idx.push_back(static_cast<int64_t>(i));
+    const TrainingBatch batch = make_batch(data, split, idx);
+    Tape<float> tape;
+    const Var out = model.forward(tape, batch.inputs, /*training=*/false, 0);
+    const LossResult<float> loss = task_loss(tape, out, batch, data.task);
+    loss_sum += loss.per_example.cast<double>().sum();
+    if (data.task != TaskKind::kRegression) {
+      const MatrixF& z = tape.value(out);
+      for (Index r = 0; r < z.rows(); ++r) {
+        if (batch.labels[static_cast<size_t>(r)] < 0 || tape.layout(out)->example_of(static_cast<int>(r)) < 0) continue;
+        Index arg = 0;
+        z.row(r).maxCoeff(&arg);
+        correct += arg == batch.labels[static_cast<size_t>(r)];
+        counted += 1.0;
+      }
+    }
+  }
+  e.examples = static_cast<int64_t>(split.size());
+  e.loss = split.empty() ? std::nan("") : loss_sum / static_cast<double>(split.size());
+  if (counted > 0) e.accuracy = correct / counted;
+  return e;
+}
+
+nlohmann::ordered_json eval_json(const Evaluation& e) {
+  nlohmann::ordered_json j{{"loss", e.loss}, {"examples", e.examples}};
+  if (!std::isnan(e.accuracy)) j["accuracy"] = e.accuracy;
+  return j;
+}
+
+class Trainer {
+ public:
+  Trainer(ExperimentConfig config, std::string run_dir, const RunOptions& options, bool resuming)
+      : config_(std::move(config)), run_dir_(std::move(run_dir)), options_(options) {
+    const uint64_t seed = config_.seed.value_or(0);
+    if (config_.privacy.secure_mode) {
+      randomness_ = std::make_unique<SecureRandomness>();
+    } else {
+      randomness_ = std::make_unique<ReproducibleRandomness>(seed);
+    }
+    // Splits and initialisation are not privacy-relevant: in secure mode they use fixed
+    // derivations of 0 (documented), so the test split is well defined.
+    data_ = load_dataset(config_.data, derive_seed(seed, static_cast<uint64_t>(StreamPurpose::kDataSplit)));
+    resolved_ = resolve(config_, data_);
+    model_ = std::make_unique<SequenceModel<float>>(model_spec(config_.model, data_),
+                                                     derive_seed(seed, static_cast<uint64_t>(StreamPurpose::kInit)));
+    params_ = model_->parameters();
+    optimizer_ = make_optimizer(config_.training.optimizer);
+    schedule_ = std::make_unique<LrSchedule>(make_schedule(config_.training, resolved_.steps));
+    sampler_ = std::make_unique<PoissonSampler>(resolved_.dataset_size, resolved_.sampling_rate, *randomness_);
+    if (config_.privacy.enabled) {
+      noise_ = std::make_unique<GaussianNoise>(*randomness_);
+      PrivatizerConfig pc;
+      pc.noise_multiplier = resolved_.noise_multiplier;
+      pc.clipping = clipping_config(config_.privacy, params_);
+      pc.expected_batch_size = sampler_->expected_batch_size();
+      privatizer_ = std::make_unique<Privatizer>(pc, *noise_);
+      accountant_ = std::make_unique<RdpAccountant>();
+    }
+    if (resuming) restore();
+  }
+
+  void write_run_files() {
+    fs::create_directories(run_dir_);
+    write_file_atomic(path("config.json"), to_json(config_with_resolved_defaults()).dump(2) + "\n");
+    RunManifest m;
+    m.config_hash = sha256_hex(read_file(path("config.json")));
+    m.data_hash = data_.content_hash;
+    m.seed = config_.privacy.secure_mode ? std::optional<uint64_t>() : config_.seed;
+    m.threads = options_.threads;
+    m.resolved = {{"dataset_size", resolved_.dataset_size},   {"sampling_rate", resolved_.sampling_rate},
+                  {"steps", resolved_.steps},                 {"steps_per_epoch", resolved_.steps_per_epoch},
+                  {"delta", resolved_.delta},                 {"delta_source", resolved_.delta_source},
+                  {"noise_multiplier", resolved_.noise_multiplier},
+                  {"noise_multiplier_calibrated", resolved_.calibrated}};
+    write_file_atomic(path("manifest.json"), manifest_json(m).dump(2) + "\n");
+    write_file_atomic(path("metrics.jsonl"), "");
+    write_report();
+  }
+
+  void train() {
+    std::ofstream metrics(path("metrics.jsonl"), std::ios::app | std::ios::binary);
+    if (!metrics) throw IoError(path("metrics.jsonl") + ": cannot open for appending");
+    const auto start = std::chrono::steady_clock::now();
+    const int64_t first = progress_.next_step;
+    const bool interactive = options_.progress && isatty(STDERR_FILENO);
+    for (int64_t step = progress_.next_step; step < resolved_.steps; ++step) {
+      if (step == options_.debug_kill_at_step) std::raise(SIGKILL);
+      const double lr = schedule_->learning_rate(step);
+      const StepResult s = run_step(step, lr);
+      progress_.epoch_loss_sum += s.loss_sum;
+      progress_.epoch_examples += s.batch_size;
+      progress_.next_step = step + 1;
+      nlohmann::ordered_json line{{"kind", "step"}, {"step", step}, {"epoch", step / resolved_.steps_per_epoch},
+                                  {"batch_size", s.batch_size},
+                                  {"loss", s.batch_size > 0 ? s.loss_sum / s.batch_size : std::nan("")},
+                                  {"learning_rate", lr}};
+      if (privatizer_) {
+        line["clipped"] = s.clipped;
+        line["nonfinite"] = s.nonfinite;
+      }
+      append(metrics, line);
+      const bool epoch_end = (step + 1) % resolved_.steps_per_epoch == 0 || step + 1 == resolved_.steps;
+      if (epoch_end) end_epoch(metrics, step);
+      const bool checkpoint_due = config_.output.checkpoint_every_steps > 0
+                                      ? (step + 1) % config_.output.checkpoint_every_steps == 0
+                                      : epoch_end;
+      if (checkpoint_due || step + 1 == resolved_.steps) checkpoint(metrics);
+      if (interactive) progress_line(step, first, start, s);
+    }
+    if (interactive) fmt::print(stderr, "\n");
+    finish(metrics);
+  }
+
+  const std::string& run_dir() const { return run_dir_; }
+
+ private:
+  struct StepResult {
+    int batch_size = 0;
+    double loss_sum = 0.0;
+    int clipped = 0;
+    int nonfinite = 0;
+  };
+
+  // One DP-SGD step (Abadi et al. 2016, Algorithm 1, with Poisson sampling).
+  StepResult run_step(int64_t step, double lr) {
+    const uint64_t t = static_cast<uint64_t>(step);
+    const std::vector<int64_t> idx = sampler_->sample(t);                            // 1 Poisson sample
+    const TrainingBatch batch = make_batch(data_, data_.train, idx);
+    Tape<float> tape;
+    const Var out = model_->forward(tape, batch.inputs, /*training=*/true,           // 2 forward
+                                    derive_seed(dropout_seed_, t));
+    const LossResult<float> loss = task_loss(tape, out, batch, data_.task);
+    tape.backward(loss.total);                                                       // 3 backward: (A, G) per use
+    StepResult r;
+    r.batch_size = batch.size();
+    r.loss_sum = loss.per_example.cast<double>().sum();
+    if (privatizer_) {
+      const PrivatizedGradient<float> g =                                            // 4-6 norms, clip, sum,
+          privatizer_->privatize(tape.uses(), params_, batch.size(), t);             //     noise, / (q·N)
+      optimizer_->step(params_, g.gradients, lr);                                    // 7 post-processing
+      accountant_->compose(DpEvent::poisson_sampled_gaussian(                        // 8 charge the step
+          resolved_.sampling_rate, resolved_.noise_multiplier));
+      r.clipped = g.clipped_examples;
+      r.nonfinite = g.nonfinite_examples;
+      progress_.nonfinite_examples += g.nonfinite_examples;
+    } else if (batch.size() > 0) {
+      std::vector<MatrixF> g = gradient_sum(tape.uses(), params_);                   // not private: mean gradient
+      for (MatrixF& m : g) m /= static_cast<float>(batch.size());
+      optimizer_->step(params_, g, lr);
+    }
+    return r;
+  }
+
+  void end_epoch(std::ofstream& metrics, int64_t step) {
+    const int64_t epoch = step / resolved_.steps_per_epoch;
+    nlohmann::ordered_json line{{"kind", "epoch"}, {"epoch", epoch}, {"step", step + 1},
+                                {"train_loss", progress_.epoch_examples > 0
+                                                   ? progress_.epoch_loss_sum / static_cast<double>(progress_.epoch_examples)
+                                                   : std::nan("")}};
+    if ((epoch + 1) % config_.eval.every_epochs == 0 || step + 1 == resolved_.steps) {
+      line["validation"] = eval_json(evaluate(*model_, data_, data_.validation, config_.eval.batch_size));
+    }
+    if (accountant_) {
+      const double eps = accountant_->get_epsilon(resolved_.delta);
+      line["epsilon"] = eps;
+      progress_.epsilon_history.push_back({{"epoch", epoch}, {"step", step + 1}, {"epsilon", eps}});
+    }
+    append(metrics, line);
+    progress_.epochs_done = epoch + 1;
+    progress_.epoch_loss_sum = 0.0;
+    progress_.epoch_examples = 0;
+    write_report();
+  }
+
+  void checkpoint(std::ofstream& metrics) {
+    metrics.flush();
+    fsync_path(path("metrics.jsonl"));
+    progress_.metrics_bytes = static_cast<uint64_t>(fs::file_size(path("metrics.jsonl")));
+    Checkpoint c;
+    c.progress = progress_;
+    c.optimizer = optimizer_->state();
+    c.accountant = accountant_ ? accountant_->to_json() : nlohmann::json(nullptr);
+    save_checkpoint(run_dir_, params_, c);
+  }
+
+  void finish(std::ofstream& metrics) {
+    nlohmann::ordered_json line{{"kind", "test"}, {"step", resolved_.steps},
+                                {"test", eval_json(evaluate(*model_, data_, data_.test, config_.eval.batch_size))}};
+    append(metrics, line);
+    metrics.flush();
+    fsync_path(path("metrics.jsonl"));
+    complete_ = true;
+    write_report();
+    write_file_atomic(path("model.safetensors"), serialize_safetensors(params_, {{"format", "pt"}, {"run", config_.name}}));
+  }
+
+  void restore() {
+    // config.json holds the resolved delta; the manifest says how it was chosen and which sigma
+    // the run started with (a resumed run must use the very same mechanism).
+    const std::string manifest_file = path("manifest.json");
+    nlohmann::json manifest;
+    try {
+      manifest = nlohmann::json::parse(read_file(manifest_file));
+      resolved_.delta_source = manifest.at("resolved").at("delta_source").get<std::string>();
+      const double sigma = manifest.at("resolved").at("noise_multiplier").get<double>();
+      if (sigma != resolved_.noise_multiplier) {
+        throw IoError(manifest_file + ": the run started with noise_multiplier " + std::to_string(sigma) +
+                      " but resuming resolves " + std::to_string(resolved_.noise_multiplier));
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw IoError(manifest_file + ": corrupted manifest (" + e.what() + ")");
+    }
+    const std::optional<Checkpoint> c = load_latest_checkpoint(run_dir_, params_);
+    if (!c) {
+      // Killed before its first checkpoint: nothing was released, start again from step 0.
+      fs::resize_file(path("metrics.jsonl"), 0);
+      return;
+    }
+    progress_ = c->progress;
+    if (!c->optimizer.buffers.empty() || c->optimizer.step > 0) optimizer_->load_state(params_, c->optimizer);
+    if (accountant_) {
+      *accountant_ = RdpAccountant::from_json(c->accountant);
+    }
+    // Metrics written after the checkpoint are produced again by the resumed steps.
+    fs::resize_file(path("metrics.jsonl"), progress_.metrics_bytes);
+  }
+
+  void write_report() {
+    const nlohmann::ordered_json j = to_json(report());
+    write_file_atomic(path("privacy.json"), j.dump(2) + "\n");
+    write_file_atomic(path("privacy.md"), to_markdown(report()));
+  }
+
+  PrivacyReport report() const {
+    PrivacyReport r;
+    r.run_name = config_.name;
+    r.enabled = config_.privacy.enabled;
+    r.complete = complete_;
+    r.privacy_unit = data_.privacy_unit;
+    r.dataset_size = resolved_.dataset_size;
+    r.steps_planned = resolved_.steps;
+    r.steps_done = progress_.next_step;
+    if (!accountant_) return r;
+    const EpsilonResult e = accountant_->get_epsilon_result(resolved_.delta);
+    r.epsilon = e.epsilon;
+    r.delta = resolved_.delta;
+    r.delta_source = resolved_.delta_source;
+    r.optimal_order = e.optimal_order;
+    r.order_at_grid_edge = e.order_at_grid_edge;
+    r.target_epsilon = config_.privacy.target_epsilon;
+    r.sampling_rate = resolved_.sampling_rate;
+    r.noise_multiplier = resolved_.noise_multiplier;
+    r.noise_multiplier_calibrated = resolved_.calibrated;
+    r.clip_norm = config_.privacy.clip_norm;
+    r.clipping = config_.privacy.clipping;
+    r.expected_batch_size = sampler_->expected_batch_size();
+    r.secure_mode = config_.privacy.secure_mode;
+    r.nonfinite_examples = progress_.nonfinite_examples;
+    r.epsilon_history = progress_.epsilon_history;
+    return r;
+  }
+
+  ExperimentConfig config_with_resolved_defaults() const {
+    ExperimentConfig c = config_;
+    c.privacy.delta = resolved_.delta;
+    c.training.steps = resolved_.steps;
+    return c;
+  }
+
+  void progress_line(int64_t step, int64_t first, std::chrono::steady_clock::time_point start, const StepResult& s) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double done = static_cast<double>(step + 1 - first);
+    const double eta = seconds / done * static_cast<double>(resolved_.steps - step - 1);
+    const double eps = accountant_ ? accountant_->get_epsilon(resolved_.delta) : std::nan("");
+    fmt::print(stderr, "\rstep {}/{}  loss {:.4f}  ε {:.3f}  {:.0f} examples/s  ETA {:.0f} s   ", step + 1, resolved_.steps,
+               s.batch_size > 0 ? s.loss_sum / s.batch_size : 0.0, eps,
+               static_cast<double>(step + 1 - first) * sampler_->expected_batch_size() / std::max(seconds, 1e-9), eta);
+  }
+
+  static void append(std::ofstream& out, const nlohmann::ordered_json& line) {
+    out << line.dump() << '\n';
+    if (!out) throw IoError("metrics.jsonl: write failed");
+  }
+
+  std::string path(const std::string& file) const { return (fs::path(run_dir_) / file).string(); }
+
+  ExperimentConfig config_;
+  std::string run_dir_;
+  RunOptions options_;
+  std::unique_ptr<RandomnessSource> randomness_;
+  Dataset data_;
+  Resolved resolved_;
+  std::unique_ptr<SequenceModel<float>> model_;
+  ParameterList<float> params_;
+  std::unique_ptr<Optimizer<float>> optimizer_;
+  std::unique_ptr<LrSchedule> schedule_;
+  std::unique_ptr<PoissonSampler> sampler_;
+  std::unique_ptr<GaussianNoise> noise_;
+  std::unique_ptr<Privatizer> privatizer_;
+  std::unique_ptr<RdpAccountant> accountant_;
+  TrainingProgress progress_;
+  uint64_t dropout_seed_ = derive_seed(config_.seed.value_or(0), static_cast<uint64_t>(StreamPurpose::kDropout));
+  bool complete_ = false;
+};
+
+}  // namespace
+
+std::string run_experiment(const ExperimentConfig& config, const RunOptions& options) {
+  const std::string run_dir =
+      options.out_dir.empty() ? (fs::path(config.output.dir) / config.name).string() : options.out_dir;
+  if (fs::exists(run_dir) && !fs::is_empty(run_dir)) {
+    throw IoError(run_dir + ": already exists and is not empty (resume it with `dptrain resume " + run_dir +
+                  "`, or choose another --out)");
+  }
+  Trainer trainer(config, run_dir, options, /*resuming=*/false);  // validates everything before writing
+  trainer.write_run_files();
+  trainer.train();
+  return run_dir;
+}
+
+std::string resume_experiment(const std::string& run_dir, const RunOptions& options) {
+  const std::string config_file = (fs::path(run_dir) / "config.json").string();
+  if (!fs::exists(config_file)) throw IoError(run_dir + ": is not a run folder (no config.json)");
+  Trainer trainer(load_config(config_file), run_dir, options, /*resuming=*/true);
+  trainer.train();
+  return run_dir;
+}
+
+}  // namespace dpt

@@ -1,0 +1,27 @@
+// `dptrain run` and `dptrain resume`: one experiment from a config to a finished run folder
+// (config.json, manifest.json, metrics.jsonl, privacy.json, privacy.md, model.safetensors,
+// checkpoint/). The DP-SGD step in trainer.cpp is the only wiring of sampler, model,
+// privatizer, optimizer and accountant (DESIGN.md, data flow).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "experiments/config/experiment_config.hpp"
+
+namespace dpt {
+
+struct RunOptions {
+  std::string out_dir;               // the run folder; default <output.dir>/<name>
+  int threads = 1;
+  bool progress = false;             // a progress line on the terminal
+  int64_t debug_kill_at_step = -1;   // tests: raise SIGKILL just before this step runs
+};
+
+// Trains from `config`; `config_file` is only for messages. Returns the run folder.
+std::string run_experiment(const ExperimentConfig& config, const RunOptions& options);
+
+// Continues the run in `run_dir` from its latest checkpoint.
+std::string resume_experiment(const std::string& run_dir, const RunOptions& options);
+
+}  // namespace dpt

@@ -1,0 +1,298 @@
+// The resolved config: to_json writes every field with its default filled, in documentation
+// order; parse_config(to_json(c)) == c; docs/config.md documents every key and its example
+// is valid and canonical.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "experiments/config/config_json.hpp"
+#include "experiments/config/config_parser.hpp"
+#include "experiments/config/config_schema.hpp"
+#include "tests/experiments/config_test_util.hpp"
+
+namespace dpt {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+// Every field differs from its default.
+constexpr const char* kFullConfig = R"({
+  "name": "full-run_1.0",
+  "seed": 18446744073709551615,
+  "data": {
+    "source": "csv",
+    "task": "sine",
+    "path": "data/load.csv",
+    "size": 500,
+    "min_length": 2,
+    "max_length": 9,
+    "column": "load",
+    "window": 8,
+    "chunk_length": 32,
+    "validation_fraction": 0.2,
+    "test_fraction": 0.15,
+    "scrub_pii": true,
+    "vocabulary": "observed",
+    "standardize": "fixed",
+    "standardize_mean": -2.5,
+    "standardize_stddev": 4.0
+  },
+  "model": {
+    "embedding_dim": 16,
+    "lstm": [
+      {
+        "hidden": 48,
+        "return_sequences": true,
+        "dropout": 0.25
+      },
+      {
+        "hidden": 24,
+        "return_sequences": false,
+        "dropout": 0.125
+      }
+    ],
+    "pooling": "mean",
+    "dense": [
+      32,
+      16
+    ],
+    "output": "regression"
+  },
+  "training": {
+    "epochs": 3,
+    "steps": 1234,
+    "batch_size": 128,
+    "optimizer": {
+      "name": "sgd",
+      "learning_rate": 0.05,
+      "momentum": 0.9,
+      "nesterov": true,
+      "weight_decay": 0.0001,
+      "beta1": 0.8,
+      "beta2": 0.99,
+      "eps": 1e-06
+    },
+    "schedule": {
+      "kind": "cosine",
+      "warmup_steps": 100,
+      "step_size": 50,
+      "gamma": 0.5,
+      "min_learning_rate": 0.001
+    }
+  },
+  "privacy": {
+    "enabled": true,
+    "clip_norm": 0.5,
+    "clipping": "per_layer",
+    "automatic_gamma": 0.1,
+    "noise_multiplier": null,
+    "target_epsilon": 3.0,
+    "delta": 1e-05,
+    "accountant": "rdp",
+    "secure_mode": false
+  },
+  "eval": {
+    "every_epochs": 2,
+    "batch_size": 512
+  },
+  "output": {
+    "dir": "/tmp/runs",
+    "checkpoint_every_steps": 100
+  }
+})";
+
+std::string read_text(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  REQUIRE_MESSAGE(in, "cannot open " << file);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The first ```json block after `heading` in a markdown file.
+std::string json_block_after(const std::string& markdown, const std::string& heading) {
+  const std::size_t h = markdown.find(heading);
+  REQUIRE_MESSAGE(h != std::string::npos, "no heading " << heading);
+  const std::size_t open = markdown.find("```json\n", h);
+  REQUIRE(open != std::string::npos);
+  const std::size_t begin = open + 8;
+  const std::size_t end = markdown.find("\n```", begin);
+  REQUIRE(end != std::string::npos);
+  return markdown.substr(begin, end - begin);
+}
+
+TEST_CASE("defaults are filled and every key is written, in documentation order") {
+  const ExperimentConfig c =
+      parse_config_text(R"({"seed": 7, "privacy": {"noise_multiplier": 1.1}})", "run.json");
+  CHECK(to_json(c).dump(2) == R"({
+  "name": "experiment",
+  "seed": 7,
+  "data": {
+    "source": "generated",
+    "task": "marker",
+    "path": "",
+    "size": 2000,
+    "min_length": 4,
+    "max_length": 24,
+    "column": "",
+    "window": 16,
+    "chunk_length": 64,
+    "validation_fraction": 0.1,
+    "test_fraction": 0.1,
+    "scrub_pii": false,
+    "vocabulary": "bytes",
+    "standardize": "train",
+    "standardize_mean": 0.0,
+    "standardize_stddev": 1.0
+  },
+  "model": {
+    "embedding_dim": 32,
+    "lstm": [
+      {
+        "hidden": 64,
+        "return_sequences": false,
+        "dropout": 0.0
+      }
+    ],
+    "pooling": "last",
+    "dense": [],
+    "output": "auto"
+  },
+  "training": {
+    "epochs": 10,
+    "steps": 0,
+    "batch_size": 64,
+    "optimizer": {
+      "name": "adam",
+      "learning_rate": 0.001,
+      "momentum": 0.0,
+      "nesterov": false,
+      "weight_decay": 0.0,
+      "beta1": 0.9,
+      "beta2": 0.999,
+      "eps": 1e-08
+    },
+    "schedule": {
+      "kind": "constant",
+      "warmup_steps": 0,
+      "step_size": 1000,
+      "gamma": 0.1,
+      "min_learning_rate": 0.0
+    }
+  },
+  "privacy": {
+    "enabled": true,
+    "clip_norm": 1.0,
+    "clipping": "flat",
+    "automatic_gamma": 0.01,
+    "noise_multiplier": 1.1,
+    "target_epsilon": null,
+    "delta": null,
+    "accountant": "rdp",
+    "secure_mode": false
+  },
+  "eval": {
+    "every_epochs": 1,
+    "batch_size": 256
+  },
+  "output": {
+    "dir": "runs",
+    "checkpoint_every_steps": 0
+  }
+})");
+}
+
+TEST_CASE("to_json writes the keys the parser accepts, in the schema's order") {
+  ExperimentConfig c;
+  c.model.lstm = {LstmLayerConfig{}, LstmLayerConfig{}};
+  const ordered_json j = to_json(c);
+  for (const config_schema::Section& section : config_schema::kSections) {
+    INFO("section: '" << section.path << "'");
+    std::string pointer(section.path);
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    if (section.path == "model.lstm[i]") pointer = "model/lstm/1";
+    const ordered_json& object = section.path.empty() ? j : j.at(ordered_json::json_pointer("/" + pointer));
+    std::vector<std::string> written;
+    for (const auto& item : object.items()) written.push_back(item.key());
+    const std::vector<std::string> expected(section.keys.begin(), section.keys.end());
+    CHECK(written == expected);
+  }
+}
+
+TEST_CASE("a config with every field set round-trips through to_json, text and back") {
+  const ExperimentConfig c = parse_config_text(kFullConfig, "full.json");
+  CHECK(c.seed == 18446744073709551615u);
+  CHECK(c.model.lstm.size() == 2);
+  CHECK(c.data.standardize_mean == -2.5);
+  CHECK(!c.privacy.noise_multiplier.has_value());
+
+  const ordered_json j = to_json(c);
+  CHECK(j.dump(2) == kFullConfig);  // every value written back as it was read, in order
+  const ExperimentConfig again = parse_config_text(j.dump(2), "config.json");
+  CHECK(test::equal(again, c));
+  CHECK(test::equal(parse_config(json(j)), c));  // ordered_json -> json, no text
+}
+
+TEST_CASE("a secure-mode config round-trips with no seed") {
+  const ExperimentConfig c = parse_config_text(
+      R"({"privacy": {"noise_multiplier": 0.8, "secure_mode": true, "delta": 1e-6}})", "run.json");
+  CHECK(!c.seed.has_value());
+  const ordered_json j = to_json(c);
+  CHECK(j["seed"].is_null());
+  CHECK(test::equal(parse_config_text(j.dump(), "config.json"), c));
+}
+
+TEST_CASE("doubles survive the round trip bit for bit") {
+  ExperimentConfig c;
+  c.seed = 1;
+  c.privacy.noise_multiplier = 0.1 + 0.2;  // 0.30000000000000004
+  c.training.optimizer.learning_rate = 1.0 / 3.0;
+  c.privacy.clip_norm = 5e-324;  // the smallest subnormal
+  const ExperimentConfig again = parse_config_text(to_json(c).dump(), "config.json");
+  CHECK(again.privacy.noise_multiplier == 0.1 + 0.2);
+  CHECK(again.training.optimizer.learning_rate == 1.0 / 3.0);
+  CHECK(again.privacy.clip_norm == 5e-324);
+  CHECK(test::equal(again, c));
+}
+
+TEST_CASE("resolved_output: what the data task or source implies") {
+  ExperimentConfig c;
+  CHECK(resolved_output(c) == "classification");  // generated marker
+  c.data.task = "sine";
+  CHECK(resolved_output(c) == "regression");
+  c.data.task = "chars";
+  CHECK(resolved_output(c) == "language_model");
+  c.data.source = "csv";
+  CHECK(resolved_output(c) == "regression");
+  c.data.source = "jsonl";
+  CHECK(resolved_output(c) == "classification");
+  c.data.source = "text";
+  CHECK(resolved_output(c) == "language_model");
+}
+
+TEST_CASE("docs/config.md: its complete example is valid and canonical") {
+  const std::string docs = read_text(std::string(DPT_SOURCE_DIR) + "/docs/config.md");
+  const std::string example = json_block_after(docs, "## A complete example");
+  const ExperimentConfig c = parse_config_text(example, "docs/config.md example");
+  CHECK(to_json(c).dump(2) == example);  // every key, in order, as to_json writes it
+}
+
+TEST_CASE("docs/config.md: every key of the schema is documented") {
+  const std::string docs = read_text(std::string(DPT_SOURCE_DIR) + "/docs/config.md");
+  for (const config_schema::Section& section : config_schema::kSections) {
+    for (const std::string_view key : section.keys) {
+      const std::string path =
+          section.path.empty() ? std::string(key) : std::string(section.path) + "." + std::string(key);
+      INFO("key: " << path);
+      CHECK(docs.find("| `" + path + "`") != std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dpt
