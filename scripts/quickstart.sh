@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the default experiment. Until `dptrain run`
-# lands, that is the built-in demo: a tiny LSTM classifier whose loss you watch fall.
+# Installs what is missing, builds, and runs the default experiment
+# (experiments/configs/quickstart.json: an LSTM classifier trained with DP-SGD to epsilon = 3),
+# then prints its epsilon budget report. The run folder is runs/quickstart-<time>.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/bootstrap.sh"
 "$root/scripts/build.sh"
-"${DPT_BUILD_DIR:-$root/build}/experiments/dptrain" demo "$@"
+cd "$root"
+"${DPT_BUILD_DIR:-$root/build}/experiments/dptrain" run experiments/configs/quickstart.json \
+  --out "runs/quickstart-$(date +%Y%m%d-%H%M%S)" "$@"

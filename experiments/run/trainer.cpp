@@ -226,12 +226,26 @@ class Trainer {
       }
       append(metrics, line);
       const bool epoch_end = (step + 1) % resolved_.steps_per_epoch == 0 || step + 1 == resolved_.steps;
-      if (epoch_end) end_epoch(metrics, step);
+      nlohmann::ordered_json epoch_line;
+      double report_ms = 0.0, checkpoint_ms = 0.0;
+      if (epoch_end) {
+        const auto t0 = std::chrono::steady_clock::now();
+        epoch_line = end_epoch(metrics, step);
+        report_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      }
       const bool checkpoint_due = config_.output.checkpoint_every_steps > 0
                                       ? (step + 1) % config_.output.checkpoint_every_steps == 0
                                       : epoch_end;
-      if (checkpoint_due || step + 1 == resolved_.steps) checkpoint(metrics);
-      if (interactive) progress_line(step, first, start, s);
+      if (checkpoint_due || step + 1 == resolved_.steps) {
+        const auto t0 = std::chrono::steady_clock::now();
+        checkpoint(metrics);
+        checkpoint_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      }
+      if (interactive) {
+        progress_line(step, first, start, s);
+      } else if (epoch_end) {
+        log_epoch(epoch_line, report_ms, checkpoint_ms);
+      }
     }
     if (interactive) fmt::print(stderr, "\n");
     finish(metrics);
@@ -277,7 +291,22 @@ class Trainer {
     return r;
   }
 
-  void end_epoch(std::ofstream& metrics, int64_t step) {
+  // Plain log line (stderr) when not on a terminal: timings stay out of metrics.jsonl so that it
+  // is identical across reruns.
+  void log_epoch(const nlohmann::ordered_json& line, double report_ms, double checkpoint_ms) const {
+    std::string text = fmt::format("epoch {}  step {}/{}  train loss {:.4f}", line["epoch"].get<int64_t>() + 1,
+                                   line["step"].get<int64_t>(), resolved_.steps, line["train_loss"].get<double>());
+    if (line.contains("validation")) {
+      text += fmt::format("  validation loss {:.4f}", line["validation"]["loss"].get<double>());
+      if (line["validation"].contains("accuracy")) text += fmt::format(" accuracy {:.3f}", line["validation"]["accuracy"].get<double>());
+    }
+    if (line.contains("epsilon")) text += fmt::format("  ε {:.4f}", line["epsilon"].get<double>());
+    text += fmt::format("  (evaluation {:.1f} ms, report {:.1f} ms, checkpoint {:.1f} ms)", report_ms - last_report_ms_,
+                        last_report_ms_, checkpoint_ms);
+    fmt::print(stderr, "{}\n", text);
+  }
+
+  nlohmann::ordered_json end_epoch(std::ofstream& metrics, int64_t step) {
     const int64_t epoch = step / resolved_.steps_per_epoch;
     nlohmann::ordered_json line{{"kind", "epoch"}, {"epoch", epoch}, {"step", step + 1},
                                 {"train_loss", progress_.epoch_examples > 0
@@ -295,7 +324,10 @@ class Trainer {
     progress_.epochs_done = epoch + 1;
     progress_.epoch_loss_sum = 0.0;
     progress_.epoch_examples = 0;
+    const auto t0 = std::chrono::steady_clock::now();
     write_report();
+    last_report_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return line;
   }
 
   void checkpoint(std::ofstream& metrics) {
@@ -427,6 +459,7 @@ class Trainer {
   TrainingProgress progress_;
   uint64_t dropout_seed_ = derive_seed(config_.seed.value_or(0), static_cast<uint64_t>(StreamPurpose::kDropout));
   bool complete_ = false;
+  double last_report_ms_ = 0.0;  // time of the last privacy.json + privacy.md write
 };
 
 }  // namespace

@@ -37,6 +37,37 @@ for cfg in tiny_marker tiny_target_eps tiny_lm_nonprivate; do
   echo "ok: $cfg killed at step 9 and resumed equals the uninterrupted run"
 done
 
+# Golden trajectory: the first losses of tiny_marker are pinned (a refactor that changes the
+# numbers must say so here). Tolerance 1e-5 relative: float rounding, not behaviour.
+golden=(0.674781087253775 0.7445610180133726 0.7003780047098795)
+for k in 0 1 2; do
+  got=$(sed -n "$((k + 1))p" "$work/tiny_marker.a/metrics.jsonl" | sed -n 's/.*"loss":\([0-9.e+-]*\).*/\1/p')
+  awk -v g="$got" -v w="${golden[$k]}" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= 1e-5 * w) }' \
+    || fail "golden trajectory: step $k loss $got, pinned ${golden[$k]}"
+done
+echo "ok: golden trajectory (first three losses of tiny_marker)"
+
+# A corrupted checkpoint is refused with the file named, and the run folder is left as it was.
+cp -r "$work/tiny_marker.k" "$work/corrupt"
+ckpt="$work/corrupt/checkpoint/$(cat "$work/corrupt/checkpoint/LATEST")"
+printf '{"format_version": 1, "progress": {' > "$ckpt/state.json"
+before=$(cd "$work/corrupt" && find . -type f ! -path './checkpoint/*' -exec sha256sum {} + | sort)
+set +e
+"$dptrain" resume "$work/corrupt" > /dev/null 2> "$work/corrupt.err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "resuming from a corrupted checkpoint must fail"
+grep -q "state.json" "$work/corrupt.err" || fail "corrupted checkpoint: message does not name state.json: $(cat "$work/corrupt.err")"
+[ "$before" = "$(cd "$work/corrupt" && find . -type f ! -path './checkpoint/*' -exec sha256sum {} + | sort)" ] \
+  || fail "a failed resume modified the run folder"
+echo "step-99999" > "$work/corrupt/checkpoint/LATEST"
+set +e
+"$dptrain" resume "$work/corrupt" > /dev/null 2> "$work/corrupt.err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "resuming from a missing checkpoint must fail"
+echo "ok: corrupted and missing checkpoints are refused, naming the file, the folder untouched"
+
 # Calibration from target_epsilon: sigma recorded, epsilon <= target.
 grep -q '"noise_multiplier_calibrated": true' "$work/tiny_target_eps.a/privacy.json" || fail "sigma not marked calibrated"
 eps=$(sed -n 's/^  "epsilon": \([0-9.e+-]*\),$/\1/p' "$work/tiny_target_eps.a/privacy.json")
