@@ -102,4 +102,24 @@ set -e
 [ "$rc" -ne 0 ] || fail "running into an existing run folder must fail"
 [ "$before" = "$(sha256sum "$work/tiny_marker.a/metrics.jsonl")" ] || fail "existing run folder was modified"
 
+# Secure mode: runs without a seed, writes none anywhere, and the report has no seed warning.
+"$dptrain" run "$configs/tiny_secure.json" --out "$work/secure" > /dev/null 2>&1
+if grep -rqE '"seed": *[0-9]' "$work/secure"; then fail "secure mode wrote a seed"; fi
+grep -q '"seed": "none (secure mode)"' "$work/secure/manifest.json" || fail "secure manifest does not say there is no seed"
+if grep -q "Anyone holding the seed" "$work/secure/privacy.md"; then fail "secure report carries the seed warning"; fi
+grep -q "secure: OS CSPRNG" "$work/secure/privacy.md" || fail "secure report does not name its noise source"
+echo "ok: secure mode writes no seed"
+
+# dptrain grads: weights, inputs, targets and per-example gradients under the documented names.
+"$dptrain" grads "$configs/tiny_marker.json" --examples 0,5 --out "$work/grads.safetensors" > /dev/null
+for name in '"lstm.weight_ih_l0"' '"input/0"' '"target/5"' '"grad/0/lstm.weight_hh_l0"' '"grad/5/output.bias"' '"grad/5/embedding.weight"'; do
+  head -c 20000 "$work/grads.safetensors" | grep -q "$name" || fail "grads file lacks $name"
+done
+set +e
+"$dptrain" grads "$configs/tiny_marker.json" --examples 100000 --out "$work/bad_grads.safetensors" 2> "$work/grads.err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && grep -q -- "--examples" "$work/grads.err" || fail "an out-of-range example index must be refused naming --examples"
+echo "ok: dptrain grads"
+
 echo "run folder promises: all passed"
