@@ -33,7 +33,10 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string tmp = (dir / ("." + target.filename().string() + ".tmp")).string();
+  std::string tmp_name(".");  // (built in steps: GCC 12 warns falsely on "." + string, PR 105651)
+  tmp_name += target.filename().string();
+  tmp_name += ".tmp";
+  const std::string tmp = (dir / tmp_name).string();
   errno = 0;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(tmp, "cannot create");

@@ -63,7 +63,10 @@ ClippingConfig clipping_config(const PrivacyConfig& privacy, const ParameterList
   for (const Parameter<float>* p : params) {
     std::string layer = p->name.substr(0, p->name.rfind('.'));
     const size_t l = p->name.rfind("_l");
-    if (layer == "lstm" && l != std::string::npos) layer += "." + p->name.substr(l + 1);
+    if (layer == "lstm" && l != std::string::npos) {
+      layer += '.';
+      layer += p->name.substr(l + 1);
+    }
     auto [it, inserted] = group_of_layer.emplace(layer, static_cast<int>(group_of_layer.size()));
     groups.push_back(it->second);
   }
