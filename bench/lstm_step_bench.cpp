@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/runtime/allocator.hpp"
 #include "core/autograd/tape.hpp"
 #include "core/error.hpp"
 #include "core/losses/loss.hpp"
@@ -386,6 +387,7 @@ void print_json(const Bench& bench, const Results& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dpt::keep_freed_memory_in_process();
   const Options o = parse_options(argc, argv);
   try {
     dpt::SequenceModelSpec spec;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/runtime/parallel_blocks.hpp"
 
 namespace dpt {
 namespace {
@@ -38,7 +39,11 @@ Var lstm_sequence(Tape<T>& tape, Var x, const LstmWeights<T>& w) {
   auto cache = std::make_shared<LstmCache<T>>();
   Matrix<T>& Z = cache->gates;  // pre-activations, overwritten in place by activations
   Z.resize(TB, 4 * H);
-  Z.noalias() = X * w.weight_ih->value.transpose();  // one GEMM for every step's input projection
+  const Matrix<T>& W_ih = w.weight_ih->value;  // (4H, D)
+  const Matrix<T>& W_hh = w.weight_hh->value;  // (4H, H)
+  parallel_blocks(4 * H, kGemmColumnBlock, [&](Index j, Index n) {  // every step's input projection
+    Z.middleCols(j, n).noalias() = X * W_ih.middleRows(j, n).transpose();
+  });
   Z.rowwise() += w.bias_ih->value.row(0) + w.bias_hh->value.row(0);
   cache->cell.resize(TB, H);
   cache->tanh_c.resize(TB, H);
@@ -51,7 +56,8 @@ Var lstm_sequence(Tape<T>& tape, Var x, const LstmWeights<T>& w) {
     const Index r0 = static_cast<Index>(t) * B;
     h_prev->middleRows(r0, B) = h;
     auto Zt = Z.middleRows(r0, B);
-    Zt.noalias() += h * w.weight_hh->value.transpose();
+    parallel_blocks(4 * H, kGemmColumnBlock,
+                    [&](Index j, Index n) { Zt.middleCols(j, n).noalias() += h * W_hh.middleRows(j, n).transpose(); });
     Zt.leftCols(2 * H) = Zt.leftCols(2 * H).array().logistic().matrix();       // i, f
     Zt.middleCols(2 * H, H) = Zt.middleCols(2 * H, H).array().tanh().matrix();  // g
     Zt.rightCols(H) = Zt.rightCols(H).array().logistic().matrix();             // o
@@ -102,9 +108,14 @@ Var lstm_sequence(Tape<T>& tape, Var x, const LstmWeights<T>& w) {
         dZt.row(b).setZero();
         dc.row(b).setZero();
       }
-      dh.noalias() = dZt * weights.weight_hh->value;
+      const Matrix<T>& W_hh_b = weights.weight_hh->value;
+      parallel_blocks(nh, kGemmColumnBlock / 2,
+                      [&](Index j, Index n) { dh.middleCols(j, n).noalias() = dZt * W_hh_b.middleCols(j, n); });
     }
-    tp.grad_accumulator(x).noalias() += *dZ * weights.weight_ih->value;  // one GEMM for dX
+    Matrix<T>& gx = tp.grad_accumulator(x);  // dX += dZ W_ih, in fixed row blocks
+    const Matrix<T>& W_ih_b = weights.weight_ih->value;
+    parallel_blocks(gx.rows(), kGemmRowBlock,
+                    [&](Index i, Index n) { gx.middleRows(i, n).noalias() += dZ->middleRows(i, n) * W_ih_b; });
     std::shared_ptr<const Matrix<T>> G = dZ;
     tp.set_use_grad(use_ih, G);
     tp.set_use_grad(use_hh, G);

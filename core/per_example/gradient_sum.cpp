@@ -1,20 +1,55 @@
 // Weighted and ordinary gradient sums over parameter-use records (see gradient_sum.hpp).
 #include "core/per_example/gradient_sum.hpp"
 
+#include <map>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
+#include "core/runtime/parallel_blocks.hpp"
 #include "core/per_example/use_groups.hpp"
 
 namespace dpt {
 namespace {
 
+// grad (d_out, d_in) += G^T A, in fixed blocks of grad's rows.
 template <typename T>
-void accumulate_use(const ParamUse<T>& use, const Vector<T>* c_row, Matrix<T>& grad) {
+void add_gt_a(const Matrix<T>& G, const Matrix<T>& A, Matrix<T>& grad) {
+  parallel_blocks(grad.rows(), kGemmColumnBlock / 2, [&](Index j, Index n) {
+    grad.middleRows(j, n).noalias() += G.middleCols(j, n).transpose() * A;
+  });
+}
+
+// G with each row scaled by its example's factor; rows whose factor is 0 are exactly 0.
+template <typename T>
+struct ScaledG {
+  Matrix<T> Gc;            // (N, d_out)
+  bool zero_rows = false;  // some example (not padding) has factor 0
+};
+
+template <typename T>
+std::shared_ptr<const ScaledG<T>> scale_rows(const ParamUse<T>& use, const Vector<T>& c) {
+  const Matrix<T>& G = *use.G;
+  auto out = std::make_shared<ScaledG<T>>();
+  out->Gc.resize(G.rows(), G.cols());
+  for (Index r = 0; r < G.rows(); ++r) {
+    if (c(r) == T(0)) {
+      out->Gc.row(r).setZero();
+      out->zero_rows = out->zero_rows || use.layout->example_of(static_cast<int>(r)) >= 0;
+    } else {
+      out->Gc.row(r) = c(r) * G.row(r);
+    }
+  }
+  return out;
+}
+
+template <typename T>
+void accumulate_use(const ParamUse<T>& use, const Vector<T>* c_row, const ScaledG<T>* scaled_g, Matrix<T>& grad) {
   const Matrix<T>& G = *use.G;  // (N, d_out)
   if (c_row == nullptr) {
     switch (use.kind) {
-      case UseKind::kLinear: grad.noalias() += G.transpose() * *use.A; break;
+      case UseKind::kLinear: add_gt_a(G, *use.A, grad); break;
       case UseKind::kBias: grad.row(0) += G.colwise().sum(); break;
       case UseKind::kEmbedding:
         for (Index r = 0; r < G.rows(); ++r) grad.row((*use.ids)[r]) += G.row(r);
@@ -23,16 +58,9 @@ void accumulate_use(const ParamUse<T>& use, const Vector<T>* c_row, Matrix<T>& g
     return;
   }
   const Vector<T>& c = *c_row;  // (N)
-  Matrix<T> Gc(G.rows(), G.cols());  // (N, d_out) rows of G scaled by c_row; exact 0 where c is 0
-  bool zero_rows = false;
-  for (Index r = 0; r < G.rows(); ++r) {
-    if (c(r) == T(0)) {
-      Gc.row(r).setZero();
-      zero_rows = zero_rows || use.layout->example_of(static_cast<int>(r)) >= 0;
-    } else {
-      Gc.row(r) = c(r) * G.row(r);
-    }
-  }
+  const ScaledG<T>& scaled = *scaled_g;
+  const Matrix<T>& Gc = scaled.Gc;
+  const bool zero_rows = scaled.zero_rows;
   switch (use.kind) {
     case UseKind::kLinear:
       if (zero_rows) {  // an example dropped to 0 may have non-finite activations: zero them too
@@ -40,9 +68,9 @@ void accumulate_use(const ParamUse<T>& use, const Vector<T>* c_row, Matrix<T>& g
         for (Index r = 0; r < A.rows(); ++r) {
           if (c(r) == T(0)) A.row(r).setZero();
         }
-        grad.noalias() += Gc.transpose() * A;
+        add_gt_a(Gc, A, grad);
       } else {
-        grad.noalias() += Gc.transpose() * *use.A;
+        add_gt_a(Gc, *use.A, grad);
       }
       break;
     case UseKind::kBias: grad.row(0) += Gc.colwise().sum(); break;
@@ -70,6 +98,7 @@ std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<ParamUse<T>>& use
             "clip factors must have one column or one per parameter (" + std::to_string(params.size()) +
                 "), but have " + std::to_string(c.cols()) + ".");
   std::vector<Matrix<T>> grads = zero_gradients(params);
+  std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const ScaledG<T>>> scaled_cache;
   for (size_t p = 0; p < params.size(); ++p) {
     const Index col = c.cols() == 1 ? 0 : static_cast<Index>(p);
     for (const ParamUse<T>* use : groups[p]) {
@@ -81,7 +110,10 @@ std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<ParamUse<T>>& use
         const int i = l.example_of(r);
         c_row(r) = i >= 0 ? c(i, col) : T(0);
       }
-      accumulate_use(*use, &c_row, grads[p]);
+      // Uses that share one G (the LSTM's four) and one factor column share one scaled copy.
+      auto& scaled = scaled_cache[{use->G.get(), col}];
+      if (!scaled) scaled = scale_rows(*use, c_row);
+      accumulate_use(*use, &c_row, scaled.get(), grads[p]);
     }
   }
   return grads;
@@ -92,7 +124,7 @@ std::vector<Matrix<T>> gradient_sum(const std::vector<ParamUse<T>>& uses, const 
   const std::vector<UseGroup<T>> groups = group_uses(uses, params);
   std::vector<Matrix<T>> grads = zero_gradients(params);
   for (size_t p = 0; p < params.size(); ++p) {
-    for (const ParamUse<T>* use : groups[p]) accumulate_use<T>(*use, nullptr, grads[p]);
+    for (const ParamUse<T>* use : groups[p]) accumulate_use<T>(*use, nullptr, nullptr, grads[p]);
   }
   return grads;
 }

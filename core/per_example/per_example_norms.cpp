@@ -179,7 +179,12 @@ PerExampleNorms<T> per_example_sq_norms(const std::vector<ParamUse<T>>& uses, co
     if (kinds[p] == UseKind::kLinear && method != NormMethod::kAuto) out.methods[p] = method;
   }
   out.sq_norms = Matrix<T>::Zero(batch, static_cast<Index>(params.size()));
-  Scratch<T> scratch;
+  // Examples are independent: each thread takes a static share and writes only its rows, so
+  // the result does not depend on the number of threads.
+#pragma omp parallel
+  {
+    Scratch<T> scratch;
+#pragma omp for schedule(static)
   for (int i = 0; i < batch; ++i) {
     scratch.cached_G = nullptr;
     for (size_t p = 0; p < params.size(); ++p) {
@@ -194,6 +199,7 @@ PerExampleNorms<T> per_example_sq_norms(const std::vector<ParamUse<T>>& uses, co
       out.sq_norms(i, static_cast<Index>(p)) = sq;
     }
   }
+  }  // omp parallel
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <exception>
 #include <fmt/core.h>
 
+#include "core/runtime/allocator.hpp"
 #include "core/error.hpp"
 #include "experiments/cli/accounting_commands.hpp"
 #include "experiments/cli/demo_command.hpp"
@@ -11,6 +12,7 @@
 #include "dp/accounting/accounting_error.hpp"
 
 int main(int argc, char** argv) {
+  dpt::keep_freed_memory_in_process();
   CLI::App app{"dptrain: differentially private LSTM training"};
   app.require_subcommand(1);
 

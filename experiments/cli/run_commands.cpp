@@ -17,12 +17,12 @@ void RunCommands::add_to(CLI::App& app) {
   run = app.add_subcommand("run", "train the experiment of a JSON config into a run folder");
   run->add_option("config", config_file, "experiment config (JSON)")->required();
   run->add_option("--out", out, "run folder (default: <output.dir>/<name>)");
-  run->add_option("--threads", threads, "worker threads")->check(CLI::PositiveNumber);
+  run->add_option("--threads", threads, "worker threads (default: one per core; results are identical for any count)")->check(CLI::PositiveNumber);
   run->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
 
   resume = app.add_subcommand("resume", "continue a run from its latest checkpoint");
   resume->add_option("run_dir", run_dir, "run folder")->required();
-  resume->add_option("--threads", threads, "worker threads")->check(CLI::PositiveNumber);
+  resume->add_option("--threads", threads, "worker threads (default: one per core)")->check(CLI::PositiveNumber);
   resume->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
 
   report = app.add_subcommand("report", "print a run's epsilon budget report (privacy.md)");

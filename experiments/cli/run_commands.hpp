@@ -16,7 +16,7 @@ struct RunCommands {
   std::string config_file;
   std::string run_dir;
   std::string out;
-  int threads = 1;
+  int threads = 0;  // 0: one per core
   int64_t debug_kill_at_step = -1;
   std::vector<int64_t> examples;
 

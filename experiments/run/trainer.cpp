@@ -3,6 +3,7 @@
 #include "experiments/run/trainer.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -157,6 +158,7 @@ class Trainer {
  public:
   Trainer(ExperimentConfig config, std::string run_dir, const RunOptions& options, bool resuming)
       : config_(std::move(config)), run_dir_(std::move(run_dir)), options_(options) {
+    if (options_.threads > 0) omp_set_num_threads(options_.threads);
     const uint64_t seed = config_.seed.value_or(0);
     if (config_.privacy.secure_mode) {
       randomness_ = std::make_unique<SecureRandomness>();
@@ -192,7 +194,7 @@ class Trainer {
     m.config_hash = sha256_hex(read_file(path("config.json")));
     m.data_hash = data_.content_hash;
     m.seed = config_.privacy.secure_mode ? std::optional<uint64_t>() : config_.seed;
-    m.threads = options_.threads;
+    m.threads = omp_get_max_threads();
     m.resolved = {{"dataset_size", resolved_.dataset_size},   {"sampling_rate", resolved_.sampling_rate},
                   {"steps", resolved_.steps},                 {"steps_per_epoch", resolved_.steps_per_epoch},
                   {"delta", resolved_.delta},                 {"delta_source", resolved_.delta_source},

@@ -13,7 +13,7 @@ namespace dpt {
 
 struct RunOptions {
   std::string out_dir;               // the run folder; default <output.dir>/<name>
-  int threads = 1;
+  int threads = 0;                   // 0: one per core; results do not depend on it
   bool progress = false;             // a progress line on the terminal
   int64_t debug_kill_at_step = -1;   // tests: raise SIGKILL just before this step runs
 };
