@@ -1,0 +1,272 @@
+// dp_step_bench: one full training step, non-private vs DP-SGD, on the three shapes of the
+// speed issue — Embedding(256 -> 64) -> LSTM(H) -> last step -> Linear(H -> 2), cross-entropy,
+// SGD. Non-private: a fixed batch of B, ordinary gradient, SGD. DP: a Poisson batch at q = B/N,
+// per-example norms, clipping, noise, division by q·N, SGD. Each (shape, mode) runs in its own
+// child process so that its peak RSS (VmHWM) is its own. Also measures the machine's float
+// GEMM rate in a plain Eigen product, and optionally PyTorch's non-private step side by side.
+// Usage: dp_step_bench [--threads N] [--reps R] [--json] [--pytorch] [--shape K]
+#include <fmt/core.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <numeric>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/losses/loss.hpp"
+#include "core/models/sequence_model.hpp"
+#include "core/per_example/gradient_sum.hpp"
+#include "core/random/counter_rng.hpp"
+#include "core/runtime/allocator.hpp"
+#include "core/runtime/parallel_blocks.hpp"
+#include "dp/poisson_sampler.hpp"
+#include "dp/privatizer.hpp"
+#include "optim/sgd.hpp"
+
+namespace {
+
+using namespace dpt;
+using Clock = std::chrono::steady_clock;
+
+struct Shape {
+  int batch, seq, hidden;
+};
+constexpr Shape kShapes[] = {{64, 64, 128}, {256, 32, 64}, {32, 256, 256}};
+// PyTorch 1.13 nn.LSTM non-private step on these machines, from the speed issue (orientation).
+constexpr double kIssuePyTorchMs[] = {68.5, 52.5, 523.0};
+constexpr int kVocab = 256, kEmbed = 64, kClasses = 2, kDatasetFactor = 16;  // N = 16 B
+
+double now_ms(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+long peak_rss_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+// Multiply-adds x 2 of one step's GEMMs: forward (input projection + recurrence), BPTT (dh, dX)
+// and the weight gradients, each 2·T·B·4H·(D or H) — 24·T·B·H·(D + H) in all.
+double step_flops(const Shape& s) {
+  return 24.0 * s.seq * s.batch * s.hidden * static_cast<double>(kEmbed + s.hidden);
+}
+
+// Plain Eigen float GEMM rate, 1024^3, in fixed column blocks over the threads.
+double sgemm_gflops() {
+  const Index n = 1024;
+  MatrixF a = MatrixF::Random(n, n), b = MatrixF::Random(n, n), c(n, n);
+  std::vector<double> ms;
+  for (int r = 0; r < 7; ++r) {
+    const auto t0 = Clock::now();
+    parallel_blocks(n, kGemmColumnBlock, [&](Index j, Index w) { c.middleCols(j, w).noalias() = a * b.middleCols(j, w); });
+    ms.push_back(now_ms(t0));
+  }
+  return 2.0 * n * n * n / (median(ms) * 1e6);
+}
+
+struct Dataset {
+  std::vector<std::vector<int32_t>> tokens;
+  std::vector<int32_t> labels;
+};
+
+Dataset make_data(const Shape& s) {
+  Dataset d;
+  const CounterRng rng(5);
+  uint64_t k = 0;
+  for (int i = 0; i < s.batch * kDatasetFactor; ++i) {
+    std::vector<int32_t> seq(static_cast<size_t>(s.seq));
+    for (int32_t& t : seq) t = static_cast<int32_t>(rng.bits(k++) % kVocab);
+    d.tokens.push_back(seq);
+    d.labels.push_back(static_cast<int32_t>(rng.bits(k++) % kClasses));
+  }
+  return d;
+}
+
+SequenceBatch<float> batch_of(const Dataset& d, const std::vector<int64_t>& idx, int seq, std::vector<int32_t>& labels) {
+  const int B = static_cast<int>(idx.size());
+  SequenceBatch<float> b{BatchLayout::sequence(std::vector<int>(static_cast<size_t>(B), seq)), nullptr, {}};
+  auto ids = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(B) * seq);
+  labels.clear();
+  for (int j = 0; j < B; ++j) {
+    for (int t = 0; t < seq; ++t) (*ids)[static_cast<size_t>(t) * B + j] = d.tokens[idx[j]][t];
+    labels.push_back(d.labels[idx[j]]);
+  }
+  b.tokens = ids;
+  return b;
+}
+
+// Child: run one (shape, mode) and print one JSON line.
+int run_child(int shape_index, bool dp, int reps) {
+  keep_freed_memory_in_process();
+  const Shape s = kShapes[shape_index];
+  const Dataset data = make_data(s);
+  SequenceModelSpec spec;
+  spec.vocab_size = kVocab;
+  spec.embedding_dim = kEmbed;
+  spec.lstm_hidden = {s.hidden};
+  spec.outputs = kClasses;
+  SequenceModel<float> model(spec, 1);
+  const ParameterList<float> params = model.parameters();
+  Sgd<float> sgd;
+  const ReproducibleRandomness randomness(3);
+  const GaussianNoise noise(randomness);
+  const int64_t N = static_cast<int64_t>(data.labels.size());
+  const PoissonSampler sampler(N, static_cast<double>(s.batch) / static_cast<double>(N), randomness);
+  PrivatizerConfig pc;
+  pc.noise_multiplier = 1.0;
+  pc.clipping.clip_norm = 1.0;
+  pc.expected_batch_size = sampler.expected_batch_size();
+  const Privatizer privatizer(pc, noise);
+  std::vector<int64_t> fixed(static_cast<size_t>(s.batch));
+  for (int j = 0; j < s.batch; ++j) fixed[static_cast<size_t>(j)] = j;
+  std::vector<double> ms;
+  double examples = 0;
+  const int warmup = 3;
+  for (int r = 0; r < warmup + reps; ++r) {
+    const auto t0 = Clock::now();
+    const std::vector<int64_t> idx = dp ? sampler.sample(static_cast<uint64_t>(r)) : fixed;
+    std::vector<int32_t> labels;
+    const SequenceBatch<float> batch = batch_of(data, idx, s.seq, labels);
+    Tape<float> tape;
+    tape.backward(cross_entropy_loss(tape, model.forward(tape, batch, true, 0), labels).total);
+    if (dp) {
+      const PrivatizedGradient<float> g = privatizer.privatize(tape.uses(), params, static_cast<int>(idx.size()), static_cast<uint64_t>(r));
+      sgd.step(params, g.gradients, 0.01);
+    } else {
+      std::vector<MatrixF> g = gradient_sum(tape.uses(), params);
+      for (MatrixF& m : g) m /= static_cast<float>(idx.size());
+      sgd.step(params, g, 0.01);
+    }
+    if (r >= warmup) {
+      ms.push_back(now_ms(t0));
+      examples += static_cast<double>(idx.size());
+    }
+  }
+  const double med = median(ms);
+  nlohmann::json j{{"median_ms", med},
+                   {"examples_per_s", examples / (std::accumulate(ms.begin(), ms.end(), 0.0) / 1000.0)},
+                   {"peak_rss_mb", static_cast<double>(peak_rss_kb()) / 1024.0},
+                   {"gflops", step_flops(s) / (med * 1e6)}};
+  std::printf("%s\n", j.dump().c_str());
+  return 0;
+}
+
+nlohmann::json run_in_child(const std::string& self, int shape, bool dp, int reps, int threads) {
+  const std::string cmd = fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {}", threads, self, shape, dp ? "dp" : "nonprivate", reps);
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  if (pclose(pipe) != 0) throw std::runtime_error("child failed: " + cmd + "\n" + out);
+  return nlohmann::json::parse(out);
+}
+
+// PyTorch's non-private step of the same shape (bench/pytorch_lstm_step.py), if torch imports.
+nlohmann::json run_pytorch(const Shape& s, int reps, int threads) {
+  const std::string cmd = fmt::format("/usr/bin/python3 '{}' --batch {} --seq {} --hidden {} --reps {} --threads {} 2>/dev/null",
+                                      DPT_PYTORCH_SCRIPT, s.batch, s.seq, s.hidden, reps, threads);
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return nullptr;
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  if (pclose(pipe) != 0) return nullptr;
+  return nlohmann::json::parse(out, nullptr, false);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = omp_get_max_threads(), reps = 10, only = -1;
+  bool json = false, pytorch = false;
+  for (int a = 1; a < argc; ++a) {
+    const std::string arg = argv[a];
+    auto value = [&](const char* name) {
+      if (a + 1 >= argc) {
+        std::fprintf(stderr, "dp_step_bench: %s needs a value\n", name);
+        std::exit(2);
+      }
+      return std::atoi(argv[++a]);
+    };
+    if (arg == "--child" && a + 2 < argc) {
+      const int shape = std::atoi(argv[a + 1]);
+      const bool dp = std::string(argv[a + 2]) == "dp";
+      a += 2;
+      for (++a; a < argc; ++a) {
+        if (std::string(argv[a]) == "--reps" && a + 1 < argc) reps = std::atoi(argv[++a]);
+      }
+      return run_child(shape, dp, reps);
+    }
+    if (arg == "--threads") threads = value("--threads");
+    else if (arg == "--reps") reps = value("--reps");
+    else if (arg == "--shape") only = value("--shape");
+    else if (arg == "--json") json = true;
+    else if (arg == "--pytorch") pytorch = true;
+    else {
+      std::fprintf(stderr, "dp_step_bench: unknown option %s (known: --threads N --reps R --shape K --json --pytorch)\n", arg.c_str());
+      return 2;
+    }
+  }
+  if (threads < 1 || reps < 1 || only >= 3) {
+    std::fprintf(stderr, "dp_step_bench: --threads and --reps must be >= 1, --shape in 0..2\n");
+    return 2;
+  }
+  omp_set_num_threads(threads);
+  const std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
+  nlohmann::json result{{"threads", threads}, {"reps", reps}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
+  for (int k = 0; k < 3; ++k) {
+    if (only >= 0 && k != only) continue;
+    const Shape s = kShapes[k];
+    nlohmann::json r{{"batch", s.batch}, {"seq", s.seq}, {"hidden", s.hidden}, {"gflop_per_step", step_flops(s) / 1e9}};
+    r["nonprivate"] = run_in_child(self, k, false, reps, threads);
+    r["dp"] = run_in_child(self, k, true, reps, threads);
+    r["dp_over_nonprivate_time"] = r["dp"]["median_ms"].get<double>() / r["nonprivate"]["median_ms"].get<double>();
+    r["dp_over_nonprivate_rss"] = r["dp"]["peak_rss_mb"].get<double>() / r["nonprivate"]["peak_rss_mb"].get<double>();
+    r["nonprivate_fraction_of_sgemm"] = r["nonprivate"]["gflops"].get<double>() / result["sgemm_gflops"].get<double>();
+    r["pytorch_issue_ms"] = kIssuePyTorchMs[k];
+    if (pytorch) r["pytorch_nonprivate"] = run_pytorch(s, reps, threads);
+    result["shapes"].push_back(r);
+  }
+  if (json) {
+    std::printf("%s\n", result.dump(2).c_str());
+    return 0;
+  }
+  fmt::print("dp_step_bench: Embedding(256->64) -> LSTM(H) -> Linear(H->2), SGD; {} threads, median of {} steps after 3 warm-ups\n",
+             threads, reps);
+  fmt::print("machine sgemm (Eigen, 1024^3, same threads): {:.1f} GFLOP/s\n\n", result["sgemm_gflops"].get<double>());
+  fmt::print("{:>16} | {:>10} {:>9} {:>8} {:>7} | {:>10} {:>9} {:>8} | {:>6} {:>6} | {:>10}\n", "B x T x H", "non-priv ms",
+             "ex/s", "RSS MB", "GFLOP/s", "DP ms", "ex/s", "RSS MB", "time x", "RSS x", "PyTorch ms");
+  for (const auto& r : result["shapes"]) {
+    const auto& np = r["nonprivate"];
+    const auto& dp = r["dp"];
+    std::string torch_ms = fmt::format("({:.1f})", r["pytorch_issue_ms"].get<double>());
+    if (r.contains("pytorch_nonprivate") && r["pytorch_nonprivate"].is_object()) {
+      torch_ms = fmt::format("{:.1f}", r["pytorch_nonprivate"]["median_ms"].get<double>());
+    }
+    fmt::print("{:>16} | {:>11.1f} {:>9.0f} {:>8.1f} {:>7.1f} | {:>10.1f} {:>9.0f} {:>8.1f} | {:>6.3f} {:>6.3f} | {:>10}\n",
+               fmt::format("{} x {} x {}", r["batch"].get<int>(), r["seq"].get<int>(), r["hidden"].get<int>()),
+               np["median_ms"].get<double>(), np["examples_per_s"].get<double>(), np["peak_rss_mb"].get<double>(),
+               np["gflops"].get<double>(), dp["median_ms"].get<double>(), dp["examples_per_s"].get<double>(),
+               dp["peak_rss_mb"].get<double>(), r["dp_over_nonprivate_time"].get<double>(),
+               r["dp_over_nonprivate_rss"].get<double>(), torch_ms);
+  }
+  fmt::print("\nnon-private GFLOP/s as a fraction of sgemm:");
+  for (const auto& r : result["shapes"]) fmt::print(" {:.2f}", r["nonprivate_fraction_of_sgemm"].get<double>());
+  fmt::print("\nPyTorch ms in parentheses: the speed issue's figure (run with --pytorch to measure side by side)\n");
+  return 0;
+}
