@@ -71,7 +71,10 @@ Resolved resolve(const ExperimentConfig& config, const Dataset& data) {
   }
   r.sampling_rate = static_cast<double>(B) / static_cast<double>(r.dataset_size);
   r.steps_per_epoch = (r.dataset_size + B - 1) / B;
-  r.steps = config.training.steps > 0 ? config.training.steps : config.training.epochs * r.steps_per_epoch;
+  // steps = ceil(epochs * N / B), as `dptrain epsilon --epochs` counts them; an epoch (for
+  // evaluation and reports) is ceil(N / B) steps, so the last one may be shorter.
+  r.steps = config.training.steps > 0 ? config.training.steps
+                                      : (static_cast<int64_t>(config.training.epochs) * r.dataset_size + B - 1) / B;
   r.seed = config.seed.value_or(0);
   const PrivacyConfig& p = config.privacy;
   if (p.delta) {
