@@ -99,6 +99,7 @@ std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<ParamUse<T>>& use
                 "), but have " + std::to_string(c.cols()) + ".");
   std::vector<Matrix<T>> grads = zero_gradients(params);
   std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const ScaledG<T>>> scaled_cache;
+  std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const Matrix<T>>> scaled_A_cache;
   for (size_t p = 0; p < params.size(); ++p) {
     const Index col = c.cols() == 1 ? 0 : static_cast<Index>(p);
     for (const ParamUse<T>* use : groups[p]) {
@@ -110,7 +111,29 @@ std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<ParamUse<T>>& use
         const int i = l.example_of(r);
         c_row(r) = i >= 0 ? c(i, col) : T(0);
       }
-      // Uses that share one G (the LSTM's four) and one factor column share one scaled copy.
+      bool zero_factor = false;  // some example (not padding) has factor 0
+      for (int r = 0; r < l.rows() && !zero_factor; ++r) zero_factor = c_row(r) == T(0) && l.example_of(r) >= 0;
+      if (!zero_factor) {
+        // Fast path: sum_i c_i g_i = G^T (diag(c) A) — scale A, which has fewer columns than
+        // the G the LSTM's four uses share; bias and embedding rows are scaled on the fly.
+        // Padding rows have c = 0 and G = 0 exactly, so they still add exact zeros.
+        switch (use->kind) {
+          case UseKind::kLinear: {
+            auto& Ac = scaled_A_cache[{use->A.get(), col}];
+            if (!Ac) Ac = std::make_shared<const Matrix<T>>(c_row.asDiagonal() * *use->A);
+            add_gt_a(*use->G, *Ac, grads[p]);
+            break;
+          }
+          case UseKind::kBias: grads[p].row(0).noalias() += c_row.transpose() * *use->G; break;
+          case UseKind::kEmbedding:
+            for (int r = 0; r < l.rows(); ++r) grads[p].row((*use->ids)[r]) += c_row(r) * use->G->row(r);
+            break;
+        }
+        continue;
+      }
+      // Some example is dropped (factor 0, e.g. a NaN gradient): zero its rows of G (and of A)
+      // instead of multiplying them, so nothing non-finite reaches the sum. Uses that share one
+      // G (the LSTM's four) and one factor column share one scaled copy.
       auto& scaled = scaled_cache[{use->G.get(), col}];
       if (!scaled) scaled = scale_rows(*use, c_row);
       accumulate_use(*use, &c_row, scaled.get(), grads[p]);
