@@ -9,20 +9,20 @@ namespace dpt {
 
 struct DataConfig {
   // Where examples come from: "generated" (tests and demos), "csv" (time series), "jsonl"
-  // ({"text": ..., "label": ...}), "text" (plain text for a char-level LM). The real-corpus
-  // loaders add their own sources.
+  // ({"text": ..., "label": ...}), "text" (plain text for a char-level LM), and the public
+  // corpora fetched by scripts/fetch-data.sh: "names", "spam", "births", "moby_dick".
   std::string source = "generated";
   std::string task = "marker";         // generated: "marker" (classification), "sine" (regression), "chars" (char LM)
-  std::string path;                    // csv / jsonl / text: the file
+  std::string path;                    // csv / jsonl / text: the file; public corpora: default under data/ if empty
   int64_t size = 2000;                 // generated: number of examples
   int min_length = 4;                  // generated: sequence lengths drawn in [min_length, max_length]
-  int max_length = 24;                 // generated; jsonl: texts truncated to this many characters
-  std::string column;                  // csv: the column to forecast
-  int window = 16;                     // csv: a window of W values -> the next value
-  int chunk_length = 64;               // text: characters per language-model example
+  int max_length = 24;                 // generated; jsonl, names, spam: texts truncated to this many bytes
+  std::string column;                  // csv: the column to forecast (births: default "births")
+  int window = 16;                     // csv, births: a window of W values -> the next value
+  int chunk_length = 64;               // text, moby_dick: bytes per language-model example
   double validation_fraction = 0.1;
   double test_fraction = 0.1;
-  bool scrub_pii = false;              // replace e-mails, URLs, IPs, phone numbers before tokenising (not implemented yet: true is refused)
+  bool scrub_pii = false;              // text sources: replace e-mails, URLs, IPs, phone numbers by <EMAIL>, <URL>, <IP>, <PHONE>
 
   // Added by datasets/ (docs/datasets.md). Both choices below decide whether something derived
   // from the private data, outside the DP mechanism, is baked into the model.

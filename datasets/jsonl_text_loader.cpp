@@ -11,10 +11,9 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "datasets/char_tokenizer.hpp"
 #include "datasets/dataset_error.hpp"
 #include "datasets/sha256.hpp"
-#include "datasets/splits.hpp"
+#include "datasets/text_classification.hpp"
 #include "datasets/text_file.hpp"
 
 namespace dpt {
@@ -23,7 +22,7 @@ namespace {
 constexpr int64_t kMaxClasses = int64_t{1} << 20;  // integer labels: classes 0..max are all created
 
 struct RawText {
-  std::string text;    // truncated to max_length bytes
+  std::string text;    // as in the file (scrubbing and truncation come later)
   int64_t int_label;   // integer labels
   std::string label;   // string labels
 };
@@ -31,10 +30,10 @@ struct RawText {
 struct RawFile {
   std::vector<RawText> rows;
   bool string_labels = false;
-  int64_t blank_lines = 0, truncated = 0, empty_skipped = 0;
+  int64_t blank_lines = 0, empty_skipped = 0;
 };
 
-RawFile read_rows(const std::string& path, std::string_view bytes, int max_length) {
+RawFile read_rows(const std::string& path, std::string_view bytes) {
   RawFile f;
   bool first = true;
   for (const TextLine& line : split_lines(strip_utf8_bom(bytes))) {
@@ -85,10 +84,6 @@ RawFile read_rows(const std::string& path, std::string_view bytes, int max_lengt
       ++f.empty_skipped;
       continue;
     }
-    if (static_cast<int64_t>(row.text.size()) > max_length) {
-      row.text.resize(static_cast<size_t>(max_length));
-      ++f.truncated;
-    }
     f.rows.push_back(std::move(row));
   }
   return f;
@@ -97,53 +92,37 @@ RawFile read_rows(const std::string& path, std::string_view bytes, int max_lengt
 }  // namespace
 
 Dataset load_jsonl_text(const DataConfig& c, uint64_t split_seed) {
-  if (c.max_length < 1) throw DatasetError::in_field("max_length", fmt::format("must be >= 1, but is {}.", c.max_length));
-  if (c.vocabulary != "bytes" && c.vocabulary != "observed") {
-    throw DatasetError::in_field("vocabulary", fmt::format("expected \"bytes\" or \"observed\", but is \"{}\".", c.vocabulary));
-  }
+  validate_text_options(c);
   const std::string bytes = read_file_bytes(c.path);
-  RawFile f = read_rows(c.path, bytes, c.max_length);
+  RawFile f = read_rows(c.path, bytes);
   if (f.rows.empty()) throw DatasetError::in_file(c.path, "no examples: every line is blank or has an empty \"text\".");
-  const auto n = static_cast<int64_t>(f.rows.size());
-  const SplitCounts counts = split_counts(n, c.validation_fraction, c.test_fraction, "texts");
 
-  Dataset d;
-  d.name = "jsonl:" + c.path;
-  d.task = TaskKind::kClassification;
-  d.privacy_unit = "one text (one line of the file)";
-  d.content_hash = sha256_hex(bytes);
+  std::vector<std::string> class_names;
   std::map<std::string, int32_t> class_of;  // string labels -> class, in sorted order
   if (f.string_labels) {
     for (const RawText& r : f.rows) class_of.emplace(r.label, 0);
     for (auto& [name, id] : class_of) {
-      id = static_cast<int32_t>(d.class_names.size());
-      d.class_names.push_back(name);
+      id = static_cast<int32_t>(class_names.size());
+      class_names.push_back(name);
     }
   } else {
     int64_t max_label = 0;
     for (const RawText& r : f.rows) max_label = std::max(max_label, r.int_label);
-    for (int64_t k = 0; k <= max_label; ++k) d.class_names.push_back(std::to_string(k));
+    for (int64_t k = 0; k <= max_label; ++k) class_names.push_back(std::to_string(k));
   }
-  d.num_classes = static_cast<int>(d.class_names.size());
-
-  std::string all_text;
-  if (c.vocabulary == "observed") {
-    for (const RawText& r : f.rows) all_text += r.text;
-  }
-  const CharTokenizer tokenizer = c.vocabulary == "observed" ? CharTokenizer::observed_bytes(all_text) : CharTokenizer::all_bytes();
-  d.vocab_size = tokenizer.vocab_size();
-  d.vocabulary = tokenizer.vocabulary();
-
-  std::vector<Example> examples(f.rows.size());
+  std::vector<LabelledText> texts(f.rows.size());
   for (size_t i = 0; i < f.rows.size(); ++i) {
-    examples[i].tokens = tokenizer.encode(f.rows[i].text);
-    examples[i].label = f.string_labels ? class_of.at(f.rows[i].label) : static_cast<int32_t>(f.rows[i].int_label);
+    texts[i].text = std::move(f.rows[i].text);
+    texts[i].label = f.string_labels ? class_of.at(f.rows[i].label) : static_cast<int32_t>(f.rows[i].int_label);
   }
-  d.stats["texts"] = n;
+
+  Dataset d;
+  d.name = "jsonl:" + c.path;
+  d.privacy_unit = "one text (one line of the file)";
+  d.content_hash = sha256_hex(bytes);
   d.stats["blank_lines"] = f.blank_lines;
   d.stats["empty_texts_skipped"] = f.empty_skipped;
-  d.stats["truncated_texts"] = f.truncated;
-  assign_splits(d, std::move(examples), shuffled_split(counts, split_seed));
+  build_text_classification(d, c, std::move(texts), std::move(class_names), split_seed);
   return d;
 }
 

@@ -1,6 +1,7 @@
-// Loading a dataset from its config: generated tasks, CSV time series, JSONL labelled text and
-// plain text for a character-level language model, each split deterministically by seed (time
-// series: by time, in order train | validation | test). Errors name the file and the line.
+// Loading a dataset from its config: generated tasks, CSV time series, JSONL labelled text,
+// plain text for a character-level language model, and the fetched public corpora (names,
+// spam, births, moby_dick), each split deterministically by seed (time series and running
+// text: by position, in order train | validation | test). Errors name the file and the line.
 #pragma once
 
 #include <cstdint>

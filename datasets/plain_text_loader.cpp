@@ -1,6 +1,7 @@
 // The plain-text loader. Bytes are tokens (any encoding is accepted, invalid UTF-8 included);
 // the last chunk may be shorter than chunk_length and is dropped only if it has a single byte
-// (no next-token target). Within a chunk the target at step t is the byte at t + 1.
+// (no next-token target). Within a chunk the target at step t is the byte at t + 1. With
+// data.scrub_pii the whole text is scrubbed first, so chunks are cut from the scrubbed bytes.
 #include "datasets/plain_text_loader.hpp"
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "datasets/char_tokenizer.hpp"
 #include "datasets/dataset_error.hpp"
+#include "datasets/pii_scrubber.hpp"
 #include "datasets/sha256.hpp"
 #include "datasets/splits.hpp"
 #include "datasets/text_file.hpp"
@@ -22,8 +24,10 @@ Dataset load_plain_text(const DataConfig& c) {
   if (c.vocabulary != "bytes" && c.vocabulary != "observed") {
     throw DatasetError::in_field("vocabulary", fmt::format("expected \"bytes\" or \"observed\", but is \"{}\".", c.vocabulary));
   }
-  const std::string bytes = read_file_bytes(c.path);
-  if (bytes.empty()) throw DatasetError::in_file(c.path, "empty file: no text to model.");
+  const std::string raw = read_file_bytes(c.path);
+  if (raw.empty()) throw DatasetError::in_file(c.path, "empty file: no text to model.");
+  PiiCounts pii;
+  const std::string bytes = c.scrub_pii ? scrub_pii(raw, pii) : raw;  // scrubbed before chunking
   const auto size = static_cast<int64_t>(bytes.size());
   const int64_t length = c.chunk_length;
   int64_t chunks = size / length;
@@ -46,10 +50,11 @@ Dataset load_plain_text(const DataConfig& c) {
   d.vocab_size = tokenizer.vocab_size();
   d.vocabulary = tokenizer.vocabulary();
   d.privacy_unit = fmt::format("one chunk of {} characters (bytes)", length);
-  d.content_hash = sha256_hex(bytes);
+  d.content_hash = sha256_hex(raw);
   d.stats["bytes"] = size;
   d.stats["chunks"] = chunks;
   d.stats["dropped_tail_bytes"] = tail == 1 ? 1 : 0;
+  if (c.scrub_pii) record_pii_stats(pii, d.stats);
   assign_splits(d, std::move(examples), ordered_split(counts));
   return d;
 }

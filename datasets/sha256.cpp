@@ -77,16 +77,20 @@ std::array<uint8_t, 32> Sha256::digest() const {
   return out;
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  Sha256 hasher;
-  hasher.update(bytes);
+std::string Sha256::hex_digest() const {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (const uint8_t byte : hasher.digest()) {
+  for (const uint8_t byte : digest()) {
     hex.push_back(kHex[byte >> 4]);
     hex.push_back(kHex[byte & 0xf]);
   }
   return hex;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  Sha256 hasher;
+  hasher.update(bytes);
+  return hasher.hex_digest();
 }
 
 }  // namespace dpt

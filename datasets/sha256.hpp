@@ -16,6 +16,8 @@ class Sha256 {
   void update(std::string_view bytes);
   // The digest of everything passed to update(); the hasher is left unchanged.
   std::array<uint8_t, 32> digest() const;
+  // The same, as lower-case hex.
+  std::string hex_digest() const;
 
  private:
   void compress(const uint8_t* block);  // one 64-byte block

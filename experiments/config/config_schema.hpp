@@ -70,8 +70,14 @@ inline constexpr DataSource kDataSources[] = {
     {"csv", true, true, kRegression},
     {"jsonl", true, false, kClassification},
     {"text", true, false, kLanguageModel},
+    // Public corpora (scripts/fetch-data.sh): data.path defaults to where the script puts them.
+    {"names", false, false, kClassification},
+    {"spam", false, false, kClassification},
+    {"births", false, false, kRegression},
+    {"moby_dick", false, false, kLanguageModel},
 };
-inline constexpr std::string_view kDataSourceNames[] = {"generated", "csv", "jsonl", "text"};
+inline constexpr std::string_view kDataSourceNames[] = {"generated", "csv",  "jsonl",  "text",
+                                                        "names",     "spam", "births", "moby_dick"};
 
 struct GeneratedTask {
   std::string_view name;
@@ -90,7 +96,7 @@ inline constexpr std::string_view kPoolings[] = {"last", "mean"};
 inline constexpr std::string_view kOptimizers[] = {"sgd", "adam", "adamw"};
 inline constexpr std::string_view kSchedules[] = {"constant", "step", "cosine"};
 inline constexpr std::string_view kClippings[] = {"flat", "per_layer", "automatic"};
-inline constexpr std::string_view kAccountants[] = {"rdp"};  // "pld", "prv" when they land
+inline constexpr std::string_view kAccountants[] = {"rdp", "pld", "prv", "all"};
 
 // ---- limits -------------------------------------------------------------------------------
 inline constexpr std::size_t kMaxNameLength = 255;  // run folder name, bytes

@@ -50,9 +50,12 @@ TEST_CASE("config errors name the field") {
   CHECK(contains(dataset_error_of([&] { load_dataset(c, 1); }), "data.test_fraction"));
 }
 
-TEST_CASE("PII scrubbing is refused rather than silently skipped") {
-  DataConfig c;
+TEST_CASE("PII scrubbing is refused for sources without text rather than silently skipped") {
+  DataConfig c;  // generated
   c.scrub_pii = true;
+  CHECK(contains(dataset_error_of([&] { load_dataset(c, 1); }), "data.scrub_pii"));
+  c.source = "csv";
+  c.path = "x.csv";
   CHECK(contains(dataset_error_of([&] { load_dataset(c, 1); }), "data.scrub_pii"));
 }
 

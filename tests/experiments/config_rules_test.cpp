@@ -137,7 +137,7 @@ TEST_CASE("a non-finite number is refused even where any size is allowed") {
 TEST_CASE("enumerated values list the choices and suggest a near one") {
   const Row rows[] = {
       {R"({"data": {"source": "parquet"}})",
-       R"(data.source: must be one of "generated", "csv", "jsonl", "text"; got "parquet")"},
+       R"(data.source: must be one of "generated", "csv", "jsonl", "text", "names", "spam", "births", "moby_dick"; got "parquet")"},
       {R"({"data": {"task": "sin"}})",
        R"(data.task: must be one of "marker", "sine", "chars"; got "sin" (did you mean "sine"?))"},
       {R"({"model": {"pooling": "max"}})", R"(model.pooling: must be one of "last", "mean"; got "max")"},
@@ -149,7 +149,8 @@ TEST_CASE("enumerated values list the choices and suggest a near one") {
        R"(training.schedule.kind: must be one of "constant", "step", "cosine"; got "linear")"},
       {R"({"privacy": {"clipping": "per-layer"}})",
        R"(privacy.clipping: must be one of "flat", "per_layer", "automatic"; got "per-layer" (did you mean "per_layer"?))"},
-      {R"({"privacy": {"accountant": "pld"}})", R"(privacy.accountant: must be "rdp", got "pld")"},
+      {R"({"privacy": {"accountant": "moments"}})",
+       R"(privacy.accountant: must be one of "rdp", "pld", "prv", "all"; got "moments")"},
       {R"({"privacy": {"clipping": 1}})", "privacy.clipping: must be a string, got 1"},
   };
   check_rows(rows);

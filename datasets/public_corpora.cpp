@@ -1,0 +1,57 @@
+// Default paths of the fetched corpora and the two corpora that are thin wrappers around the
+// generic loaders (births: csv series; moby_dick: plain text). names and spam have their own
+// files (names_loader.cpp, spam_loader.cpp).
+#include "datasets/public_corpora.hpp"
+
+#include <filesystem>
+
+#include <fmt/core.h>
+
+#include "datasets/csv_series_loader.hpp"
+#include "datasets/dataset_error.hpp"
+#include "datasets/plain_text_loader.hpp"
+
+namespace dpt {
+
+bool is_public_corpus(const std::string& source) {
+  return source == "names" || source == "spam" || source == "births" || source == "moby_dick";
+}
+
+std::string corpus_path(const DataConfig& c) {
+  if (!c.path.empty()) return c.path;
+  if (c.source == "names") return kNamesDefaultPath;
+  if (c.source == "spam") return kSpamDefaultPath;
+  if (c.source == "births") return kBirthsDefaultPath;
+  if (c.source == "moby_dick") return kMobyDickDefaultPath;
+  throw DatasetError::in_field("source", fmt::format("\"{}\" is not a public corpus.", c.source));
+}
+
+void require_fetched(const std::string& path, const std::string& source) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return;
+  throw DatasetError::in_file(path, fmt::format("no such file or directory (data.source \"{}\"); run scripts/fetch-data.sh "
+                                                "from the repository root to download the corpus, or set data.path.", source));
+}
+
+Dataset load_births(const DataConfig& config) {
+  DataConfig c = config;
+  c.path = corpus_path(config);
+  if (c.column.empty()) c.column = std::string("births");
+  require_fetched(c.path, c.source);
+  Dataset d = load_csv_series(c);
+  d.name = "births:" + c.path;
+  d.privacy_unit = fmt::format("one window of {} days (and the day after it)", c.window);
+  return d;
+}
+
+Dataset load_moby_dick(const DataConfig& config) {
+  DataConfig c = config;
+  c.path = corpus_path(config);
+  require_fetched(c.path, c.source);
+  Dataset d = load_plain_text(c);
+  d.name = "moby_dick:" + c.path;
+  d.privacy_unit = fmt::format("one text chunk of {} bytes", c.chunk_length);
+  return d;
+}
+
+}  // namespace dpt

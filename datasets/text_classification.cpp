@@ -1,0 +1,57 @@
+// The tail every text-classification loader shares; see text_classification.hpp.
+#include "datasets/text_classification.hpp"
+
+#include <utility>
+
+#include <fmt/core.h>
+
+#include "datasets/char_tokenizer.hpp"
+#include "datasets/dataset_error.hpp"
+#include "datasets/pii_scrubber.hpp"
+#include "datasets/splits.hpp"
+
+namespace dpt {
+
+void validate_text_options(const DataConfig& c) {
+  if (c.max_length < 1) throw DatasetError::in_field("max_length", fmt::format("must be >= 1, but is {}.", c.max_length));
+  if (c.vocabulary != "bytes" && c.vocabulary != "observed") {
+    throw DatasetError::in_field("vocabulary", fmt::format("expected \"bytes\" or \"observed\", but is \"{}\".", c.vocabulary));
+  }
+}
+
+void build_text_classification(Dataset& d, const DataConfig& c, std::vector<LabelledText> texts,
+                               std::vector<std::string> class_names, uint64_t split_seed) {
+  validate_text_options(c);
+  const auto n = static_cast<int64_t>(texts.size());
+  const SplitCounts counts = split_counts(n, c.validation_fraction, c.test_fraction, "texts");
+
+  PiiCounts pii;
+  int64_t truncated = 0;
+  std::string all_text;  // "observed" vocabulary: the bytes of the texts as tokenised
+  for (LabelledText& t : texts) {
+    if (c.scrub_pii) t.text = scrub_pii(t.text, pii);
+    if (static_cast<int64_t>(t.text.size()) > c.max_length) {
+      t.text.resize(static_cast<size_t>(c.max_length));
+      ++truncated;
+    }
+    if (c.vocabulary == "observed") all_text += t.text;
+  }
+  const CharTokenizer tokenizer = c.vocabulary == "observed" ? CharTokenizer::observed_bytes(all_text) : CharTokenizer::all_bytes();
+
+  d.task = TaskKind::kClassification;
+  d.vocab_size = tokenizer.vocab_size();
+  d.vocabulary = tokenizer.vocabulary();
+  d.num_classes = static_cast<int>(class_names.size());
+  d.class_names = std::move(class_names);
+  std::vector<Example> examples(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    examples[i].tokens = tokenizer.encode(texts[i].text);
+    examples[i].label = texts[i].label;
+  }
+  d.stats["texts"] = n;
+  d.stats["truncated_texts"] = truncated;
+  if (c.scrub_pii) record_pii_stats(pii, d.stats);
+  assign_splits(d, std::move(examples), shuffled_split(counts, split_seed));
+}
+
+}  // namespace dpt
