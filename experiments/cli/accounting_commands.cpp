@@ -1,6 +1,6 @@
 // `dptrain epsilon` and `dptrain calibrate`: parse and validate the flags (messages name the
-// flag), run the RDP accountant / calibration from dp/accounting, print a short report or one
-// JSON object.
+// flag), run an accountant (rdp, pld, prv, gdp, or all side by side) / calibration from
+// dp/accounting, print a short report or one JSON object.
 #include "experiments/cli/accounting_commands.hpp"
 
 #include <fmt/core.h>
@@ -17,6 +17,7 @@
 
 #include "dp/accounting/accounting_error.hpp"
 #include "dp/accounting/calibration.hpp"
+#include "dp/accounting/epsilon_summary.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
 
 namespace dpt {
@@ -75,6 +76,8 @@ struct PrivacyQuestion {
   double delta = 0.0;
   std::vector<double> orders;
   RdpConversion conversion = RdpConversion::kImproved;
+  std::string accountant = "rdp";  // rdp, pld, prv, gdp or all
+  AccountantSettings settings;
   std::string how;  // how q and steps were given, for the report
 };
 
@@ -121,8 +124,10 @@ PrivacyQuestion validate(const PrivacyQuestionOptions& o) {
   if (o.delta.empty()) usage_error("--delta", "required");
   p.delta = parse_number("--delta", o.delta);
   if (!(p.delta > 0.0 && p.delta < 1.0)) usage_error("--delta", fmt::format("must be in (0, 1), got {}", o.delta));
-  if (o.accountant != "rdp")
-    usage_error("--accountant", fmt::format("unknown accountant '{}' (available: rdp)", o.accountant));
+  const std::vector<std::string>& names = accountant_names();
+  if (o.accountant != "all" && std::find(names.begin(), names.end(), o.accountant) == names.end())
+    usage_error("--accountant", fmt::format("unknown accountant '{}' (available: rdp, pld, prv, gdp, all)", o.accountant));
+  p.accountant = o.accountant;
   if (o.conversion == "improved") {
     p.conversion = RdpConversion::kImproved;
   } else if (o.conversion == "classic") {
@@ -131,6 +136,24 @@ PrivacyQuestion validate(const PrivacyQuestionOptions& o) {
     usage_error("--conversion", fmt::format("must be improved or classic, got '{}'", o.conversion));
   }
   p.orders = parse_orders(o.orders);
+  p.settings.rdp_orders = p.orders;
+  p.settings.rdp_conversion = p.conversion;
+  const double h = parse_number("--value-discretization-interval", o.value_discretization_interval);
+  if (!(h >= 1e-6 && h <= 0.1)) {
+    usage_error("--value-discretization-interval",
+                fmt::format("must be in [1e-6, 0.1], got {}", o.value_discretization_interval));
+  }
+  p.settings.pld.value_discretization_interval = h;
+  const double eps_error = parse_number("--eps-error", o.eps_error);
+  if (!(eps_error >= 1e-4 && eps_error <= 1.0))
+    usage_error("--eps-error", fmt::format("must be in [1e-4, 1], got {}", o.eps_error));
+  p.settings.prv.eps_error = eps_error;
+  if (!o.delta_error.empty()) {
+    const double delta_error = parse_number("--delta-error", o.delta_error);
+    if (!(delta_error > 0.0 && delta_error < p.delta))
+      usage_error("--delta-error", fmt::format("must be in (0, --delta), got {}", o.delta_error));
+    p.settings.prv.delta_error = delta_error;
+  }
   return p;
 }
 
@@ -142,7 +165,9 @@ void add_question_options(CLI::App& cmd, PrivacyQuestionOptions& o) {
   cmd.add_option("--steps", o.steps, "number of DP-SGD steps")->type_name("T");
   cmd.add_option("--epochs", o.epochs, "epochs instead of --steps: steps = ceil(E N / B)")->type_name("E");
   cmd.add_option("--delta", o.delta, "target delta in (0, 1)")->type_name("D");
-  cmd.add_option("--accountant", o.accountant, "privacy accountant (only rdp so far)")
+  cmd.add_option("--accountant", o.accountant,
+                 "rdp, pld (privacy loss distribution), prv (with lower/upper bounds), gdp (CLT approximation, "
+                 "NOT a bound) or all (side by side; headline = smallest valid upper bound)")
       ->type_name("NAME")
       ->capture_default_str();
   cmd.add_option("--conversion", o.conversion, "RDP to (eps, delta): improved (Canonne et al. 2020) or classic")
@@ -150,6 +175,14 @@ void add_question_options(CLI::App& cmd, PrivacyQuestionOptions& o) {
       ->capture_default_str();
   cmd.add_option("--orders", o.orders, "comma-separated RDP orders (default: 1.1..10.9, 11..63, 128..1024)")
       ->type_name("LIST");
+  cmd.add_option("--value-discretization-interval", o.value_discretization_interval, "pld: grid step of the loss")
+      ->type_name("H")
+      ->capture_default_str();
+  cmd.add_option("--eps-error", o.eps_error, "prv: half-width of the [lower, upper] bracket (absolute)")
+      ->type_name("E")
+      ->capture_default_str();
+  cmd.add_option("--delta-error", o.delta_error, "prv: delta slack of the bounds (default delta / 1000)")
+      ->type_name("D");
   cmd.add_flag("--json", o.json, "print one JSON object");
 }
 
@@ -226,6 +259,67 @@ int guarded(const char* command, F&& body) {
   }
 }
 
+// epsilon of `steps` Poisson-sampled Gaussian steps by every accountant named by p.accountant.
+std::vector<EpsilonEstimate> estimates_for(const PrivacyQuestion& p, double sigma) {
+  const std::vector<LedgerEntry> ledger = {{DpEvent::poisson_sampled_gaussian(p.sampling_rate, sigma), p.steps}};
+  std::vector<EpsilonEstimate> out;
+  for (const std::string& name : accountant_names()) {
+    if (p.accountant == "all" || p.accountant == name) out.push_back(estimate_epsilon(name, ledger, p.delta, p.settings));
+  }
+  return out;
+}
+
+std::string bound_label(const EpsilonEstimate& e) {
+  if (!e.upper_bound) return "approximation, NOT a bound";
+  if (!e.valid) return fmt::format("no valid bound: {}", e.status);
+  return e.status == "ok" ? "upper bound" : fmt::format("upper bound, {}", e.status);
+}
+
+std::string eps_text(double x) { return std::isfinite(x) ? format_rounded_up(x) : std::string("inf"); }
+
+nlohmann::json estimates_json(const PrivacyQuestion& p, double sigma, const std::vector<EpsilonEstimate>& estimates) {
+  nlohmann::json out = {{"delta", p.delta}, {"sampling_rate", p.sampling_rate}, {"steps", p.steps},
+                        {"noise_multiplier", sigma}};
+  if (p.accountant != "all") {
+    nlohmann::json one = to_json(estimates.front());
+    for (const auto& [key, value] : one.items()) out[key] = value;
+    return out;
+  }
+  out["accountant"] = "all";
+  nlohmann::json list = nlohmann::json::object();
+  for (const EpsilonEstimate& e : estimates) list[e.accountant] = to_json(e);
+  out["accountants"] = list;
+  const int best = headline_index(estimates);
+  if (best >= 0) {
+    out["headline"] = {{"accountant", estimates[static_cast<size_t>(best)].accountant},
+                       {"epsilon", json_number(*estimates[static_cast<size_t>(best)].upper)},
+                       {"bound", "upper"}};
+    out["epsilon"] = json_number(*estimates[static_cast<size_t>(best)].upper);
+  } else {
+    out["headline"] = nullptr;
+    out["epsilon"] = "inf";
+  }
+  return out;
+}
+
+void print_estimates(const std::vector<EpsilonEstimate>& estimates) {
+  for (const EpsilonEstimate& e : estimates) {
+    std::string line = fmt::format("  {:<4} epsilon        {}", e.accountant, eps_text(e.epsilon));
+    if (e.lower && e.upper) line += fmt::format("  (lower {}, estimate {}, upper {})", eps_text(*e.lower),
+                                                eps_text(e.estimate.value_or(e.epsilon)), eps_text(*e.upper));
+    fmt::print("{}  [{}]\n", line, bound_label(e));
+  }
+  if (estimates.size() > 1) {
+    const int best = headline_index(estimates);
+    if (best >= 0) {
+      fmt::print("  epsilon              {}  (smallest valid upper bound: {})\n",
+                 eps_text(*estimates[static_cast<size_t>(best)].upper), estimates[static_cast<size_t>(best)].accountant);
+    } else {
+      fmt::print("  epsilon              inf  (no valid upper bound)\n");
+    }
+  }
+}
+
 }  // namespace
 
 CLI::App* add_epsilon_command(CLI::App& app, EpsilonOptions& options) {
@@ -254,6 +348,19 @@ int run_epsilon_command(const EpsilonOptions& options) {
     if (!(sigma >= 0.0))
       usage_error("--noise-multiplier", fmt::format("must be >= 0, got {}", options.noise_multiplier));
     const PrivacyQuestion p = validate(options.question);
+    if (p.accountant != "rdp") {
+      const std::vector<EpsilonEstimate> estimates = estimates_for(p, sigma);
+      if (options.question.json) {
+        fmt::print("{}\n", estimates_json(p, sigma, estimates).dump());
+        return 0;
+      }
+      fmt::print("{}\n", p.accountant == "all" ? "All accountants" : fmt::format("{} accountant", p.accountant));
+      fmt::print("  Poisson-sampled Gaussian, add/remove-one adjacency\n");
+      fmt::print("  noise multiplier     {}\n", sigma);
+      print_question(p);
+      print_estimates(estimates);
+      return 0;
+    }
     RdpAccountant accountant(p.orders, p.conversion);
     accountant.compose(DpEvent::poisson_sampled_gaussian(p.sampling_rate, sigma), p.steps);
     const EpsilonResult e = accountant.get_epsilon_result(p.delta);
@@ -281,6 +388,29 @@ int run_calibrate_command(const CalibrateOptions& options) {
       usage_error("--tolerance", fmt::format("must be in (0, 0.01], got {}", options.tolerance));
     }
     const PrivacyQuestion p = validate(options.question);
+    if (p.accountant == "all") {
+      usage_error("--accountant", "calibrate needs one accountant (rdp, pld, prv or gdp), got 'all'");
+    }
+    if (p.accountant != "rdp") {
+      const NoiseCalibration c = calibrate_noise_multiplier(target, p.sampling_rate, p.steps, p.delta,
+                                                            accountant_factory(p.accountant, p.settings), tolerance);
+      const std::vector<EpsilonEstimate> estimates = estimates_for(p, c.noise_multiplier);
+      if (options.question.json) {
+        nlohmann::json out = estimates_json(p, c.noise_multiplier, estimates);
+        out["target_epsilon"] = target;
+        out["tolerance"] = tolerance;
+        out["evaluations"] = c.evaluations;
+        fmt::print("{}\n", out.dump());
+        return 0;
+      }
+      fmt::print("{} accountant, Poisson-sampled Gaussian, add/remove-one adjacency\n", p.accountant);
+      fmt::print("  target epsilon       {}\n", target);
+      print_question(p);
+      fmt::print("  noise multiplier     {}  (smallest within a relative {}; epsilon <= target holds{})\n",
+                 c.noise_multiplier, tolerance, p.accountant == "gdp" ? " for the GDP APPROXIMATION only: not a guarantee" : "");
+      print_estimates(estimates);
+      return 0;
+    }
     const NoiseCalibration c = calibrate_noise_multiplier(target, p.sampling_rate, p.steps, p.delta,
                                                           rdp_accountant_factory(p.orders, p.conversion), tolerance);
     RdpAccountant accountant(p.orders, p.conversion);

@@ -23,6 +23,9 @@ struct PrivacyQuestionOptions {
   std::string accountant = "rdp";
   std::string conversion = "improved";
   std::string orders;  // comma-separated; empty = the default grid
+  std::string value_discretization_interval = "1e-4";  // pld
+  std::string eps_error = "0.01";                        // prv
+  std::string delta_error;                               // prv; empty = delta / 1000
   bool json = false;
 };
 

@@ -61,7 +61,7 @@ struct PrivacyConfig {
   std::optional<double> noise_multiplier;    // sigma; exactly one of noise_multiplier, target_epsilon
   std::optional<double> target_epsilon;      // sigma is then calibrated before training and recorded
   std::optional<double> delta;               // default: the largest power of ten <= 1/(10 N)
-  std::string accountant = "rdp";
+  std::string accountant = "all";
   bool secure_mode = false;                  // OS CSPRNG noise; a seed is then refused
 };
 

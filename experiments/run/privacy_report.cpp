@@ -26,10 +26,17 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
   j["delta_source"] = r.delta_source;
   j["target_epsilon"] = r.target_epsilon ? nlohmann::ordered_json(*r.target_epsilon) : nlohmann::ordered_json(nullptr);
   j["target_met"] = r.target_epsilon ? nlohmann::ordered_json(r.epsilon <= *r.target_epsilon) : nlohmann::ordered_json(nullptr);
-  j["accountants"] = nlohmann::ordered_json::array(
-      {{{"name", r.accountant}, {"epsilon", r.epsilon}, {"bound", "upper"}, {"conversion", r.conversion},
-        {"optimal_order", r.optimal_order}, {"order_at_grid_edge", r.order_at_grid_edge}}});
-  j["headline_accountant"] = r.accountant;
+  j["epsilon_is"] = "the smallest valid upper bound among the accountants below (approximations never count)";
+  j["accountant_setting"] = r.accountant;
+  j["accountants"] = r.accountants.empty()
+                         ? nlohmann::ordered_json::array({{{"accountant", "rdp"},
+                                                           {"epsilon", r.epsilon},
+                                                           {"bound", "upper"},
+                                                           {"conversion", r.conversion},
+                                                           {"optimal_order", r.optimal_order},
+                                                           {"order_at_grid_edge", r.order_at_grid_edge}}})
+                         : r.accountants;
+  j["headline_accountant"] = r.headline_accountant;
   j["mechanism"] = {{"algorithm", "DP-SGD"},
                     {"sampling", "poisson"},
                     {"sampling_rate", r.sampling_rate},
@@ -45,6 +52,7 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
                     {"nonfinite_examples_dropped", r.nonfinite_examples}};
   j["neighbouring_relation"] = "add_or_remove_one";
   j["privacy_unit"] = r.privacy_unit;
+  if (!r.pii_replaced.empty()) j["pii_replaced_before_training"] = r.pii_replaced;
   j["noise_source"] = r.secure_mode ? "secure (OS CSPRNG, no seed exists)" : "reproducible (seeded)";
   j["epsilon_history"] = r.epsilon_history;
   j["statement"] = fmt::format(
@@ -66,8 +74,23 @@ std::string to_markdown(const PrivacyReport& r) {
   if (!r.enabled) {
     return md + "**Not private.** This run was trained without differential privacy (`privacy.enabled: false`).\n";
   }
-  md += fmt::format("**ε = {} at δ = {:g}** ({} accountant, {} conversion){}.\n\n", fmt_eps(r.epsilon), r.delta,
-                    r.accountant, r.conversion, r.complete ? "" : fmt::format(" — run in progress, {} of {} steps", r.steps_done, r.steps_planned));
+  md += fmt::format("**ε = {} at δ = {:g}** (smallest valid upper bound: {} accountant){}.\n\n", fmt_eps(r.epsilon),
+                    r.delta, r.headline_accountant,
+                    r.complete ? "" : fmt::format(" — run in progress, {} of {} steps", r.steps_done, r.steps_planned));
+  if (!r.accountants.empty()) {
+    md += "| accountant | ε | lower | upper | kind | status |\n|---|---|---|---|---|---|\n";
+    auto cell = [](const nlohmann::ordered_json& a, const char* key) -> std::string {
+      if (!a.contains(key)) return "";
+      return a[key].is_number() ? fmt_eps(a[key].get<double>()) : a[key].dump();
+    };
+    for (const auto& a : r.accountants) {
+      const bool approx = a.value("bound", "") == "approximation";
+      md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", a.value("accountant", ""), cell(a, "epsilon"),
+                        cell(a, "lower"), cell(a, "upper"),
+                        approx ? "approximation — NOT a bound" : "upper bound", a.value("status", ""));
+    }
+    md += "\n";
+  }
   if (r.target_epsilon) {
     md += fmt::format("Target ε = {}: **{}**.\n\n", *r.target_epsilon, r.epsilon <= *r.target_epsilon ? "met" : "NOT met");
   }
@@ -75,6 +98,11 @@ std::string to_markdown(const PrivacyReport& r) {
   md += fmt::format("| mechanism | DP-SGD, Poisson sampling, Gaussian noise |\n");
   md += fmt::format("| neighbouring relation | add or remove one example |\n");
   md += fmt::format("| privacy unit (one example) | {} |\n", r.privacy_unit);
+  if (!r.pii_replaced.empty()) {
+    std::string kinds;
+    for (const auto& [kind, count] : r.pii_replaced) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", count, kind);
+    md += fmt::format("| PII replaced by placeholders before training | {} |\n", kinds);
+  }
   md += fmt::format("| dataset size N (training split) | {} |\n", r.dataset_size);
   md += fmt::format("| sampling rate q | {:.6g} |\n", r.sampling_rate);
   md += fmt::format("| expected batch size q·N | {:.6g} |\n", r.expected_batch_size);
@@ -83,8 +111,9 @@ std::string to_markdown(const PrivacyReport& r) {
   md += fmt::format("| noise std on the summed gradient σ·C | {:.6g} |\n", r.noise_multiplier * r.clip_norm);
   md += fmt::format("| steps | {} of {} |\n", r.steps_done, r.steps_planned);
   md += fmt::format("| δ | {:g} ({}) |\n", r.delta, r.delta_source);
-  md += fmt::format("| accountant | {} ({} conversion), optimal order {:g}{} |\n", r.accountant, r.conversion,
-                    r.optimal_order, r.order_at_grid_edge ? " — at the edge of the order grid: widen it" : "");
+  md += fmt::format("| accountants reported | {} (RDP, {} conversion, is charged every step; optimal order {:g}{}) |\n",
+                    r.accountant, r.conversion, r.optimal_order,
+                    r.order_at_grid_edge ? " — at the edge of the order grid: widen it" : "");
   md += fmt::format("| noise source | {} |\n", r.secure_mode ? "secure: OS CSPRNG, no seed exists" : "reproducible: seeded");
   md += fmt::format("| examples dropped for NaN/Inf gradients | {} |\n\n", r.nonfinite_examples);
   if (!r.epsilon_history.empty()) {

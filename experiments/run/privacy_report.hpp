@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -14,12 +15,16 @@ struct PrivacyReport {
   bool enabled = true;
   bool complete = false;            // the run reached its last step
   // Accounting
-  std::string accountant = "rdp";
+  std::string accountant = "rdp";   // the privacy.accountant setting: rdp | pld | prv | all
   std::string conversion = "improved";
-  double epsilon = 0.0;             // spent so far, at delta
+  double epsilon = 0.0;             // spent so far, at delta: the smallest valid upper bound
+  std::string headline_accountant = "rdp";  // the accountant giving `epsilon`
+  // One object per reported accountant: accountant, epsilon, bound ("upper" / "approximation"),
+  // lower/estimate/upper where it has them, valid, status, details.
+  nlohmann::ordered_json accountants = nlohmann::ordered_json::array();
   double delta = 0.0;
   std::string delta_source;         // "config" or how the default was chosen
-  double optimal_order = 0.0;
+  double optimal_order = 0.0;       // RDP's (it is charged every step)
   bool order_at_grid_edge = false;
   std::optional<double> target_epsilon;
   // Mechanism
@@ -33,6 +38,7 @@ struct PrivacyReport {
   double expected_batch_size = 0.0; // q * N
   int64_t dataset_size = 0;         // N (training split)
   std::string privacy_unit;
+  std::map<std::string, int64_t> pii_replaced;  // data.scrub_pii: replacements per kind
   bool secure_mode = false;
   int64_t nonfinite_examples = 0;
   nlohmann::json epsilon_history = nlohmann::json::array();  // [{"epoch", "step", "epsilon"}]

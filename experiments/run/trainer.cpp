@@ -11,6 +11,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -24,6 +25,7 @@
 #include "datasets/load_dataset.hpp"
 #include "datasets/sha256.hpp"
 #include "dp/accounting/calibration.hpp"
+#include "dp/accounting/epsilon_summary.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
 #include "dp/poisson_sampler.hpp"
 #include "dp/privatizer.hpp"
@@ -62,6 +64,21 @@ double default_delta(int64_t n) {
   return std::pow(10.0, std::floor(std::log10(1.0 / (10.0 * static_cast<double>(n)))));
 }
 
+// The accountants a run reports for privacy.accountant (rdp | pld | prv | all). RDP is the one
+// charged at every step (cheap, checkpointed); the others are rebuilt from its ledger, the record
+// of truth, when a report is written.
+std::vector<std::string> reported_accountants(const std::string& setting) {
+  if (setting == "all") return accountant_names();  // rdp, pld, prv, gdp (an approximation)
+  return {setting};
+}
+
+// Calibration uses the tightest accountant the run reports (never the GDP approximation).
+AccountantFactory calibration_factory(const std::string& setting) {
+  if (setting == "pld" || setting == "all") return pld_accountant_factory();
+  if (setting == "prv") return prv_accountant_factory();
+  return rdp_accountant_factory();
+}
+
 Resolved resolve(const ExperimentConfig& config, const Dataset& data) {
   Resolved r;
   r.dataset_size = static_cast<int64_t>(data.train.size());
@@ -93,7 +110,7 @@ Resolved resolve(const ExperimentConfig& config, const Dataset& data) {
     r.noise_multiplier = *p.noise_multiplier;
   } else {
     const NoiseCalibration c = calibrate_noise_multiplier(*p.target_epsilon, r.sampling_rate, r.steps, r.delta,
-                                                          rdp_accountant_factory());
+                                                          calibration_factory(p.accountant));
     r.noise_multiplier = c.noise_multiplier;
     r.calibrated = true;
   }
@@ -320,8 +337,9 @@ class Trainer {
     if ((epoch + 1) % config_.eval.every_epochs == 0 || step + 1 == resolved_.steps) {
       line["validation"] = eval_json(evaluate(*model_, data_, data_.validation, config_.eval.batch_size));
     }
+    const auto t0 = std::chrono::steady_clock::now();  // report cost: accountants + files
     if (accountant_) {
-      const double eps = accountant_->get_epsilon(resolved_.delta);
+      const double eps = headline_epsilon();
       line["epsilon"] = eps;
       progress_.epsilon_history.push_back({{"epoch", epoch}, {"step", step + 1}, {"epsilon", eps}});
     }
@@ -329,7 +347,6 @@ class Trainer {
     progress_.epochs_done = epoch + 1;
     progress_.epoch_loss_sum = 0.0;
     progress_.epoch_examples = 0;
-    const auto t0 = std::chrono::steady_clock::now();
     write_report();
     last_report_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return line;
@@ -389,9 +406,31 @@ class Trainer {
   }
 
   void write_report() {
-    const nlohmann::ordered_json j = to_json(report());
-    write_file_atomic(path("privacy.json"), j.dump(2) + "\n");
-    write_file_atomic(path("privacy.md"), to_markdown(report()));
+    const PrivacyReport r = report();
+    write_file_atomic(path("privacy.json"), to_json(r).dump(2) + "\n");
+    write_file_atomic(path("privacy.md"), to_markdown(r));
+  }
+
+  // epsilon by every reported accountant for the steps charged so far (cached per step count);
+  // RDP is added as the fallback when none of them gives a valid upper bound.
+  const std::vector<EpsilonEstimate>& estimates() const {
+    if (estimates_ && estimates_->first == progress_.next_step) return estimates_->second;
+    std::vector<EpsilonEstimate> out;
+    for (const std::string& name : reported_accountants(config_.privacy.accountant)) {
+      out.push_back(estimate_epsilon(name, accountant_->ledger(), resolved_.delta));
+    }
+    if (headline_index(out) < 0 && config_.privacy.accountant != "rdp") {
+      out.push_back(estimate_epsilon("rdp", accountant_->ledger(), resolved_.delta));
+    }
+    estimates_.emplace(progress_.next_step, std::move(out));
+    return estimates_->second;
+  }
+
+  // The smallest valid upper bound (inf if there is none).
+  double headline_epsilon() const {
+    const std::vector<EpsilonEstimate>& e = estimates();
+    const int best = headline_index(e);
+    return best >= 0 ? *e[static_cast<size_t>(best)].upper : std::numeric_limits<double>::infinity();
   }
 
   PrivacyReport report() const {
@@ -400,12 +439,31 @@ class Trainer {
     r.enabled = config_.privacy.enabled;
     r.complete = complete_;
     r.privacy_unit = data_.privacy_unit;
+    for (const auto& [key, count] : data_.stats) {
+      if (key.rfind("pii.", 0) == 0) r.pii_replaced[key.substr(4)] = count;
+    }
     r.dataset_size = resolved_.dataset_size;
     r.steps_planned = resolved_.steps;
     r.steps_done = progress_.next_step;
     if (!accountant_) return r;
     const EpsilonResult e = accountant_->get_epsilon_result(resolved_.delta);
-    r.epsilon = e.epsilon;
+    const std::vector<EpsilonEstimate>& all = estimates();
+    const int best = headline_index(all);
+    r.accountant = config_.privacy.accountant;
+    r.headline_accountant = best >= 0 ? all[static_cast<size_t>(best)].accountant : "none";
+    r.accountants = nlohmann::ordered_json::array();
+    for (const EpsilonEstimate& x : all) {
+      nlohmann::ordered_json j;  // fixed key order; no timings (privacy.json must be reproducible)
+      const nlohmann::json u = to_json(x);
+      for (const char* key : {"accountant", "epsilon", "bound", "lower", "estimate", "upper", "valid", "status"}) {
+        if (u.contains(key)) j[key] = u[key];
+      }
+      for (const auto& [key, value] : u.items()) {
+        if (!j.contains(key)) j[key] = value;
+      }
+      r.accountants.push_back(j);
+    }
+    r.epsilon = best >= 0 ? *all[static_cast<size_t>(best)].upper : std::numeric_limits<double>::infinity();
     r.delta = resolved_.delta;
     r.delta_source = resolved_.delta_source;
     r.optimal_order = e.optimal_order;
@@ -434,8 +492,8 @@ class Trainer {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double done = static_cast<double>(step + 1 - first);
     const double eta = seconds / done * static_cast<double>(resolved_.steps - step - 1);
-    const double eps = accountant_ ? accountant_->get_epsilon(resolved_.delta) : std::nan("");
-    fmt::print(stderr, "\rstep {}/{}  loss {:.4f}  ε {:.3f}  {:.0f} examples/s  ETA {:.0f} s   ", step + 1, resolved_.steps,
+    const double eps = accountant_ ? accountant_->get_epsilon(resolved_.delta) : std::nan("");  // RDP: cheap per step
+    fmt::print(stderr, "\rstep {}/{}  loss {:.4f}  ε(rdp) {:.3f}  {:.0f} examples/s  ETA {:.0f} s   ", step + 1, resolved_.steps,
                s.batch_size > 0 ? s.loss_sum / s.batch_size : 0.0, eps,
                static_cast<double>(step + 1 - first) * sampler_->expected_batch_size() / std::max(seconds, 1e-9), eta);
   }
@@ -460,7 +518,8 @@ class Trainer {
   std::unique_ptr<PoissonSampler> sampler_;
   std::unique_ptr<GaussianNoise> noise_;
   std::unique_ptr<Privatizer> privatizer_;
-  std::unique_ptr<RdpAccountant> accountant_;
+  std::unique_ptr<RdpAccountant> accountant_;  // charged every step; its ledger feeds every report
+  mutable std::optional<std::pair<int64_t, std::vector<EpsilonEstimate>>> estimates_;  // (steps, estimates)
   TrainingProgress progress_;
   uint64_t dropout_seed_ = derive_seed(config_.seed.value_or(0), static_cast<uint64_t>(StreamPurpose::kDropout));
   bool complete_ = false;

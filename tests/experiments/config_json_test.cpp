@@ -93,7 +93,7 @@ constexpr const char* kFullConfig = R"({
     "noise_multiplier": null,
     "target_epsilon": 3.0,
     "delta": 1e-05,
-    "accountant": "rdp",
+    "accountant": "all",
     "secure_mode": false
   },
   "eval": {
@@ -193,7 +193,7 @@ TEST_CASE("defaults are filled and every key is written, in documentation order"
     "noise_multiplier": 1.1,
     "target_epsilon": null,
     "delta": null,
-    "accountant": "rdp",
+    "accountant": "all",
     "secure_mode": false
   },
   "eval": {

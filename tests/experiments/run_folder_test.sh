@@ -71,8 +71,8 @@ echo "ok: corrupted and missing checkpoints are refused, naming the file, the fo
 # The run charges exactly what `dptrain epsilon` computes for the same q, sigma, steps and delta
 # (tiny_marker: N = 320 training examples, batch 32, 3 epochs, sigma 1, default delta 1e-4).
 run_eps=$(sed -n 's/^  "epsilon": \([0-9.e+-]*\),$/\1/p' "$work/tiny_marker.a/privacy.json")
-cli_eps=$("$dptrain" epsilon --batch-size 32 --dataset-size 320 --epochs 3 --noise-multiplier 1 --delta 1e-4 --json \
-          | sed -n 's/.*"epsilon":\([0-9.e+-]*\),.*/\1/p')
+cli_eps=$("$dptrain" epsilon --batch-size 32 --dataset-size 320 --epochs 3 --noise-multiplier 1 --delta 1e-4 \
+          --accountant all --json | sed -n 's/.*"delta":[^,]*,"epsilon":\([0-9.e+-]*\),"headline".*/\1/p')
 [ -n "$run_eps" ] && [ "$run_eps" = "$cli_eps" ] || fail "run epsilon $run_eps differs from dptrain epsilon $cli_eps"
 echo "ok: the run's epsilon equals dptrain epsilon for the same mechanism ($run_eps)"
 

@@ -1,0 +1,196 @@
+// The stateful PLD accountant: ledger -> (q, sigma) groups -> one-step PLDs -> self-composition
+// -> convolution of the groups, per direction; cached until the next compose().
+#include "dp/accounting/pld_accountant.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "dp/accounting/accounting_error.hpp"
+#include "dp/accounting/ledger_groups.hpp"
+
+namespace dpt {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int kFormatVersion = 1;
+// The grid step may grow to h * 2^40 (1e-4 -> 1e8) before the PLD gives up (domain_exceeded).
+constexpr int kMaxIntervalDoublings = 40;
+// Losses live on [.., kMaxGridLoss = 300]: a coarser grid than 1 would be meaningless (and
+// e^{loss} of its points would overflow).
+constexpr double kMaxInterval = 1.0;
+
+PldOptions validated(PldOptions o) {
+  const double h = o.value_discretization_interval;
+  DPT_ACCOUNTING_CHECK(std::isfinite(h) && h > 0.0 && h <= 1.0,
+                       "value_discretization_interval must be in (0, 1], but is " + format_number(h) + ".");
+  const double t = o.composition.tail_mass_truncation;
+  DPT_ACCOUNTING_CHECK(t >= 0.0 && t <= 1e-6, "tail_mass_truncation must be in [0, 1e-6], but is " + format_number(t) + ".");
+  DPT_ACCOUNTING_CHECK(o.composition.max_bins >= 1024 && o.composition.max_bins <= (int64_t{1} << 26),
+                       "max_bins must be in [1024, 2^26], but is " + format_number(o.composition.max_bins) + ".");
+  o.composition.allow_coarsening = true;  // the PLD stays an upper bound when coarsened
+  return o;
+}
+
+void check_delta(double delta) {
+  DPT_ACCOUNTING_CHECK(delta >= 0.0 && delta <= 1.0, "delta must be in [0, 1], but is " + format_number(delta) + ".");
+}
+
+}  // namespace
+
+PldAccountant::PldAccountant(PldOptions options) : options_(validated(options)) {}
+
+bool PldAccountant::supports(const DpEvent& event) const { return is_gaussian_event(event); }
+
+void PldAccountant::compose(const DpEvent& event, int64_t count) {
+  append_gaussian_event(ledger_, event, count, name());
+  cache_.reset();
+}
+
+const PldAccountant::Composed& PldAccountant::composed() const {
+  if (cache_) return *cache_;
+  auto out = std::make_shared<Composed>();
+  const LedgerGroups groups = group_ledger(ledger_);
+  out->non_private = groups.non_private;
+  for (const GaussianStepGroup& g : groups.groups) out->no_noise = out->no_noise || g.noise_multiplier == 0.0;
+  const double h = options_.value_discretization_interval;
+  const int64_t step_bins = std::max<int64_t>(1024, options_.composition.max_bins / 2);
+  bool symmetric = true;  // q = 1 everywhere: both directions have the same PLD
+  for (const GaussianStepGroup& g : groups.groups) symmetric = symmetric && g.sampling_rate == 1.0;
+  for (const PldDirection direction : {PldDirection::kRemove, PldDirection::kAdd}) {
+    PldPmf& total = direction == PldDirection::kRemove ? out->remove : out->add;
+    if (direction == PldDirection::kAdd && symmetric) {
+      total = out->remove;
+      break;
+    }
+    total = identity_pmf(h);
+    if (groups.non_private) continue;
+    for (const GaussianStepGroup& g : groups.groups) {
+      // When the composed grid would exceed max_bins, the step is discretised again at twice the
+      // interval (connect-the-dots stays tight; rounding a fine grid up would add ~h/2 per step).
+      PldCompositionOptions no_coarsening = options_.composition;
+      no_coarsening.allow_coarsening = false;
+      PldPmf part;
+      for (int doublings = 0;; ++doublings) {
+        const double interval = std::ldexp(h, doublings);
+        if (doublings > kMaxIntervalDoublings || interval > kMaxInterval) {  // no grid fits: say so
+          out->domain_exceeded = true;
+          break;
+        }
+        const PldPmf step = subsampled_gaussian_pld(g.sampling_rate, g.noise_multiplier, direction, interval,
+                                                    options_.discretisation, step_bins);
+        PldCompositionStatus status;
+        part = self_compose_pmf(step, g.count, no_coarsening, status);
+        out->status.largest_fft = std::max(out->status.largest_fft, status.largest_fft);
+        out->status.convolutions += status.convolutions;
+        if (!status.exceeded) {
+          part.coarsenings += doublings;
+          break;
+        }
+        // The window scales like 1/interval: jump straight to a step that should fit.
+        const double ratio = status.needed_bins / static_cast<double>(options_.composition.max_bins);
+        if (ratio > 2.0) doublings += static_cast<int>(std::min(40.0, std::ceil(std::log2(ratio)))) - 1;
+      }
+      if (out->domain_exceeded) break;
+      total = compose_pmfs(total, part, options_.composition, out->status);
+    }
+  }
+  cache_ = out;
+  return *cache_;
+}
+
+PldEpsilonResult PldAccountant::get_epsilon_result(double delta) const {
+  check_delta(delta);
+  const Composed& c = composed();
+  PldEpsilonResult r;
+  r.interval = std::max(c.remove.interval, c.add.interval);
+  r.coarsenings = std::max(c.remove.coarsenings, c.add.coarsenings);
+  r.truncated_mass = std::max(c.remove.truncated_mass, c.add.truncated_mass);
+  r.bins = static_cast<int64_t>(std::max(c.remove.probs.size(), c.add.probs.size()));
+  r.largest_fft = c.status.largest_fft;
+  r.convolutions = c.status.convolutions;
+  if (c.non_private) {
+    r.epsilon = r.epsilon_remove = r.epsilon_add = delta >= 1.0 ? 0.0 : kInf;
+    return r;
+  }
+  if (c.domain_exceeded) {
+    r.epsilon = r.epsilon_remove = r.epsilon_add = kInf;
+    r.domain_exceeded = true;
+    return r;
+  }
+  r.epsilon_remove = pmf_epsilon_for_delta(c.remove, delta);
+  r.epsilon_add = pmf_epsilon_for_delta(c.add, delta);
+  r.epsilon = std::max(r.epsilon_remove, r.epsilon_add);
+  r.delta_below_floor = std::isinf(r.epsilon) && !c.no_noise;
+  return r;
+}
+
+double PldAccountant::get_epsilon(double delta) const { return get_epsilon_result(delta).epsilon; }
+
+double PldAccountant::get_delta(double epsilon) const {
+  DPT_ACCOUNTING_CHECK(std::isfinite(epsilon) && epsilon >= 0.0,
+                       "epsilon must be finite and >= 0, but is " + format_number(epsilon) + ".");
+  const Composed& c = composed();
+  if (c.non_private || c.domain_exceeded) return 1.0;
+  return std::max(pmf_delta_for_epsilon(c.remove, epsilon), pmf_delta_for_epsilon(c.add, epsilon));
+}
+
+nlohmann::json PldAccountant::to_json() const {
+  return {{"accountant", name()},
+          {"format_version", kFormatVersion},
+          {"neighbouring_relation", to_string(neighbouring_relation())},
+          {"value_discretization_interval", options_.value_discretization_interval},
+          {"discretisation", to_string(options_.discretisation)},
+          {"tail_mass_truncation", options_.composition.tail_mass_truncation},
+          {"max_bins", options_.composition.max_bins},
+          {"ledger", ledger_to_json(ledger_)}};
+}
+
+PldAccountant PldAccountant::from_json(const nlohmann::json& j) {
+  const std::string where = "pld accountant";
+  if (!j.is_object()) throw AccountingError(where + " must be a JSON object, but is " + j.dump() + ".");
+  static const char* const kKeys[] = {"accountant",           "format_version", "neighbouring_relation",
+                                      "value_discretization_interval", "discretisation", "tail_mass_truncation",
+                                      "max_bins",             "ledger"};
+  for (const char* key : kKeys) {
+    if (!j.contains(key)) throw AccountingError(std::string(key) + " is missing from the " + where + " JSON.");
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) == std::end(kKeys))
+      throw AccountingError(key + " is not a field of the " + where + " JSON.");
+  }
+  if (j["accountant"] != "pld") throw AccountingError("accountant must be \"pld\", but is " + j["accountant"].dump() + ".");
+  if (j["format_version"] != kFormatVersion)
+    throw AccountingError("format_version must be 1, but is " + j["format_version"].dump() + ".");
+  if (j["neighbouring_relation"] != "add_or_remove_one") {
+    throw AccountingError("neighbouring_relation must be \"add_or_remove_one\", but is " +
+                          j["neighbouring_relation"].dump() + ".");
+  }
+  PldOptions o;
+  for (const char* key : {"value_discretization_interval", "tail_mass_truncation"}) {
+    if (!j[key].is_number()) throw AccountingError(std::string(key) + " must be a number, but is " + j[key].dump() + ".");
+  }
+  if (!j["max_bins"].is_number_integer())
+    throw AccountingError("max_bins must be an integer, but is " + j["max_bins"].dump() + ".");
+  o.value_discretization_interval = j["value_discretization_interval"].get<double>();
+  o.composition.tail_mass_truncation = j["tail_mass_truncation"].get<double>();
+  o.composition.max_bins = j["max_bins"].get<int64_t>();
+  if (j["discretisation"] == "connect_the_dots") {
+    o.discretisation = PldDiscretisation::kConnectTheDots;
+  } else if (j["discretisation"] == "pessimistic_rounding") {
+    o.discretisation = PldDiscretisation::kPessimisticRounding;
+  } else {
+    throw AccountingError("discretisation must be \"connect_the_dots\" or \"pessimistic_rounding\", but is " +
+                          j["discretisation"].dump() + ".");
+  }
+  PldAccountant accountant(o);
+  for (const LedgerEntry& entry : ledger_from_json(j["ledger"])) accountant.compose(entry.event, entry.count);
+  return accountant;
+}
+
+AccountantFactory pld_accountant_factory(PldOptions options) {
+  return [options]() -> std::unique_ptr<PrivacyAccountant> { return std::make_unique<PldAccountant>(options); };
+}
+
+}  // namespace dpt

@@ -1,0 +1,254 @@
+// PRV accountant: mesh from eps_error, per-direction composition of the mean-corrected
+// discretisations, and the Hoeffding bracket (see prv_accountant.hpp).
+#include "dp/accounting/prv_accountant.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "dp/accounting/accounting_error.hpp"
+#include "dp/accounting/ledger_groups.hpp"
+#include "dp/accounting/pld_mechanism.hpp"
+
+namespace dpt {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int kFormatVersion = 1;
+constexpr double kDefaultDeltaErrorForDeltaQueries = 1e-12;
+constexpr int kMaxMeshDoublings = 40;
+
+PrvOptions validated(const PrvOptions& o) {
+  DPT_ACCOUNTING_CHECK(std::isfinite(o.eps_error) && o.eps_error > 0.0 && o.eps_error <= 10.0,
+                       "eps_error must be in (0, 10], but is " + format_number(o.eps_error) + ".");
+  DPT_ACCOUNTING_CHECK(o.delta_error >= 0.0 && o.delta_error < 1.0,
+                       "delta_error must be in [0, 1), but is " + format_number(o.delta_error) + ".");
+  DPT_ACCOUNTING_CHECK(o.max_bins >= 1024 && o.max_bins <= (int64_t{1} << 26),
+                       "max_bins must be in [1024, 2^26], but is " + format_number(o.max_bins) + ".");
+  DPT_ACCOUNTING_CHECK(o.tail_mass_truncation >= 0.0 && o.tail_mass_truncation <= 1e-6,
+                       "tail_mass_truncation must be in [0, 1e-6], but is " + format_number(o.tail_mass_truncation) + ".");
+  return o;
+}
+
+}  // namespace
+
+std::string to_string(PrvStatus status) {
+  switch (status) {
+    case PrvStatus::kOk: return "ok";
+    case PrvStatus::kEpsErrorRelaxed: return "eps_error_relaxed";
+    case PrvStatus::kDeltaTooSmall: return "delta_too_small";
+    case PrvStatus::kDomainExceeded: return "domain_exceeded";
+  }
+  return "?";
+}
+
+PrvAccountant::PrvAccountant(PrvOptions options) : options_(validated(options)) {}
+
+bool PrvAccountant::supports(const DpEvent& event) const { return is_gaussian_event(event); }
+
+void PrvAccountant::compose(const DpEvent& event, int64_t count) {
+  append_gaussian_event(ledger_, event, count, name());
+  cache_.reset();
+}
+
+const PrvAccountant::Composed& PrvAccountant::composed(double eta) const {
+  if (cache_ && cache_eta_ == eta) return *cache_;
+  auto out = std::make_shared<Composed>();
+  const LedgerGroups groups = group_ledger(ledger_);
+  out->non_private = groups.non_private;
+  out->empty = groups.groups.empty();
+  for (const GaussianStepGroup& g : groups.groups) out->no_noise = out->no_noise || g.noise_multiplier == 0.0;
+  if (out->non_private || out->empty || out->no_noise) {
+    cache_ = out;
+    cache_eta_ = eta;
+    return *cache_;
+  }
+  const double n = static_cast<double>(groups.total_steps);
+  const double spread = std::sqrt(n * std::log(1.0 / eta) / 2.0);  // t = h * spread
+  double h = options_.eps_error / spread;
+  // Keep one step's grid within half of max_bins.
+  for (const GaussianStepGroup& g : groups.groups) {
+    for (const PldDirection d : {PldDirection::kRemove, PldDirection::kAdd}) {
+      while (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, d, h) > options_.max_bins / 2) {
+        h *= 2.0;
+        out->status = PrvStatus::kEpsErrorRelaxed;
+      }
+    }
+  }
+  PldCompositionOptions composition;
+  composition.max_bins = options_.max_bins;
+  composition.allow_coarsening = false;  // merging cells would break the mean correction
+  composition.tail_mass_truncation = options_.tail_mass_truncation;
+  for (int attempt = 0;; ++attempt) {
+    if (attempt > kMaxMeshDoublings) {
+      out->status = PrvStatus::kDomainExceeded;
+      break;
+    }
+    PldCompositionStatus status;
+    out->tail_mass = 0.0;
+    out->mean_error = 0.0;
+    for (const PldDirection d : {PldDirection::kRemove, PldDirection::kAdd}) {
+      PldPmf total = identity_pmf(h);
+      for (const GaussianStepGroup& g : groups.groups) {
+        if (status.exceeded) break;
+        const PrvStep step = subsampled_gaussian_prv(g.sampling_rate, g.noise_multiplier, d, h);
+        const double count = static_cast<double>(g.count);
+        out->tail_mass = std::max(out->tail_mass, 0.0) + count * step.tail_mass;
+        out->mean_error += count * step.mean_error;
+        const PldPmf part = self_compose_pmf(step.pmf, g.count, composition, status);
+        if (status.exceeded) break;
+        total = compose_pmfs(total, part, composition, status);
+      }
+      (d == PldDirection::kRemove ? out->remove : out->add) = std::move(total);
+    }
+    if (!status.exceeded) {
+      out->largest_fft = status.largest_fft;
+      break;
+    }
+    const double ratio = status.needed_bins / static_cast<double>(options_.max_bins);
+    h *= ratio > 2.0 ? std::exp2(std::min(40.0, std::ceil(std::log2(ratio)))) : 2.0;
+    out->status = PrvStatus::kEpsErrorRelaxed;
+  }
+  out->mesh = h;
+  out->hoeffding = h * spread;
+  cache_ = out;
+  cache_eta_ = eta;
+  return *cache_;
+}
+
+PrvEpsilonResult PrvAccountant::get_epsilon_result(double delta) const {
+  DPT_ACCOUNTING_CHECK(delta >= 0.0 && delta <= 1.0, "delta must be in [0, 1], but is " + format_number(delta) + ".");
+  PrvEpsilonResult r;
+  r.delta_error = options_.delta_error > 0.0 ? options_.delta_error : delta / 1000.0;
+  if (!(r.delta_error > 0.0)) r.delta_error = std::numeric_limits<double>::min();
+  const double eta = r.delta_error / 2.0;  // the rest of delta_error is for tails and truncation
+  const Composed& c = composed(eta);
+  if (c.non_private || c.no_noise) {
+    r.lower = r.estimate = r.upper = delta >= 1.0 ? 0.0 : kInf;
+    return r;
+  }
+  if (c.empty) return r;
+  r.status = c.status;
+  r.mesh = c.mesh;
+  r.bins = static_cast<int64_t>(std::max(c.remove.probs.size(), c.add.probs.size()));
+  r.largest_fft = c.largest_fft;
+  if (c.status == PrvStatus::kDomainExceeded) {
+    r.lower = 0.0;
+    r.estimate = r.upper = kInf;
+    return r;
+  }
+  const double t = c.hoeffding + c.mean_error;
+  r.eps_error = t;
+  const double slack = eta + c.tail_mass;
+  const double truncation = std::max(c.remove.truncated_mass, c.add.truncated_mass);
+  if (slack + truncation > r.delta_error) r.delta_error = slack + truncation;  // reported honestly
+  r.lower = 0.0;
+  r.estimate = 0.0;
+  r.upper = 0.0;
+  for (const PldPmf* pmf : {&c.remove, &c.add}) {
+    r.estimate = std::max(r.estimate, pmf_epsilon_for_delta(*pmf, delta));
+    // The +inf mass here is truncation and round-off only (sigma > 0): an infinite epsilon of the
+    // discretisation says nothing, so it gives no lower bound (0) rather than an infinite one.
+    const double at_lower = pmf_epsilon_for_delta(*pmf, std::min(1.0, delta + slack + truncation));
+    if (std::isfinite(at_lower)) r.lower = std::max(r.lower, at_lower - t);
+    if (delta - slack > 0.0) {
+      r.upper = std::max(r.upper, pmf_epsilon_for_delta(*pmf, delta - slack) + t);
+    } else {
+      r.upper = kInf;
+      r.status = PrvStatus::kDeltaTooSmall;
+    }
+  }
+  r.lower = std::max(0.0, r.lower);
+  if (std::isinf(r.upper) && r.status == PrvStatus::kOk) r.status = PrvStatus::kDeltaTooSmall;
+  // A relaxed mesh is not certified (see PrvStatus): its lower bound is withheld (0), not shown.
+  if (r.status == PrvStatus::kEpsErrorRelaxed) r.lower = 0.0;
+  return r;
+}
+
+double PrvAccountant::get_epsilon(double delta) const { return get_epsilon_result(delta).upper; }
+
+PrvDeltaResult PrvAccountant::get_delta_result(double epsilon) const {
+  DPT_ACCOUNTING_CHECK(std::isfinite(epsilon) && epsilon >= 0.0,
+                       "epsilon must be finite and >= 0, but is " + format_number(epsilon) + ".");
+  PrvDeltaResult r;
+  const double delta_error = options_.delta_error > 0.0 ? options_.delta_error : kDefaultDeltaErrorForDeltaQueries;
+  const double eta = delta_error / 2.0;
+  const Composed& c = composed(eta);
+  if (c.empty && !c.non_private) {
+    r.upper = 0.0;
+    return r;
+  }
+  if (c.non_private || c.no_noise || c.status == PrvStatus::kDomainExceeded) {
+    r.lower = 0.0;
+    r.estimate = r.upper = 1.0;
+    r.status = c.status;
+    return r;
+  }
+  r.status = c.status;
+  const double t = c.hoeffding + c.mean_error;
+  const double slack = eta + c.tail_mass;
+  const double truncation = std::max(c.remove.truncated_mass, c.add.truncated_mass);
+  r.upper = 0.0;
+  for (const PldPmf* pmf : {&c.remove, &c.add}) {
+    r.estimate = std::max(r.estimate, pmf_delta_for_epsilon(*pmf, epsilon));
+    r.upper = std::max(r.upper, pmf_delta_for_epsilon(*pmf, epsilon - t) + slack);
+    r.lower = std::max(r.lower, pmf_delta_for_epsilon(*pmf, epsilon + t) - slack - truncation);
+  }
+  r.upper = std::min(1.0, r.upper);
+  r.lower = std::max(0.0, r.lower);
+  return r;
+}
+
+double PrvAccountant::get_delta(double epsilon) const { return get_delta_result(epsilon).upper; }
+
+nlohmann::json PrvAccountant::to_json() const {
+  return {{"accountant", name()},
+          {"format_version", kFormatVersion},
+          {"neighbouring_relation", to_string(neighbouring_relation())},
+          {"eps_error", options_.eps_error},
+          {"delta_error", options_.delta_error},
+          {"max_bins", options_.max_bins},
+          {"tail_mass_truncation", options_.tail_mass_truncation},
+          {"ledger", ledger_to_json(ledger_)}};
+}
+
+PrvAccountant PrvAccountant::from_json(const nlohmann::json& j) {
+  const std::string where = "prv accountant";
+  if (!j.is_object()) throw AccountingError(where + " must be a JSON object, but is " + j.dump() + ".");
+  static const char* const kKeys[] = {"accountant", "format_version", "neighbouring_relation", "eps_error",
+                                      "delta_error", "max_bins", "tail_mass_truncation", "ledger"};
+  for (const char* key : kKeys) {
+    if (!j.contains(key)) throw AccountingError(std::string(key) + " is missing from the " + where + " JSON.");
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) == std::end(kKeys))
+      throw AccountingError(key + " is not a field of the " + where + " JSON.");
+  }
+  if (j["accountant"] != "prv") throw AccountingError("accountant must be \"prv\", but is " + j["accountant"].dump() + ".");
+  if (j["format_version"] != kFormatVersion)
+    throw AccountingError("format_version must be 1, but is " + j["format_version"].dump() + ".");
+  if (j["neighbouring_relation"] != "add_or_remove_one") {
+    throw AccountingError("neighbouring_relation must be \"add_or_remove_one\", but is " +
+                          j["neighbouring_relation"].dump() + ".");
+  }
+  for (const char* key : {"eps_error", "delta_error", "tail_mass_truncation"}) {
+    if (!j[key].is_number()) throw AccountingError(std::string(key) + " must be a number, but is " + j[key].dump() + ".");
+  }
+  if (!j["max_bins"].is_number_integer())
+    throw AccountingError("max_bins must be an integer, but is " + j["max_bins"].dump() + ".");
+  PrvOptions o;
+  o.eps_error = j["eps_error"].get<double>();
+  o.delta_error = j["delta_error"].get<double>();
+  o.max_bins = j["max_bins"].get<int64_t>();
+  o.tail_mass_truncation = j["tail_mass_truncation"].get<double>();
+  PrvAccountant accountant(o);
+  for (const LedgerEntry& entry : ledger_from_json(j["ledger"])) accountant.compose(entry.event, entry.count);
+  return accountant;
+}
+
+AccountantFactory prv_accountant_factory(PrvOptions options) {
+  return [options]() -> std::unique_ptr<PrivacyAccountant> { return std::make_unique<PrvAccountant>(options); };
+}
+
+}  // namespace dpt
