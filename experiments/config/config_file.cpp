@@ -43,19 +43,7 @@ std::string detail_of(const json::exception& e) {
   if (s.rfind("parse error", 0) == 0) {
     if (const std::size_t p = s.find(": "); p != std::string::npos) s.erase(0, p + 2);
   }
-  std::string out;
-  for (const char c : s) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7f) {
-      constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return config_detail::escape_bytes(s, /*non_ascii=*/true);
 }
 
 // "origin:line:column" of the byte nlohmann stopped at (1-based, columns in bytes).

@@ -26,21 +26,7 @@ constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
 }
 
 // A key as shown in a path: control bytes escaped so a message stays on one line.
-std::string printable(std::string_view key) {
-  std::string out;
-  for (const char c : key) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string printable(std::string_view key) { return escape_bytes(key, /*non_ascii=*/false); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -113,6 +99,22 @@ std::string quoted_list(Keys choices) {
 }
 
 }  // namespace
+
+std::string escape_bytes(std::string_view s, bool non_ascii) {
+  std::string out;
+  for (const char c : s) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f || (non_ascii && byte > 0x7f)) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::string join_path(std::string_view parent, std::string_view key) {
   std::string out(parent);

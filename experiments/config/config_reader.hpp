@@ -17,6 +17,9 @@ namespace dpt::config_detail {
 using Keys = std::span<const std::string_view>;
 
 // "privacy" + "clip_norm" -> "privacy.clip_norm"; "" + "seed" -> "seed".
+// `s` with control bytes (and, if non_ascii, every byte >= 0x7f) written as \xNN.
+std::string escape_bytes(std::string_view s, bool non_ascii);
+
 std::string join_path(std::string_view parent, std::string_view key);
 // "model.lstm" + 1 -> "model.lstm[1]".
 std::string index_path(std::string_view parent, std::size_t index);
