@@ -141,6 +141,9 @@ std::vector<int> all_examples(const Case& c) {
   return ex;
 }
 
+// Forward and backward of the whole batch of `c` on `tape`.
+void record_batch(const Case& c, Tape<double>& tape) { tape.backward(c.loss(tape, all_examples(c))); }
+
 double max_abs_diff(const MatrixD& a, const MatrixD& b) { return (a - b).cwiseAbs().maxCoeff(); }
 
 }  // namespace
@@ -150,7 +153,7 @@ TEST_CASE("per-example gradients equal a one-example-at-a-time loop") {
     CAPTURE(c.name);
     const ParameterList<double> params = c.params();
     Tape<double> tape;
-    tape.backward(c.loss(tape, all_examples(c)));
+    record_batch(c, tape);
     const auto groups = group_uses(tape.uses(), params);
     double worst = 0.0;
     std::vector<MatrixD> sum(params.size());
@@ -177,7 +180,7 @@ TEST_CASE("ghost norms equal materialised norms and the norms of the gradients")
     CAPTURE(c.name);
     const ParameterList<double> params = c.params();
     Tape<double> tape;
-    tape.backward(c.loss(tape, all_examples(c)));
+    record_batch(c, tape);
     const int B = static_cast<int>(c.lengths.size());
     const PerExampleNorms<double> ghost = per_example_sq_norms(tape.uses(), params, B, NormMethod::kGhost);
     const PerExampleNorms<double> mat = per_example_sq_norms(tape.uses(), params, B, NormMethod::kMaterialise);
@@ -200,7 +203,7 @@ TEST_CASE("sum_i c_i g_i equals the explicit weighted sum") {
     CAPTURE(c.name);
     const ParameterList<double> params = c.params();
     Tape<double> tape;
-    tape.backward(c.loss(tape, all_examples(c)));
+    record_batch(c, tape);
     const int B = static_cast<int>(c.lengths.size());
     const auto groups = group_uses(tape.uses(), params);
     SUBCASE("one factor per example") {
