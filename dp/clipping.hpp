@@ -42,6 +42,22 @@ struct ClipResult {
   int nonfinite_examples = 0;   // examples dropped for a NaN/Inf gradient
 };
 
+// Columns of the factor matrix: P for per_layer, 1 otherwise.
+Index factor_columns(const ClippingConfig& config, Index num_params);
+
+// Per-layer clipping supports up to this many groups (one per parameter of any model here).
+inline constexpr size_t kMaxClipGroups = 256;
+
+// Factors of one example from its P squared norms (the ClipRule of clipped_gradient_sum):
+// writes factor_columns(config, P) entries; 0 for a NaN/Inf norm. `config` must be valid.
+template <typename T>
+void clip_example(const ClippingConfig& config, Index P, const T* sq_norms, T* factors);
+
+// Norms and counts of a batch from its squared norms (B, P) and the factors applied.
+template <typename T>
+ClipResult<T> clip_summary(const Matrix<T>& sq_norms, Matrix<T> factors);
+
+// Factors for a whole batch: clip_example on each row, then clip_summary.
 template <typename T>
 ClipResult<T> clip_factors(const PerExampleNorms<T>& norms, const ClippingConfig& config);
 

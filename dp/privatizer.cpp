@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "core/per_example/gradient_sum.hpp"
+#include "core/per_example/clipped_sum.hpp"
 
 namespace dpt {
 
@@ -23,9 +23,13 @@ PrivatizedGradient<T> Privatizer::privatize(const std::vector<ParamUse<T>>& uses
                                             int batch_size, uint64_t step) const {
   PrivatizedGradient<T> out;
   out.examples = batch_size;
-  // 1. per-example norms, 2. clip factors
-  const PerExampleNorms<T> norms = per_example_sq_norms(uses, params, batch_size, config_.norm_method);
-  const ClipResult<T> clip = clip_factors(norms, config_.clipping);
+  // 1-3. per-example norms, clip factors, clipped sum sum_i c_i g_i (one pass where cheaper)
+  const ClippingConfig& clipping = config_.clipping;
+  const Index P = static_cast<Index>(params.size());
+  validate(clipping, params.size());
+  const ClipRule<T> rule = [&clipping, P](const T* sq_norms, T* factors) { clip_example(clipping, P, sq_norms, factors); };
+  ClippedSum<T> sum = clipped_gradient_sum(uses, params, batch_size, factor_columns(clipping, P), rule, config_.norm_method);
+  const ClipResult<T> clip = clip_summary(sum.norms.sq_norms, std::move(sum.factors));
   out.clipped_examples = clip.clipped_examples;
   out.nonfinite_examples = clip.nonfinite_examples;
   double norm_sum = 0.0;
@@ -34,8 +38,7 @@ PrivatizedGradient<T> Privatizer::privatize(const std::vector<ParamUse<T>>& uses
   }
   const int finite = batch_size - clip.nonfinite_examples;
   out.mean_norm = finite > 0 ? norm_sum / finite : 0.0;
-  // 3. clipped sum: sum_i c_i g_i, one weighted GEMM per parameter use
-  out.gradients = weighted_gradient_sum(uses, params, clip.factors);
+  out.gradients = std::move(sum.gradients);
   // 4. noise N(0, σ²C²) on every coordinate, fresh for this step
   noise_.add(out.gradients, noise_stddev(), step);
   // 5. divide by the expected batch size q·N

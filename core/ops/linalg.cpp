@@ -35,7 +35,7 @@ Var add(Tape<T>& tape, Var a, Var b) {
   return tape.push(std::move(y), tape.layout(a), [a, b, broadcast](Tape<T>& t, Var, const Matrix<T>& gy) {
     t.grad_accumulator(a) += gy;
     if (broadcast) {
-      t.grad_accumulator(b) += gy.colwise().sum();
+      add_row_sum(gy, t.grad_accumulator(b).row(0));
     } else {
       t.grad_accumulator(b) += gy;
     }

@@ -1,6 +1,7 @@
 // Weighted and ordinary gradient sums over parameter-use records (see gradient_sum.hpp).
 #include "core/per_example/gradient_sum.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,10 +14,13 @@
 namespace dpt {
 namespace {
 
-// grad (d_out, d_in) += G^T A, in fixed blocks of grad's rows.
+// grad (d_out, d_in) += G^T A, in fixed blocks of grad's rows: about four blocks of 64 to 256
+// rows (sizes from the shape alone, never from the thread count), large enough for Eigen's
+// kernel to run near peak — the inner dimension (all N rows of the batch) is long.
 template <typename T>
 void add_gt_a(const Matrix<T>& G, const Matrix<T>& A, Matrix<T>& grad) {
-  parallel_blocks(grad.rows(), kGemmColumnBlock / 2, [&](Index j, Index n) {
+  const Index block = std::clamp<Index>((grad.rows() / 4 + 63) / 64 * 64, 64, 256);
+  parallel_blocks(grad.rows(), block, [&](Index j, Index n) {
     grad.middleRows(j, n).noalias() += G.middleCols(j, n).transpose() * A;
   });
 }
@@ -50,7 +54,7 @@ void accumulate_use(const ParamUse<T>& use, const Vector<T>* c_row, const Scaled
   if (c_row == nullptr) {
     switch (use.kind) {
       case UseKind::kLinear: add_gt_a(G, *use.A, grad); break;
-      case UseKind::kBias: grad.row(0) += G.colwise().sum(); break;
+      case UseKind::kBias: add_row_sum(G, grad.row(0)); break;
       case UseKind::kEmbedding:
         for (Index r = 0; r < G.rows(); ++r) grad.row((*use.ids)[r]) += G.row(r);
         break;
@@ -73,7 +77,7 @@ void accumulate_use(const ParamUse<T>& use, const Vector<T>* c_row, const Scaled
         add_gt_a(Gc, *use.A, grad);
       }
       break;
-    case UseKind::kBias: grad.row(0) += Gc.colwise().sum(); break;
+    case UseKind::kBias: add_row_sum(Gc, grad.row(0)); break;
     case UseKind::kEmbedding:
       for (Index r = 0; r < Gc.rows(); ++r) grad.row((*use.ids)[r]) += Gc.row(r);
       break;
@@ -93,7 +97,12 @@ std::vector<Matrix<T>> zero_gradients(const ParameterList<T>& params) {
 template <typename T>
 std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
                                              const Matrix<T>& c) {
-  const std::vector<UseGroup<T>> groups = group_uses(uses, params);
+  return weighted_gradient_sum(group_uses(uses, params), params, c, std::vector<bool>(params.size(), true));
+}
+
+template <typename T>
+std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<UseGroup<T>>& groups, const ParameterList<T>& params,
+                                             const Matrix<T>& c, const std::vector<bool>& include) {
   DPT_CHECK(c.cols() == 1 || c.cols() == static_cast<Index>(params.size()),
             "clip factors must have one column or one per parameter (" + std::to_string(params.size()) +
                 "), but have " + std::to_string(c.cols()) + ".");
@@ -101,6 +110,7 @@ std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<ParamUse<T>>& use
   std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const ScaledG<T>>> scaled_cache;
   std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const Matrix<T>>> scaled_A_cache;
   for (size_t p = 0; p < params.size(); ++p) {
+    if (!include[p]) continue;
     const Index col = c.cols() == 1 ? 0 : static_cast<Index>(p);
     for (const ParamUse<T>* use : groups[p]) {
       const BatchLayout& l = *use->layout;
@@ -155,6 +165,9 @@ std::vector<Matrix<T>> gradient_sum(const std::vector<ParamUse<T>>& uses, const 
 #define DPT_INSTANTIATE(T)                                                                                 \
   template std::vector<Matrix<T>> weighted_gradient_sum<T>(const std::vector<ParamUse<T>>&,                \
                                                            const ParameterList<T>&, const Matrix<T>&);     \
+  template std::vector<Matrix<T>> weighted_gradient_sum<T>(const std::vector<UseGroup<T>>&,                \
+                                                           const ParameterList<T>&, const Matrix<T>&,      \
+                                                           const std::vector<bool>&);                      \
   template std::vector<Matrix<T>> gradient_sum<T>(const std::vector<ParamUse<T>>&, const ParameterList<T>&);
 DPT_INSTANTIATE(float)
 DPT_INSTANTIATE(double)

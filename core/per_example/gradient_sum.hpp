@@ -9,6 +9,7 @@
 
 #include "core/autograd/param_use.hpp"
 #include "core/parameter.hpp"
+#include "core/per_example/use_groups.hpp"
 
 namespace dpt {
 
@@ -17,6 +18,12 @@ namespace dpt {
 template <typename T>
 std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
                                              const Matrix<T>& c);
+
+// The same for grouped uses, only for the parameters with include[p]; the others' gradients
+// are returned as zeros (the fused clipped sum forms them itself).
+template <typename T>
+std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<UseGroup<T>>& groups, const ParameterList<T>& params,
+                                             const Matrix<T>& c, const std::vector<bool>& include);
 
 // The ordinary gradient of the summed loss: sum over every use of G^T A (no per-example work).
 template <typename T>

@@ -167,39 +167,49 @@ std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& grou
 }
 
 template <typename T>
-PerExampleNorms<T> per_example_sq_norms(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
-                                        int batch, NormMethod method) {
-  const std::vector<UseGroup<T>> groups = group_uses(uses, params);
-  PerExampleNorms<T> out;
-  out.methods = choose_norm_methods(groups, batch);
+void per_example_sq_norms_into(const std::vector<UseGroup<T>>& groups, const ParameterList<T>& params,
+                               const std::vector<NormMethod>& methods, const std::vector<bool>& include,
+                               Matrix<T>& sq_norms) {
+  const int batch = static_cast<int>(sq_norms.rows());
   std::vector<UseKind> kinds(params.size(), UseKind::kLinear);
   for (size_t p = 0; p < params.size(); ++p) {
-    if (groups[p].empty()) continue;
-    kinds[p] = group_kind(groups[p], params[p]->name);
-    if (kinds[p] == UseKind::kLinear && method != NormMethod::kAuto) out.methods[p] = method;
+    if (!groups[p].empty()) kinds[p] = group_kind(groups[p], params[p]->name);
   }
-  out.sq_norms = Matrix<T>::Zero(batch, static_cast<Index>(params.size()));
   // Examples are independent: each thread takes a static share and writes only its rows, so
   // the result does not depend on the number of threads.
 #pragma omp parallel
   {
     Scratch<T> scratch;
 #pragma omp for schedule(static)
-  for (int i = 0; i < batch; ++i) {
-    scratch.cached_G = nullptr;
-    for (size_t p = 0; p < params.size(); ++p) {
-      const UseGroup<T>& g = groups[p];
-      if (g.empty()) continue;
-      T sq = T(0);
-      switch (kinds[p]) {
-        case UseKind::kBias: sq = bias_sq_norm(g, i, params[p]->value.cols()); break;
-        case UseKind::kEmbedding: sq = embedding_sq_norm(g, i, params[p]->value.cols()); break;
-        case UseKind::kLinear: sq = linear_sq_norm(g, i, out.methods[p], scratch); break;
+    for (int i = 0; i < batch; ++i) {
+      scratch.cached_G = nullptr;
+      for (size_t p = 0; p < params.size(); ++p) {
+        const UseGroup<T>& g = groups[p];
+        if (g.empty() || !include[p]) continue;
+        T sq = T(0);
+        switch (kinds[p]) {
+          case UseKind::kBias: sq = bias_sq_norm(g, i, params[p]->value.cols()); break;
+          case UseKind::kEmbedding: sq = embedding_sq_norm(g, i, params[p]->value.cols()); break;
+          case UseKind::kLinear: sq = linear_sq_norm(g, i, methods[p], scratch); break;
+        }
+        sq_norms(i, static_cast<Index>(p)) = sq;
       }
-      out.sq_norms(i, static_cast<Index>(p)) = sq;
     }
-  }
   }  // omp parallel
+}
+
+template <typename T>
+PerExampleNorms<T> per_example_sq_norms(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
+                                        int batch, NormMethod method) {
+  const std::vector<UseGroup<T>> groups = group_uses(uses, params);
+  PerExampleNorms<T> out;
+  out.methods = choose_norm_methods(groups, batch);
+  for (size_t p = 0; p < params.size(); ++p) {
+    if (groups[p].empty()) continue;
+    if (group_kind(groups[p], params[p]->name) == UseKind::kLinear && method != NormMethod::kAuto) out.methods[p] = method;
+  }
+  out.sq_norms = Matrix<T>::Zero(batch, static_cast<Index>(params.size()));
+  per_example_sq_norms_into(groups, params, out.methods, std::vector<bool>(params.size(), true), out.sq_norms);
   return out;
 }
 
@@ -224,6 +234,9 @@ Matrix<T> example_gradient(const UseGroup<T>& group, const Parameter<T>& param, 
   template std::vector<NormMethod> choose_norm_methods<T>(const std::vector<UseGroup<T>>&, int);       \
   template PerExampleNorms<T> per_example_sq_norms<T>(const std::vector<ParamUse<T>>&,                 \
                                                       const ParameterList<T>&, int, NormMethod);       \
+  template void per_example_sq_norms_into<T>(const std::vector<UseGroup<T>>&, const ParameterList<T>&,  \
+                                             const std::vector<NormMethod>&, const std::vector<bool>&, \
+                                             Matrix<T>&);                                              \
   template Matrix<T> example_gradient<T>(const UseGroup<T>&, const Parameter<T>&, int);
 DPT_INSTANTIATE(float)
 DPT_INSTANTIATE(double)

@@ -37,6 +37,13 @@ template <typename T>
 PerExampleNorms<T> per_example_sq_norms(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
                                         int batch, NormMethod method = NormMethod::kAuto);
 
+// The same for given groups and resolved methods (no kAuto), only for the parameters with
+// include[p]: writes those columns of `sq_norms` (B, P), whose row count is the batch size.
+template <typename T>
+void per_example_sq_norms_into(const std::vector<UseGroup<T>>& groups, const ParameterList<T>& params,
+                               const std::vector<NormMethod>& methods, const std::vector<bool>& include,
+                               Matrix<T>& sq_norms);
+
 // Example i's gradient with respect to one parameter (every use summed), shape of its value.
 template <typename T>
 Matrix<T> example_gradient(const UseGroup<T>& group, const Parameter<T>& param, int i);

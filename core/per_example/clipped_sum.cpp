@@ -1,0 +1,232 @@
+// The clipped sum of per-example gradients, ghost or fused per parameter (see clipped_sum.hpp).
+#include "core/per_example/clipped_sum.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/per_example/gradient_sum.hpp"
+#include "core/runtime/parallel_blocks.hpp"
+
+namespace dpt {
+namespace {
+
+// Cost of the fused pass's per-example bookkeeping — writing g_i, its norm and adding c_i g_i
+// to the lane's sum — in multiply-add equivalents per gradient entry and example. Fitted to
+// timings on the speed issue's shapes (docs/performance.md): these are memory passes, each
+// worth many FMAs.
+constexpr double kFusedEntryCost = 4.0;
+
+const auto select_G = [](const auto& use) -> const auto& { return *use.G; };
+
+bool is_linear(const auto& group) { return !group.empty() && group.front()->kind == UseKind::kLinear; }
+
+}  // namespace
+
+template <typename T>
+std::vector<NormMethod> choose_clipped_sum_methods(const std::vector<UseGroup<T>>& groups, int batch) {
+  // Sums over the batch: S1 = sum_i n_i, S2 = sum_i n_i². Per linear parameter (d_out, d_in):
+  //   ghost  S2 d_in (+ S2 d_out for the G Gram, once per shared G) + S1 d_in d_out (batch GEMM)
+  //   fused  S1 d_in d_out (per-example GEMMs) + kFusedEntryCost · B · d_in d_out
+  std::vector<NormMethod> methods(groups.size(), NormMethod::kMaterialise);
+  const double B = static_cast<double>(batch);
+  auto sums = [&](const UseGroup<T>& g) {
+    double S1 = 0, S2 = 0;
+    for (int i = 0; i < batch; ++i) {
+      const double n = static_cast<double>(example_row_count(g, i));
+      S1 += n;
+      S2 += n * n;
+    }
+    return std::pair{S1, S2};
+  };
+  std::map<const Matrix<T>*, std::vector<size_t>> sharing;  // G -> single-use linear params
+  for (size_t p = 0; p < groups.size(); ++p) {
+    const UseGroup<T>& g = groups[p];
+    if (!is_linear(g)) continue;
+    if (g.size() == 1) {
+      sharing[g.front()->G.get()].push_back(p);
+      continue;
+    }
+    const auto [S1, S2] = sums(g);  // tied weights: rows of all uses stacked, nothing shared
+    const double d_in = static_cast<double>(g.front()->A->cols()), d_out = static_cast<double>(g.front()->G->cols());
+    const double ghost = S2 * (d_in + d_out) + S1 * d_in * d_out;
+    const double fused = (S1 + kFusedEntryCost * B) * d_in * d_out;
+    methods[p] = ghost < fused ? NormMethod::kGhost : NormMethod::kMaterialise;
+  }
+  for (const auto& [G, members] : sharing) {
+    const auto [S1, S2] = sums(groups[members.front()]);
+    const double d_out = static_cast<double>(G->cols());
+    // Each member is ghost or fused; the G Gram is paid once if any goes ghost. Try every
+    // assignment (2^k, k = 2 for an LSTM); beyond 10 members decide each alone.
+    const size_t k = members.size();
+    if (k > 10) {
+      for (size_t p : members) {
+        const double d_in = static_cast<double>(groups[p].front()->A->cols());
+        const double ghost = S2 * (d_in + d_out / static_cast<double>(k)) + S1 * d_in * d_out;
+        methods[p] = ghost < (S1 + kFusedEntryCost * B) * d_in * d_out ? NormMethod::kGhost : NormMethod::kMaterialise;
+      }
+      continue;
+    }
+    double best_cost = 0;
+    uint32_t best = 0;
+    for (uint32_t ghost_mask = 0; ghost_mask < (1u << k); ++ghost_mask) {
+      double cost = ghost_mask != 0 ? S2 * d_out : 0.0;
+      for (size_t m = 0; m < k; ++m) {
+        const double d_in = static_cast<double>(groups[members[m]].front()->A->cols());
+        cost += (ghost_mask >> m) & 1u ? S2 * d_in + S1 * d_in * d_out : (S1 + kFusedEntryCost * B) * d_in * d_out;
+      }
+      if (ghost_mask == 0 || cost < best_cost) {
+        best_cost = cost;
+        best = ghost_mask;
+      }
+    }
+    for (size_t m = 0; m < k; ++m) methods[members[m]] = (best >> m) & 1u ? NormMethod::kGhost : NormMethod::kMaterialise;
+  }
+  return methods;
+}
+
+template <typename T>
+ClippedSum<T> clipped_gradient_sum(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params, int batch,
+                                   Index factor_cols, const ClipRule<T>& rule, NormMethod method) {
+  const Index P = static_cast<Index>(params.size());
+  DPT_CHECK(batch >= 0, "batch size must be >= 0, but is " + std::to_string(batch) + ".");
+  DPT_CHECK(factor_cols == 1 || factor_cols == P, "clip factors must have one column or one per parameter (" +
+                                                      std::to_string(P) + "), but have " + std::to_string(factor_cols) + ".");
+  const std::vector<UseGroup<T>> groups = group_uses(uses, params);
+  for (const ParamUse<T>& use : uses) {
+    DPT_CHECK(use.layout->batch() == batch, "parameter '" + use.param->name + "' was recorded for a batch of " +
+                                                std::to_string(use.layout->batch()) + " examples, not " +
+                                                std::to_string(batch) + ".");
+  }
+  ClippedSum<T> out;
+  out.norms.methods = choose_clipped_sum_methods(groups, batch);
+  std::vector<size_t> fused;  // linear parameters whose per-example gradients are formed
+  std::vector<bool> two_pass(params.size(), true);
+  for (size_t p = 0; p < params.size(); ++p) {
+    if (!is_linear(groups[p])) continue;
+    if (method != NormMethod::kAuto) out.norms.methods[p] = method;
+    if (out.norms.methods[p] == NormMethod::kMaterialise) {
+      fused.push_back(p);
+      two_pass[p] = false;
+    }
+  }
+  out.norms.sq_norms = Matrix<T>::Zero(batch, P);
+  out.factors = Matrix<T>::Zero(batch, factor_cols);
+  // Pass 1: norms of the ghost and direct parameters, every example.
+  per_example_sq_norms_into(groups, params, out.norms.methods, two_pass, out.norms.sq_norms);
+
+  // Fused parameters sharing one G (the LSTM's W_ih and W_hh) form one family: example i's
+  // gradients of all members come from ONE GEMM  G_i^T [A_i^(1) | A_i^(2) | ...].
+  struct Family {
+    std::vector<size_t> members;  // parameter indices
+    std::vector<Index> col;       // first column of each member in the family's [A | A | ...]
+    Index d_in = 0, d_out = 0;
+  };
+  std::vector<Family> families;
+  {
+    std::map<const Matrix<T>*, size_t> family_of_G;
+    for (size_t p : fused) {
+      const UseGroup<T>& group = groups[p];
+      const Matrix<T>* G = group.size() == 1 ? group.front()->G.get() : nullptr;
+      auto it = G != nullptr ? family_of_G.find(G) : family_of_G.end();
+      if (it == family_of_G.end()) {
+        if (G != nullptr) family_of_G[G] = families.size();
+        families.push_back({{}, {}, 0, group.front()->G->cols()});
+        it = G != nullptr ? family_of_G.find(G) : family_of_G.end();
+      }
+      Family& family = it != family_of_G.end() ? families[it->second] : families.back();
+      family.members.push_back(p);
+      family.col.push_back(family.d_in);
+      family.d_in += group.front()->A->cols();
+    }
+  }
+
+  // Pass 2: per lane, per example: form g_i of each family, the members' norms, the factors,
+  // and add c_i g_i to the lane's sums.
+  const int lanes = std::min(kClippedSumLanes, std::max(batch, 1));
+  std::vector<std::vector<Matrix<T>>> lane_sums(static_cast<size_t>(lanes));
+#pragma omp parallel
+  {
+    Matrix<T> A, G;                  // example i's rows, sized for the longest example once
+    std::vector<Matrix<T>> g(families.size());  // g_i of each family (d_out, d_in)
+    auto fit = [](Matrix<T>& m, Index rows, Index cols) {
+      if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
+    };
+#pragma omp for schedule(dynamic, 1)
+    for (int lane = 0; lane < lanes; ++lane) {
+      const int begin = static_cast<int>(static_cast<int64_t>(batch) * lane / lanes);
+      const int end = static_cast<int>(static_cast<int64_t>(batch) * (lane + 1) / lanes);
+      std::vector<Matrix<T>>& sums = lane_sums[static_cast<size_t>(lane)];
+      for (const Family& family : families) sums.push_back(Matrix<T>::Zero(family.d_out, family.d_in));
+      for (int i = begin; i < end; ++i) {
+        for (size_t f = 0; f < families.size(); ++f) {
+          const Family& family = families[f];
+          const UseGroup<T>& first = groups[family.members.front()];
+          const Index n = example_row_count(first, i);
+          g[f].resize(family.d_out, family.d_in);
+          if (n == 0) {
+            g[f].setZero();
+          } else {
+            fit(A, n, family.d_in);
+            for (size_t m = 0; m < family.members.size(); ++m) {
+              const UseGroup<T>& group = groups[family.members[m]];
+              Index r = 0;
+              for (const ParamUse<T>* use : group) {  // tied weights: every use's rows stacked
+                const BatchLayout& l = *use->layout;
+                for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) {
+                  A.row(r++).segment(family.col[m], use->A->cols()) = use->A->row(l.example_rows()[k]);
+                }
+              }
+            }
+            fit(G, n, family.d_out);
+            gather_example_rows(first, i, select_G, G);
+            g[f].noalias() = G.topRows(n).transpose() * A.topRows(n);  // (d_out, d_in) = G_i^T [A_i | ...]
+          }
+          for (size_t m = 0; m < family.members.size(); ++m) {
+            const Index d_in = params[family.members[m]]->value.cols();
+            out.norms.sq_norms(i, static_cast<Index>(family.members[m])) =
+                g[f].middleCols(family.col[m], d_in).squaredNorm();
+          }
+        }
+        rule(out.norms.sq_norms.row(i).data(), out.factors.row(i).data());
+        for (size_t f = 0; f < families.size(); ++f) {
+          const Family& family = families[f];
+          for (size_t m = 0; m < family.members.size(); ++m) {
+            const T c = out.factors(i, factor_cols == 1 ? 0 : static_cast<Index>(family.members[m]));
+            const Index d_in = params[family.members[m]]->value.cols();
+            if (c != T(0)) {  // a factor of 0 adds nothing, not 0·NaN
+              sums[f].middleCols(family.col[m], d_in).noalias() += c * g[f].middleCols(family.col[m], d_in);
+            }
+          }
+        }
+      }
+    }
+  }  // omp parallel
+
+  // Pass 3: the clipped sums of the ghost and direct parameters, one weighted GEMM per use.
+  out.gradients = weighted_gradient_sum(groups, params, out.factors, two_pass);
+  // Lane sums added in lane order, in fixed blocks of rows.
+  for (size_t f = 0; f < families.size(); ++f) {
+    const Family& family = families[f];
+    for (size_t m = 0; m < family.members.size(); ++m) {
+      Matrix<T>& grad = out.gradients[family.members[m]];
+      parallel_blocks(grad.rows(), kGemmRowBlock, [&](Index r, Index n) {
+        for (int lane = 0; lane < lanes; ++lane) {
+          grad.middleRows(r, n) += lane_sums[static_cast<size_t>(lane)][f].block(r, family.col[m], n, grad.cols());
+        }
+      });
+    }
+  }
+  return out;
+}
+
+#define DPT_INSTANTIATE(T)                                                                                     \
+  template std::vector<NormMethod> choose_clipped_sum_methods<T>(const std::vector<UseGroup<T>>&, int);       \
+  template ClippedSum<T> clipped_gradient_sum<T>(const std::vector<ParamUse<T>>&, const ParameterList<T>&, int, \
+                                                 Index, const ClipRule<T>&, NormMethod);
+DPT_INSTANTIATE(float)
+DPT_INSTANTIATE(double)
+#undef DPT_INSTANTIATE
+
+}  // namespace dpt
