@@ -1,10 +1,13 @@
 // dp_step_bench: one full training step, non-private vs DP-SGD, on the three shapes of the
 // speed issue — Embedding(256 -> 64) -> LSTM(H) -> last step -> Linear(H -> 2), cross-entropy,
 // SGD. Non-private: a fixed batch of B, ordinary gradient, SGD. DP: a Poisson batch at q = B/N,
-// per-example norms, clipping, noise, division by q·N, SGD. Each (shape, mode) runs in its own
+// per-example norms, clipping, noise, division by q·N, SGD; a Poisson batch larger than
+// --chunk K times B (default 1) is processed in chunks of at most K·B examples, as a run with
+// training.max_physical_batch_size does (0: whole batches). Each (shape, mode) runs in its own
 // child process so that its peak RSS (VmHWM) is its own. Also measures the machine's float
 // GEMM rate in a plain Eigen product, and optionally PyTorch's non-private step side by side.
-// Usage: dp_step_bench [--threads N] [--reps R] [--shape K] [--norm-method auto|ghost|fused] [--json] [--pytorch]
+// Usage: dp_step_bench [--threads N] [--reps R] [--shape K] [--norm-method auto|ghost|fused]
+//                      [--chunk K] [--json] [--pytorch]
 #include <fmt/core.h>
 #include <omp.h>
 #include <unistd.h>
@@ -114,6 +117,7 @@ SequenceBatch<float> batch_of(const Dataset& d, const std::vector<int64_t>& idx,
 struct ChildOptions {
   int reps = 10;
   std::string norm_method = "auto";  // DP: per-example method for every linear parameter
+  int chunk_factor = 1;              // DP: chunks of at most chunk_factor·B examples; 0: whole batch
 };
 
 std::optional<NormMethod> parse_norm_method(const std::string& name) {
@@ -156,14 +160,28 @@ int run_child(int shape_index, bool dp, const ChildOptions& options) {
     const auto t0 = Clock::now();
     const std::vector<int64_t> idx = dp ? sampler.sample(static_cast<uint64_t>(r)) : fixed;
     max_batch = std::max(max_batch, idx.size());
-    std::vector<int32_t> labels;
-    const SequenceBatch<float> batch = batch_of(data, idx, s.seq, labels);
-    Tape<float> tape;
-    tape.backward(cross_entropy_loss(tape, model.forward(tape, batch, true, 0), labels).total);
     if (dp) {
-      const PrivatizedGradient<float> g = privatizer.privatize(tape.uses(), params, static_cast<int>(idx.size()), static_cast<uint64_t>(r));
+      // Chunks of at most chunk_factor·B examples (training.max_physical_batch_size = B):
+      // forward, backward and clipping per chunk, noise once per step.
+      const size_t cap = options.chunk_factor > 0 ? static_cast<size_t>(options.chunk_factor * s.batch)
+                                                        : std::max<size_t>(idx.size(), 1);
+      ClippedBatchSum<float> acc;
+      for (size_t begin = 0; begin < idx.size() || begin == 0; begin += cap) {
+        const std::vector<int64_t> part(idx.begin() + static_cast<std::ptrdiff_t>(begin),
+                                        idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), begin + cap)));
+        std::vector<int32_t> labels;
+        const SequenceBatch<float> batch = batch_of(data, part, s.seq, labels);
+        Tape<float> tape;
+        tape.backward(cross_entropy_loss(tape, model.forward(tape, batch, true, 0), labels).total);
+        privatizer.accumulate(tape.uses(), params, static_cast<int>(part.size()), acc);
+      }
+      const PrivatizedGradient<float> g = privatizer.finish(std::move(acc), params, static_cast<uint64_t>(r));
       sgd.step(params, g.gradients, 0.01);
     } else {
+      std::vector<int32_t> labels;
+      const SequenceBatch<float> batch = batch_of(data, idx, s.seq, labels);
+      Tape<float> tape;
+      tape.backward(cross_entropy_loss(tape, model.forward(tape, batch, true, 0), labels).total);
       std::vector<MatrixF> g = gradient_sum(tape.uses(), params);
       for (MatrixF& m : g) m /= static_cast<float>(idx.size());
       sgd.step(params, g, 0.01);
@@ -184,8 +202,9 @@ int run_child(int shape_index, bool dp, const ChildOptions& options) {
 }
 
 nlohmann::json run_in_child(const std::string& self, int shape, bool dp, const ChildOptions& options, int threads) {
-  const std::string cmd = fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {} --norm-method {}", threads, self, shape,
-                                      dp ? "dp" : "nonprivate", options.reps, options.norm_method);
+  const std::string cmd =
+      fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {} --norm-method {} --chunk {}", threads, self,
+                  shape, dp ? "dp" : "nonprivate", options.reps, options.norm_method, options.chunk_factor);
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
   std::string out;
@@ -195,17 +214,28 @@ nlohmann::json run_in_child(const std::string& self, int shape, bool dp, const C
   return nlohmann::json::parse(out);
 }
 
-// PyTorch's non-private step of the same shape (bench/pytorch_lstm_step.py), if torch imports.
+// PyTorch's non-private step of the same shape (bench/pytorch_lstm_step.py), if torch imports,
+// in its faster configuration of two: OpenBLAS threads as it comes, and OPENBLAS_NUM_THREADS=1
+// (torch's own OpenMP threads and OpenBLAS's pthreads oversubscribe the cores on small GEMMs;
+// on these machines the second is 2-5x faster). Returns the faster median and its setting.
 nlohmann::json run_pytorch(const Shape& s, int reps, int threads) {
-  const std::string cmd = fmt::format("/usr/bin/python3 '{}' --batch {} --seq {} --hidden {} --reps {} --threads {} 2>/dev/null",
-                                      DPT_PYTORCH_SCRIPT, s.batch, s.seq, s.hidden, reps, threads);
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return nullptr;
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  if (pclose(pipe) != 0) return nullptr;
-  return nlohmann::json::parse(out, nullptr, false);
+  nlohmann::json best = nullptr;
+  for (const char* env : {"", "OPENBLAS_NUM_THREADS=1 "}) {
+    const std::string cmd =
+        fmt::format("{}/usr/bin/python3 '{}' --batch {} --seq {} --hidden {} --reps {} --threads {} 2>/dev/null", env,
+                    DPT_PYTORCH_SCRIPT, s.batch, s.seq, s.hidden, reps, threads);
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) continue;
+    std::string out;
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+    if (pclose(pipe) != 0) continue;
+    nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+    if (!j.is_object() || !j.contains("median_ms")) continue;
+    j["setting"] = *env != '\0' ? "OPENBLAS_NUM_THREADS=1" : "default";
+    if (best.is_null() || j["median_ms"].get<double>() < best["median_ms"].get<double>()) best = j;
+  }
+  return best;
 }
 
 }  // namespace
@@ -235,6 +265,8 @@ int main(int argc, char** argv) {
       child.reps = value("--reps");
     } else if (arg == "--shape") {
       only = value("--shape");
+    } else if (arg == "--chunk") {
+      child.chunk_factor = value("--chunk");
     } else if (arg == "--norm-method") {
       child.norm_method = text("--norm-method");
     } else if (arg == "--json") {
@@ -244,19 +276,21 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "dp_step_bench: unknown option %s (known: --threads N --reps R --shape K --norm-method auto|ghost|fused "
-                   "--json --pytorch)\n",
+                   "--chunk K --json --pytorch)\n",
                    arg.c_str());
       return 2;
     }
   }
-  if (threads < 1 || child.reps < 1 || only >= 3 || !parse_norm_method(child.norm_method)) {
-    std::fprintf(stderr, "dp_step_bench: --threads and --reps must be >= 1, --shape in 0..2, --norm-method auto|ghost|fused\n");
+  if (threads < 1 || child.reps < 1 || only >= 3 || child.chunk_factor < 0 || !parse_norm_method(child.norm_method)) {
+    std::fprintf(stderr,
+                 "dp_step_bench: --threads and --reps must be >= 1, --shape in 0..2, --chunk >= 0, "
+                 "--norm-method auto|ghost|fused\n");
     return 2;
   }
   if (child_shape >= 0) return run_child(child_shape, child_mode == "dp", child);
   omp_set_num_threads(threads);
   const std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
-  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"norm_method", child.norm_method}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
+  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"norm_method", child.norm_method}, {"chunk_factor", child.chunk_factor}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
   for (int k = 0; k < 3; ++k) {
     if (only >= 0 && k != only) continue;
     const Shape s = kShapes[k];
@@ -274,8 +308,10 @@ int main(int argc, char** argv) {
     std::printf("%s\n", result.dump(2).c_str());
     return 0;
   }
-  fmt::print("dp_step_bench: Embedding(256->64) -> LSTM(H) -> Linear(H->2), SGD; {} threads, median of {} steps after 3 warm-ups\n",
-             threads, child.reps);
+  fmt::print("dp_step_bench: Embedding(256->64) -> LSTM(H) -> Linear(H->2), SGD; {} threads, median of {} steps after 3 warm-ups;\n"
+             "DP: Poisson batches at q = B/N, norms '{}', chunks of at most {}\n",
+             threads, child.reps, child.norm_method,
+             child.chunk_factor > 0 ? fmt::format("{} x B examples", child.chunk_factor) : std::string("(none: whole batches)"));
   fmt::print("machine sgemm (Eigen, 1024^3, same threads): {:.1f} GFLOP/s\n\n", result["sgemm_gflops"].get<double>());
   fmt::print("{:>16} | {:>10} {:>9} {:>8} {:>7} | {:>10} {:>9} {:>8} | {:>6} {:>6} | {:>10}\n", "B x T x H", "non-priv ms",
              "ex/s", "RSS MB", "GFLOP/s", "DP ms", "ex/s", "RSS MB", "time x", "RSS x", "PyTorch ms");
@@ -295,6 +331,10 @@ int main(int argc, char** argv) {
   }
   fmt::print("\nnon-private GFLOP/s as a fraction of sgemm:");
   for (const auto& r : result["shapes"]) fmt::print(" {:.2f}", r["nonprivate_fraction_of_sgemm"].get<double>());
-  fmt::print("\nPyTorch ms in parentheses: the speed issue's figure (run with --pytorch to measure side by side)\n");
+  fmt::print("\nPyTorch ms in parentheses: the speed issue's figure (run with --pytorch to measure side by side;\n"
+             "measured: the faster of OpenBLAS threads as they come and OPENBLAS_NUM_THREADS=1)\n");
+  fmt::print("largest Poisson batch per shape (DP):");
+  for (const auto& r : result["shapes"]) fmt::print(" {}", r["dp"]["max_batch"].get<int>());
+  fmt::print("\n");
   return 0;
 }

@@ -19,10 +19,8 @@ Privatizer::Privatizer(PrivatizerConfig config, const GaussianNoise& noise) : co
 }
 
 template <typename T>
-PrivatizedGradient<T> Privatizer::privatize(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
-                                            int batch_size, uint64_t step) const {
-  PrivatizedGradient<T> out;
-  out.examples = batch_size;
+void Privatizer::accumulate(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params, int batch_size,
+                            ClippedBatchSum<T>& acc) const {
   // 1-3. per-example norms, clip factors, clipped sum sum_i c_i g_i (one pass where cheaper)
   const ClippingConfig& clipping = config_.clipping;
   const Index P = static_cast<Index>(params.size());
@@ -30,15 +28,33 @@ PrivatizedGradient<T> Privatizer::privatize(const std::vector<ParamUse<T>>& uses
   const ClipRule<T> rule = [&clipping, P](const T* sq_norms, T* factors) { clip_example(clipping, P, sq_norms, factors); };
   ClippedSum<T> sum = clipped_gradient_sum(uses, params, batch_size, factor_columns(clipping, P), rule, config_.norm_method);
   const ClipResult<T> clip = clip_summary(sum.norms.sq_norms, std::move(sum.factors));
-  out.clipped_examples = clip.clipped_examples;
-  out.nonfinite_examples = clip.nonfinite_examples;
-  double norm_sum = 0.0;
+  acc.examples += batch_size;
+  acc.clipped_examples += clip.clipped_examples;
+  acc.nonfinite_examples += clip.nonfinite_examples;
   for (Index i = 0; i < clip.norms.size(); ++i) {
-    if (std::isfinite(static_cast<double>(clip.norms(i)))) norm_sum += static_cast<double>(clip.norms(i));
+    if (std::isfinite(static_cast<double>(clip.norms(i)))) acc.norm_sum += static_cast<double>(clip.norms(i));
   }
-  const int finite = batch_size - clip.nonfinite_examples;
-  out.mean_norm = finite > 0 ? norm_sum / finite : 0.0;
-  out.gradients = std::move(sum.gradients);
+  if (acc.sum.empty()) {
+    acc.sum = std::move(sum.gradients);
+  } else {
+    for (size_t p = 0; p < acc.sum.size(); ++p) acc.sum[p] += sum.gradients[p];
+  }
+}
+
+template <typename T>
+PrivatizedGradient<T> Privatizer::finish(ClippedBatchSum<T> acc, const ParameterList<T>& params, uint64_t step) const {
+  PrivatizedGradient<T> out;
+  out.examples = acc.examples;
+  out.clipped_examples = acc.clipped_examples;
+  out.nonfinite_examples = acc.nonfinite_examples;
+  const int finite = acc.examples - acc.nonfinite_examples;
+  out.mean_norm = finite > 0 ? acc.norm_sum / finite : 0.0;
+  out.gradients = std::move(acc.sum);
+  if (out.gradients.empty()) {  // no chunk accumulated: the clipped sum is 0
+    for (const Parameter<T>* p : params) out.gradients.push_back(Matrix<T>::Zero(p->value.rows(), p->value.cols()));
+  }
+  DPT_CHECK(out.gradients.size() == params.size(), "clipped sum has " + std::to_string(out.gradients.size()) +
+                                                       " gradients for " + std::to_string(params.size()) + " parameters.");
   // 4. noise N(0, σ²C²) on every coordinate, fresh for this step
   noise_.add(out.gradients, noise_stddev(), step);
   // 5. divide by the expected batch size q·N
@@ -46,6 +62,23 @@ PrivatizedGradient<T> Privatizer::privatize(const std::vector<ParamUse<T>>& uses
   for (Matrix<T>& g : out.gradients) g *= inv_expected;
   return out;
 }
+
+template <typename T>
+PrivatizedGradient<T> Privatizer::privatize(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
+                                            int batch_size, uint64_t step) const {
+  ClippedBatchSum<T> acc;
+  accumulate(uses, params, batch_size, acc);
+  return finish(std::move(acc), params, step);
+}
+
+#define DPT_INSTANTIATE(T)                                                                                     \
+  template void Privatizer::accumulate<T>(const std::vector<ParamUse<T>>&, const ParameterList<T>&, int,      \
+                                          ClippedBatchSum<T>&) const;                                          \
+  template PrivatizedGradient<T> Privatizer::finish<T>(ClippedBatchSum<T>, const ParameterList<T>&, uint64_t) \
+      const;
+DPT_INSTANTIATE(float)
+DPT_INSTANTIATE(double)
+#undef DPT_INSTANTIATE
 
 template PrivatizedGradient<float> Privatizer::privatize<float>(const std::vector<ParamUse<float>>&,
                                                                 const ParameterList<float>&, int, uint64_t) const;

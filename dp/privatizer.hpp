@@ -6,6 +6,10 @@
 // empty batch), and the EXPECTED batch size q·N as divisor — never the realised one, which
 // would leak the batch size (invariants 1–3). Everything after this function is
 // post-processing.
+//
+// A sampled batch may be processed in physical chunks (to bound memory, as Opacus's
+// BatchMemoryManager does): accumulate() adds each chunk's clipped sum — clipping is per
+// example, so the total is the same sum_i c_i g_i — and finish() adds the noise ONCE.
 #pragma once
 
 #include <cstdint>
@@ -35,12 +39,34 @@ struct PrivatizedGradient {
   double mean_norm = 0.0;            // mean ||g_i|| over finite examples (metrics only)
 };
 
+// The clipped sum of one sampled batch, accumulated over its physical chunks.
+template <typename T>
+struct ClippedBatchSum {
+  std::vector<Matrix<T>> sum;  // one per parameter: sum_i c_i g_i so far (empty before the first chunk)
+  int examples = 0;
+  int clipped_examples = 0;
+  int nonfinite_examples = 0;
+  double norm_sum = 0.0;       // sum of finite ||g_i|| (metrics only)
+};
+
 class Privatizer {
  public:
   Privatizer(PrivatizerConfig config, const GaussianNoise& noise);
 
-  // `uses` are the tape's records after backward for a batch of `batch_size` examples (empty
-  // for an empty batch); `step` selects the noise stream.
+  // Clip the `batch_size` examples recorded in `uses` (one physical chunk, possibly empty) and
+  // add sum_i c_i g_i to `acc`.
+  template <typename T>
+  void accumulate(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params, int batch_size,
+                  ClippedBatchSum<T>& acc) const;
+
+  // Noise N(0, σ²C²) on every coordinate (stream `step`), then ÷ q·N. Call once per step, after
+  // every chunk of the sampled batch (also when it is empty).
+  template <typename T>
+  PrivatizedGradient<T> finish(ClippedBatchSum<T> acc, const ParameterList<T>& params, uint64_t step) const;
+
+  // accumulate() of the whole batch, then finish(). `uses` are the tape's records after
+  // backward for a batch of `batch_size` examples (empty for an empty batch); `step` selects
+  // the noise stream.
   template <typename T>
   PrivatizedGradient<T> privatize(const std::vector<ParamUse<T>>& uses, const ParameterList<T>& params,
                                   int batch_size, uint64_t step) const;

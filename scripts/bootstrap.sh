@@ -2,7 +2,9 @@
 # Installs the Debian 12 packages dptrain builds with, only those missing. Idempotent; runs
 # `apt-get update` only when something must be installed. Needs root (or sudo) to install.
 #   --with-torch  also install Debian's python3-torch, for the optional cross-check of the
-#                 LSTM against torch.nn (tests/torch_compat/) and for benchmarks against it.
+#                 LSTM against torch.nn (tests/torch_compat/) and for benchmarks against it,
+#                 with OpenBLAS (without it torch's BLAS is the reference one, ~10x slower,
+#                 and a side-by-side timing would flatter dptrain).
 set -euo pipefail
 
 packages=(
@@ -17,7 +19,7 @@ packages=(
 
 for arg in "$@"; do
   case "$arg" in
-    --with-torch) packages+=(python3-torch) ;;
+    --with-torch) packages+=(python3-torch libopenblas0-pthread) ;;
     *) echo "bootstrap: unknown option $arg (known: --with-torch)" >&2; exit 2 ;;
   esac
 done

@@ -55,6 +55,7 @@ ordered_json training_json(const TrainingConfig& t) {
   return {{"epochs", t.epochs},
           {"steps", t.steps},
           {"batch_size", t.batch_size},
+          {"max_physical_batch_size", t.max_physical_batch_size},
           {"optimizer",
            {{"name", o.name},
             {"learning_rate", o.learning_rate},

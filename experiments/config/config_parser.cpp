@@ -169,6 +169,7 @@ TrainingConfig parse_training(const json& j) {
   r.read("epochs", t.epochs, 0);
   r.read("steps", t.steps, 0);
   r.read("batch_size", t.batch_size, 1);
+  r.read("max_physical_batch_size", t.max_physical_batch_size, 0);
   const json empty = json::object();
   const json* optimizer = r.find("optimizer");
   const json* schedule = r.find("schedule");

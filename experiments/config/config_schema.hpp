@@ -22,8 +22,8 @@ inline constexpr std::string_view kDataKeys[] = {
 inline constexpr std::string_view kModelKeys[] = {"embedding_dim", "lstm", "pooling", "dense",
                                                   "output"};
 inline constexpr std::string_view kLstmLayerKeys[] = {"hidden", "return_sequences", "dropout"};
-inline constexpr std::string_view kTrainingKeys[] = {"epochs", "steps", "batch_size",
-                                                     "optimizer", "schedule"};
+inline constexpr std::string_view kTrainingKeys[] = {
+    "epochs", "steps", "batch_size", "max_physical_batch_size", "optimizer", "schedule"};
 inline constexpr std::string_view kOptimizerKeys[] = {
     "name", "learning_rate", "momentum", "nesterov", "weight_decay", "beta1", "beta2", "eps"};
 inline constexpr std::string_view kScheduleKeys[] = {"kind", "warmup_steps", "step_size",

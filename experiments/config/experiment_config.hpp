@@ -49,6 +49,7 @@ struct TrainingConfig {
   int epochs = 10;             // used when steps is 0: steps = ceil(epochs * N / batch_size)
   int64_t steps = 0;
   int batch_size = 64;         // expected batch size q*N under Poisson sampling
+  int max_physical_batch_size = 0;  // > 0: a sampled batch is processed in chunks of at most this
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
 };

@@ -283,32 +283,52 @@ class Trainer {
     int nonfinite = 0;
   };
 
-  // One DP-SGD step (Abadi et al. 2016, Algorithm 1, with Poisson sampling).
+  // One DP-SGD step (Abadi et al. 2016, Algorithm 1, with Poisson sampling). With
+  // training.max_physical_batch_size, steps 2-5 run per chunk of the sampled batch; the noise
+  // (step 6) is drawn once.
   StepResult run_step(int64_t step, double lr) {
     const uint64_t t = static_cast<uint64_t>(step);
     const std::vector<int64_t> idx = sampler_->sample(t);                            // 1 Poisson sample
-    const TrainingBatch batch = make_batch(data_, data_.train, idx);
-    Tape<float> tape;
-    const Var out = model_->forward(tape, batch.inputs, /*training=*/true,           // 2 forward
-                                    derive_seed(dropout_seed_, t));
-    const LossResult<float> loss = task_loss(tape, out, batch, data_.task);
-    tape.backward(loss.total);                                                       // 3 backward: (A, G) per use
+    const size_t cap = config_.training.max_physical_batch_size > 0
+                           ? static_cast<size_t>(config_.training.max_physical_batch_size)
+                           : std::max<size_t>(idx.size(), 1);
     StepResult r;
-    r.batch_size = batch.size();
-    r.loss_sum = loss.per_example.cast<double>().sum();
+    r.batch_size = static_cast<int>(idx.size());
+    ClippedBatchSum<float> clipped;                                                   // DP: sum_i c_i g_i
+    std::vector<MatrixF> plain;                                                       // not private: sum_i g_i
+    const uint64_t step_seed = derive_seed(dropout_seed_, t);
+    for (size_t begin = 0, chunk = 0; begin < idx.size() || chunk == 0; begin += cap, ++chunk) {
+      const std::vector<int64_t> part(idx.begin() + static_cast<std::ptrdiff_t>(begin),
+                                      idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), begin + cap)));
+      const TrainingBatch batch = make_batch(data_, data_.train, part);
+      Tape<float> tape;
+      const Var out = model_->forward(tape, batch.inputs, /*training=*/true,         // 2 forward
+                                      chunk == 0 ? step_seed : derive_seed(step_seed, chunk));
+      const LossResult<float> loss = task_loss(tape, out, batch, data_.task);
+      tape.backward(loss.total);                                                     // 3 backward: (A, G) per use
+      r.loss_sum += loss.per_example.cast<double>().sum();
+      if (privatizer_) {
+        privatizer_->accumulate(tape.uses(), params_, batch.size(), clipped);        // 4-5 norms, clip, sum
+      } else if (batch.size() > 0) {
+        std::vector<MatrixF> g = gradient_sum(tape.uses(), params_);
+        if (plain.empty()) {
+          plain = std::move(g);
+        } else {
+          for (size_t p = 0; p < plain.size(); ++p) plain[p] += g[p];
+        }
+      }
+    }
     if (privatizer_) {
-      const PrivatizedGradient<float> g =                                            // 4-6 norms, clip, sum,
-          privatizer_->privatize(tape.uses(), params_, batch.size(), t);             //     noise, / (q·N)
+      const PrivatizedGradient<float> g = privatizer_->finish(std::move(clipped), params_, t);  // 6 noise, / (q·N)
       optimizer_->step(params_, g.gradients, lr);                                    // 7 post-processing
       accountant_->compose(DpEvent::poisson_sampled_gaussian(                        // 8 charge the step
           resolved_.sampling_rate, resolved_.noise_multiplier));
       r.clipped = g.clipped_examples;
       r.nonfinite = g.nonfinite_examples;
       progress_.nonfinite_examples += g.nonfinite_examples;
-    } else if (batch.size() > 0) {
-      std::vector<MatrixF> g = gradient_sum(tape.uses(), params_);                   // not private: mean gradient
-      for (MatrixF& m : g) m /= static_cast<float>(batch.size());
-      optimizer_->step(params_, g, lr);
+    } else if (!idx.empty()) {
+      for (MatrixF& m : plain) m /= static_cast<float>(idx.size());                  // not private: mean gradient
+      optimizer_->step(params_, plain, lr);
     }
     return r;
   }

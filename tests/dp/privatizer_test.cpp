@@ -116,3 +116,68 @@ TEST_CASE("the privatizer refuses invalid sigma, C and expected batch size") {
   CHECK_THROWS_AS(Privatizer(config(1.0, 0.0, 1.0), noise), InvalidArgument);
   CHECK_THROWS_AS(Privatizer(config(1.0, 1.0, 0.0), noise), InvalidArgument);
 }
+
+TEST_CASE("a batch privatized in chunks equals the whole batch, with the noise drawn once") {
+  // Examples 0..5 with their own features; the whole batch against chunks {0,1,2,3} + {4,5}
+  // (training.max_physical_batch_size = 4), same step, so the same noise stream.
+  const std::vector<int> lengths{4, 2, 5, 1, 3, 6};
+  SequenceModel<double> model(small_spec(), 9);
+  const ParameterList<double> params = model.parameters();
+  auto record = [&](Tape<double>& tape, const std::vector<int>& examples) {
+    std::vector<int> lens;
+    for (int e : examples) lens.push_back(lengths[e]);
+    SequenceBatch<double> b{BatchLayout::sequence(lens), nullptr, {}};
+    const int B = b.layout->batch();
+    b.features = MatrixD::Zero(b.layout->rows(), 3);
+    std::vector<int32_t> labels;
+    for (int k = 0; k < B; ++k) {
+      const MatrixD x = dpt::testing::random_matrix(lens[k], 3, 500 + static_cast<uint64_t>(examples[k]), 3.0);
+      for (int t = 0; t < lens[k]; ++t) b.features.row(t * B + k) = x.row(t);
+      labels.push_back(examples[k] % 2);
+    }
+    tape.backward(cross_entropy_loss(tape, model.forward(tape, b, false, 0), labels).total);
+    return B;
+  };
+  const ReproducibleRandomness randomness(4);
+  const GaussianNoise noise(randomness);
+  const Privatizer privatizer(config(1.1, 0.5, 5.0), noise);
+  Tape<double> whole_tape, first, second;
+  const int B = record(whole_tape, {0, 1, 2, 3, 4, 5});
+  const PrivatizedGradient<double> expected = privatizer.privatize(whole_tape.uses(), params, B, 3);
+  ClippedBatchSum<double> acc;
+  privatizer.accumulate(first.uses(), params, record(first, {0, 1, 2, 3}), acc);
+  privatizer.accumulate(second.uses(), params, record(second, {4, 5}), acc);
+  const PrivatizedGradient<double> chunked = privatizer.finish(std::move(acc), params, 3);
+  CHECK(chunked.examples == expected.examples);
+  CHECK(chunked.clipped_examples == expected.clipped_examples);
+  CHECK(chunked.mean_norm == doctest::Approx(expected.mean_norm).epsilon(1e-12));
+  for (size_t p = 0; p < params.size(); ++p) {
+    CHECK((chunked.gradients[p] - expected.gradients[p]).cwiseAbs().maxCoeff() <= 1e-12);
+  }
+  // Noise drawn twice (once per chunk) would show: finishing each chunk alone and adding them
+  // differs from the whole by one extra noise draw of std σC/(qN) = 0.11 per coordinate.
+  ClippedBatchSum<double> a1, a2;
+  Tape<double> t1, t2;
+  privatizer.accumulate(t1.uses(), params, record(t1, {0, 1, 2, 3}), a1);
+  privatizer.accumulate(t2.uses(), params, record(t2, {4, 5}), a2);
+  const PrivatizedGradient<double> g1 = privatizer.finish(std::move(a1), params, 3);
+  const PrivatizedGradient<double> g2 = privatizer.finish(std::move(a2), params, 3);
+  double worst = 0;
+  for (size_t p = 0; p < params.size(); ++p) {
+    worst = std::max(worst, (g1.gradients[p] + g2.gradients[p] - expected.gradients[p]).cwiseAbs().maxCoeff());
+  }
+  CHECK(worst > 0.05);
+}
+
+TEST_CASE("finish without any chunk is pure noise of the parameters' shapes") {
+  const ReproducibleRandomness randomness(5);
+  const GaussianNoise noise(randomness);
+  const Privatizer privatizer(config(1.0, 1.0, 2.0), noise);
+  Parameter<double> w{"w", MatrixD::Zero(3, 4), 2};
+  const PrivatizedGradient<double> out = privatizer.finish(ClippedBatchSum<double>{}, {&w}, 9);
+  REQUIRE(out.gradients.size() == 1);
+  CHECK(out.gradients[0].rows() == 3);
+  CHECK(out.gradients[0].cols() == 4);
+  CHECK(out.gradients[0].cwiseAbs().maxCoeff() > 0.0);
+  CHECK(out.examples == 0);
+}

@@ -67,6 +67,7 @@ constexpr const char* kFullConfig = R"({
     "epochs": 3,
     "steps": 1234,
     "batch_size": 128,
+    "max_physical_batch_size": 96,
     "optimizer": {
       "name": "sgd",
       "learning_rate": 0.05,
@@ -167,6 +168,7 @@ TEST_CASE("defaults are filled and every key is written, in documentation order"
     "epochs": 10,
     "steps": 0,
     "batch_size": 64,
+    "max_physical_batch_size": 0,
     "optimizer": {
       "name": "adam",
       "learning_rate": 0.001,

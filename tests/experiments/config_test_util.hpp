@@ -45,13 +45,13 @@ inline bool equal(const ModelConfig& a, const ModelConfig& b) {
 }
 
 inline bool equal(const TrainingConfig& a, const TrainingConfig& b) {
-  const auto& [a1, a2, a3, ao, as] = a;
-  const auto& [b1, b2, b3, bo, bs] = b;
+  const auto& [a1, a2, a3, a4, ao, as] = a;
+  const auto& [b1, b2, b3, b4, bo, bs] = b;
   const auto& [o1, o2, o3, o4, o5, o6, o7, o8] = ao;
   const auto& [p1, p2, p3, p4, p5, p6, p7, p8] = bo;
   const auto& [s1, s2, s3, s4, s5] = as;
   const auto& [t1, t2, t3, t4, t5] = bs;
-  return std::tie(a1, a2, a3) == std::tie(b1, b2, b3) &&
+  return std::tie(a1, a2, a3, a4) == std::tie(b1, b2, b3, b4) &&
          std::tie(o1, o2, o3, o4, o5, o6, o7, o8) == std::tie(p1, p2, p3, p4, p5, p6, p7, p8) &&
          std::tie(s1, s2, s3, s4, s5) == std::tie(t1, t2, t3, t4, t5);
 }
