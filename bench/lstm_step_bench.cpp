@@ -7,6 +7,7 @@
 // gradient_sum. Noise, the optimiser and the accountant are not measured.
 #include <Eigen/Core>
 #include <fmt/core.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <charconv>
@@ -357,7 +358,7 @@ void print_json(const Bench& bench, const Results& r) {
                 {"vocab", o.vocab},   {"embed", o.embed}, {"hidden", o.hidden},
                 {"outputs", 2},       {"ragged", o.ragged}, {"mean_length", bench.batch.mean_length}};
   j["dtype"] = "float32";
-  j["threads"] = Eigen::nbThreads();
+  j["threads"] = omp_get_max_threads();
   j["reps"] = o.reps;
   j["warmup"] = kWarmup;
   j["median_ms"] = {{"nonprivate_step", r.step_a},
@@ -393,7 +394,7 @@ int main(int argc, char** argv) {
       fmt::print("lstm_step_bench: batch {}, seq {} ({}, {} steps, mean length {:.1f}), vocab {} -> Embedding({}) -> "
                  "LSTM({}) -> last step -> Linear(2), cross-entropy, float32, C = {}, threads {}\n",
                  o.batch, o.seq, o.ragged ? "ragged" : "full", bench.batch.inputs.layout->steps(),
-                 bench.batch.mean_length, o.vocab, o.embed, o.hidden, kClipNorm, Eigen::nbThreads());
+                 bench.batch.mean_length, o.vocab, o.embed, o.hidden, kClipNorm, omp_get_max_threads());
     }
     const Results r = run(bench);
     if (o.json) {

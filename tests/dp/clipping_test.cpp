@@ -10,6 +10,7 @@
 #include "core/models/sequence_model.hpp"
 #include "core/per_example/gradient_sum.hpp"
 #include "dp/clipping.hpp"
+#include "dp/privatizer.hpp"
 #include "tests/core/test_util.hpp"
 
 using namespace dpt;
@@ -35,10 +36,10 @@ PerExampleNorms<double> norms_of(std::initializer_list<std::initializer_list<dou
 struct ModelCase {
   SequenceModel<float> model;
   Tape<float> tape;
-  ModelCase(double scale) : model(spec(), 3) {
-    const std::vector<int> lengths{5, 2, 7, 1};
+  explicit ModelCase(double scale, const std::vector<int>& lengths = {5, 2, 7, 1}) : model(spec(), 3) {
+    const Index B = static_cast<Index>(lengths.size());
     SequenceBatch<float> batch{BatchLayout::sequence(lengths), dpt::testing::random_tokens(lengths, 9, 4), {}};
-    MatrixF target = MatrixF::Constant(4, 1, static_cast<float>(scale));
+    MatrixF target = MatrixF::Constant(B, 1, static_cast<float>(scale));
     tape.backward(mse_loss(tape, model.forward(tape, batch, false, 0), target).total);
   }
   static SequenceModelSpec spec() {
@@ -163,5 +164,40 @@ TEST_CASE("invalid clip norms are refused, never clamped") {
   for (double c : {0.0, -1.0, kNaN, kInf}) {
     config.clip_norm = c;
     CHECK_THROWS_AS(clip_factors(norms_of({{1.0}}), config), InvalidArgument);
+  }
+}
+
+TEST_CASE("the privatizer bounds one example's contribution by C on the ghost and the fused path") {
+  // The production path (clipped_gradient_sum inside the privatizer), σ = 0 and q·N = 1, so the
+  // output IS the example's clipped contribution; lengths 1 to 60, gradients small to huge.
+  const ReproducibleRandomness randomness(1);
+  const GaussianNoise noise(randomness);
+  for (const ClippingMode mode : {ClippingMode::kFlat, ClippingMode::kPerLayer, ClippingMode::kAutomatic}) {
+    for (const NormMethod method : {NormMethod::kGhost, NormMethod::kMaterialise}) {
+      for (double scale : {1e-3, 1.0, 1e8}) {
+        for (int length : {1, 7, 60}) {
+          CAPTURE(to_string(mode));
+          CAPTURE(static_cast<int>(method));
+          CAPTURE(scale);
+          CAPTURE(length);
+          ModelCase m(scale, {length});
+          const ParameterList<float> params = m.model.parameters();
+          PrivatizerConfig pc;
+          pc.noise_multiplier = 0.0;
+          pc.expected_batch_size = 1.0;
+          pc.norm_method = method;
+          pc.clipping.clip_norm = 0.5;
+          if (mode == ClippingMode::kPerLayer) {
+            pc.clipping = ClippingConfig::per_layer_equal_shares(0.5, {0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3});
+          }
+          pc.clipping.mode = mode;
+          const PrivatizedGradient<float> g = Privatizer(pc, noise).privatize(m.tape.uses(), params, 1, 0);
+          double sq = 0.0;
+          for (const MatrixF& x : g.gradients) sq += x.cast<double>().squaredNorm();
+          CHECK(std::sqrt(sq) <= 0.5);
+          if (scale >= 1.0) CHECK(std::sqrt(sq) > 0.25);  // large gradients are clipped, not zeroed
+        }
+      }
+    }
   }
 }
