@@ -58,21 +58,26 @@ Var lstm_sequence(Tape<T>& tape, Var x, const LstmWeights<T>& w) {
     auto Zt = Z.middleRows(r0, B);
     parallel_blocks(4 * H, kGemmColumnBlock,
                     [&](Index j, Index n) { Zt.middleCols(j, n).noalias() += h * W_hh.middleRows(j, n).transpose(); });
-    Zt.leftCols(2 * H) = Zt.leftCols(2 * H).array().logistic().matrix();       // i, f
-    Zt.middleCols(2 * H, H) = Zt.middleCols(2 * H, H).array().tanh().matrix();  // g
-    Zt.rightCols(H) = Zt.rightCols(H).array().logistic().matrix();             // o
-    c.array() = Zt.middleCols(H, H).array() * c.array() + Zt.leftCols(H).array() * Zt.middleCols(2 * H, H).array();
-    auto tc = cache->tanh_c.middleRows(r0, B);
-    tc = c.array().tanh().matrix();
-    h.array() = Zt.rightCols(H).array() * tc.array();
-    cache->cell.middleRows(r0, B) = c;
-    Y.middleRows(r0, B) = h;
-    // Padding rows: no output, and their (unused) state must not be read as anyone's history.
-    for (int b = 0; b < B; ++b) {
-      if (t < layout.length(b)) continue;
-      Y.row(r0 + b).setZero();
-      h_prev->row(r0 + b).setZero();
-    }
+    // Gates, cell and output, row by row (independent rows: any blocking gives the same bits).
+    parallel_blocks(B, kElementwiseRowBlock, [&](Index b0, Index nb) {
+      auto Zb = Z.middleRows(r0 + b0, nb);
+      Zb.leftCols(2 * H) = Zb.leftCols(2 * H).array().logistic().matrix();       // i, f
+      Zb.middleCols(2 * H, H) = Zb.middleCols(2 * H, H).array().tanh().matrix();  // g
+      Zb.rightCols(H) = Zb.rightCols(H).array().logistic().matrix();             // o
+      auto cb = c.middleRows(b0, nb);
+      cb.array() = Zb.middleCols(H, H).array() * cb.array() + Zb.leftCols(H).array() * Zb.middleCols(2 * H, H).array();
+      auto tc = cache->tanh_c.middleRows(r0 + b0, nb);
+      tc = cb.array().tanh().matrix();
+      h.middleRows(b0, nb).array() = Zb.rightCols(H).array() * tc.array();
+      cache->cell.middleRows(r0 + b0, nb) = cb;
+      Y.middleRows(r0 + b0, nb) = h.middleRows(b0, nb);
+      // Padding rows: no output, and their (unused) state must not be read as anyone's history.
+      for (Index b = b0; b < b0 + nb; ++b) {
+        if (t < layout.length(static_cast<int>(b))) continue;
+        Y.row(r0 + b).setZero();
+        h_prev->row(r0 + b).setZero();
+      }
+    });
   }
 
   const LstmWeights<T> weights = w;
@@ -85,29 +90,37 @@ Var lstm_sequence(Tape<T>& tape, Var x, const LstmWeights<T>& w) {
     const BatchLayout& l = *tp.layout(x);
     const int nb = l.batch();
     const Index nh = weights.weight_hh->value.cols();
-    auto dZ = std::make_shared<Matrix<T>>(Matrix<T>::Zero(dY.rows(), 4 * nh));  // (T*B, 4H) dL/dZ
+    auto dZ = std::make_shared<Matrix<T>>(dY.rows(), 4 * nh);  // (T*B, 4H) dL/dZ, every entry written below
     Matrix<T> dh = Matrix<T>::Zero(nb, nh);  // (B, H) dL/dh_t from later steps
     Matrix<T> dc = Matrix<T>::Zero(nb, nh);  // (B, H) dL/dc_t from later steps
     for (int t = l.steps() - 1; t >= 0; --t) {
       const Index r0 = static_cast<Index>(t) * nb;
-      const auto G = cache->gates.middleRows(r0, nb).array();
-      const auto i = G.leftCols(nh), f = G.middleCols(nh, nh), g = G.middleCols(2 * nh, nh), o = G.rightCols(nh);
-      const auto tc = cache->tanh_c.middleRows(r0, nb).array();
+      // Row by row (independent rows: any blocking gives the same bits).
+      parallel_blocks(nb, kElementwiseRowBlock, [&](Index b0, Index n) {
+        const auto G = cache->gates.middleRows(r0 + b0, n).array();
+        const auto i = G.leftCols(nh), f = G.middleCols(nh, nh), g = G.middleCols(2 * nh, nh), o = G.rightCols(nh);
+        const auto tc = cache->tanh_c.middleRows(r0 + b0, n).array();
+        auto dZt = dZ->middleRows(r0 + b0, n);
+        auto dhb = dh.middleRows(b0, n);
+        auto dcb = dc.middleRows(b0, n);
+        dhb += dY.middleRows(r0 + b0, n);
+        dcb.array() += dhb.array() * o * (T(1) - tc * tc);
+        dZt.rightCols(nh).array() = dhb.array() * tc * o * (T(1) - o);
+        dZt.leftCols(nh).array() = dcb.array() * g * i * (T(1) - i);
+        dZt.middleCols(2 * nh, nh).array() = dcb.array() * i * (T(1) - g * g);
+        if (t > 0) {
+          dZt.middleCols(nh, nh).array() = dcb.array() * cache->cell.middleRows(r0 - nb + b0, n).array() * f * (T(1) - f);
+        } else {
+          dZt.middleCols(nh, nh).setZero();  // c_{-1} = 0, so dZ_f = 0
+        }
+        dcb.array() *= f;
+        for (Index b = b0; b < b0 + n; ++b) {  // padding rows: no gradient flows in or out
+          if (t < l.length(static_cast<int>(b))) continue;
+          dZt.row(b - b0).setZero();
+          dcb.row(b - b0).setZero();
+        }
+      });
       auto dZt = dZ->middleRows(r0, nb);
-      dh += dY.middleRows(r0, nb);
-      dc.array() += dh.array() * o * (T(1) - tc * tc);
-      dZt.rightCols(nh).array() = dh.array() * tc * o * (T(1) - o);
-      dZt.leftCols(nh).array() = dc.array() * g * i * (T(1) - i);
-      dZt.middleCols(2 * nh, nh).array() = dc.array() * i * (T(1) - g * g);
-      if (t > 0) {
-        dZt.middleCols(nh, nh).array() = dc.array() * cache->cell.middleRows(r0 - nb, nb).array() * f * (T(1) - f);
-      }  // at t = 0, c_{-1} = 0 so dZ_f = 0
-      dc.array() *= f;
-      for (int b = 0; b < nb; ++b) {  // padding rows: no gradient flows in or out
-        if (t < l.length(b)) continue;
-        dZt.row(b).setZero();
-        dc.row(b).setZero();
-      }
       const Matrix<T>& W_hh_b = weights.weight_hh->value;
       parallel_blocks(nh, kGemmColumnBlock / 2,
                       [&](Index j, Index n) { dh.middleCols(j, n).noalias() = dZt * W_hh_b.middleCols(j, n); });

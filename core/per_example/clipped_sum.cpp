@@ -125,17 +125,19 @@ ClippedSum<T> clipped_gradient_sum(const std::vector<ParamUse<T>>& uses, const P
   };
   std::vector<Family> families;
   {
-    std::map<const Matrix<T>*, size_t> family_of_G;
+    std::map<const Matrix<T>*, size_t> family_of_G;  // shared G -> its family
     for (size_t p : fused) {
       const UseGroup<T>& group = groups[p];
-      const Matrix<T>* G = group.size() == 1 ? group.front()->G.get() : nullptr;
-      auto it = G != nullptr ? family_of_G.find(G) : family_of_G.end();
-      if (it == family_of_G.end()) {
-        if (G != nullptr) family_of_G[G] = families.size();
+      const Matrix<T>* G = group.size() == 1 ? group.front()->G.get() : nullptr;  // tied weights: alone
+      const auto it = family_of_G.find(G);
+      size_t f = families.size();
+      if (G != nullptr && it != family_of_G.end()) {
+        f = it->second;
+      } else {
         families.push_back({{}, {}, 0, group.front()->G->cols()});
-        it = G != nullptr ? family_of_G.find(G) : family_of_G.end();
+        if (G != nullptr) family_of_G[G] = f;
       }
-      Family& family = it != family_of_G.end() ? families[it->second] : families.back();
+      Family& family = families[f];
       family.members.push_back(p);
       family.col.push_back(family.d_in);
       family.d_in += group.front()->A->cols();

@@ -24,4 +24,7 @@ void parallel_blocks(Index n, Index block, F&& f) {
 inline constexpr Index kGemmColumnBlock = 128;
 inline constexpr Index kGemmRowBlock = 512;
 
+// Row block for elementwise work on one time step's (B, ·) rows (LSTM gates, cell updates).
+inline constexpr Index kElementwiseRowBlock = 16;
+
 }  // namespace dpt
