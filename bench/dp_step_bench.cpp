@@ -6,7 +6,8 @@
 // training.max_physical_batch_size does (0: whole batches). Each (shape, mode) runs in its own
 // child process so that its peak RSS (VmHWM) is its own. Also measures the machine's float
 // GEMM rate in a plain Eigen product, and optionally PyTorch's non-private step side by side.
-// Usage: dp_step_bench [--threads N] [--reps R] [--shape K] [--norm-method auto|ghost|fused]
+// Each mode runs in --rounds K (default 2) alternating child processes and keeps its best round.
+// Usage: dp_step_bench [--threads N] [--reps R] [--rounds K] [--shape K] [--norm-method auto|ghost|fused]
 //                      [--chunk K] [--json] [--pytorch]
 #include <fmt/core.h>
 #include <omp.h>
@@ -69,15 +70,16 @@ double step_flops(const Shape& s) {
   return 24.0 * s.seq * s.batch * s.hidden * static_cast<double>(kEmbed + s.hidden);
 }
 
-// Plain Eigen float GEMM rate, 1024^3, in fixed column blocks over the threads.
+// Plain Eigen float GEMM rate, 1024^3, in fixed column blocks over the threads; median of 25
+// products after 3 warm-ups.
 double sgemm_gflops() {
   const Index n = 1024;
   MatrixF a = MatrixF::Random(n, n), b = MatrixF::Random(n, n), c(n, n);
   std::vector<double> ms;
-  for (int r = 0; r < 7; ++r) {
+  for (int r = 0; r < 28; ++r) {
     const auto t0 = Clock::now();
     parallel_blocks(n, kGemmColumnBlock, [&](Index j, Index w) { c.middleCols(j, w).noalias() = a * b.middleCols(j, w); });
-    ms.push_back(now_ms(t0));
+    if (r >= 3) ms.push_back(now_ms(t0));
   }
   return 2.0 * n * n * n / (median(ms) * 1e6);
 }
@@ -214,6 +216,21 @@ nlohmann::json run_in_child(const std::string& self, int shape, bool dp, const C
   return nlohmann::json::parse(out);
 }
 
+// The run with the lowest median; also lists every round's median and the largest peak RSS.
+nlohmann::json best_round(const std::vector<nlohmann::json>& runs) {
+  nlohmann::json best = runs.front();
+  nlohmann::json medians = nlohmann::json::array();
+  double rss = 0.0;
+  for (const nlohmann::json& run : runs) {
+    medians.push_back(run["median_ms"]);
+    rss = std::max(rss, run["peak_rss_mb"].get<double>());
+    if (run["median_ms"].get<double>() < best["median_ms"].get<double>()) best = run;
+  }
+  best["round_medians_ms"] = medians;
+  best["peak_rss_mb"] = rss;
+  return best;
+}
+
 // PyTorch's non-private step of the same shape (bench/pytorch_lstm_step.py), if torch imports,
 // in its faster configuration of two: OpenBLAS threads as it comes, and OPENBLAS_NUM_THREADS=1
 // (torch's own OpenMP threads and OpenBLAS's pthreads oversubscribe the cores on small GEMMs;
@@ -241,7 +258,7 @@ nlohmann::json run_pytorch(const Shape& s, int reps, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = omp_get_max_threads(), only = -1;
+  int threads = omp_get_max_threads(), only = -1, rounds = 2;
   ChildOptions child;
   bool json = false, pytorch = false;
   int child_shape = -1;
@@ -263,6 +280,8 @@ int main(int argc, char** argv) {
       threads = value("--threads");
     } else if (arg == "--reps") {
       child.reps = value("--reps");
+    } else if (arg == "--rounds") {
+      rounds = value("--rounds");
     } else if (arg == "--shape") {
       only = value("--shape");
     } else if (arg == "--chunk") {
@@ -275,44 +294,57 @@ int main(int argc, char** argv) {
       pytorch = true;
     } else {
       std::fprintf(stderr,
-                   "dp_step_bench: unknown option %s (known: --threads N --reps R --shape K --norm-method auto|ghost|fused "
+                   "dp_step_bench: unknown option %s (known: --threads N --reps R --rounds K --shape K --norm-method auto|ghost|fused "
                    "--chunk K --json --pytorch)\n",
                    arg.c_str());
       return 2;
     }
   }
-  if (threads < 1 || child.reps < 1 || only >= 3 || child.chunk_factor < 0 || !parse_norm_method(child.norm_method)) {
+  if (threads < 1 || child.reps < 1 || rounds < 1 || only >= 3 || child.chunk_factor < 0 || !parse_norm_method(child.norm_method)) {
     std::fprintf(stderr,
-                 "dp_step_bench: --threads and --reps must be >= 1, --shape in 0..2, --chunk >= 0, "
+                 "dp_step_bench: --threads, --reps and --rounds must be >= 1, --shape in 0..2, --chunk >= 0, "
                  "--norm-method auto|ghost|fused\n");
     return 2;
   }
   if (child_shape >= 0) return run_child(child_shape, child_mode == "dp", child);
   omp_set_num_threads(threads);
   const std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
-  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"norm_method", child.norm_method}, {"chunk_factor", child.chunk_factor}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
+  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"rounds", rounds}, {"norm_method", child.norm_method}, {"chunk_factor", child.chunk_factor}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
   for (int k = 0; k < 3; ++k) {
     if (only >= 0 && k != only) continue;
     const Shape s = kShapes[k];
     nlohmann::json r{{"batch", s.batch}, {"seq", s.seq}, {"hidden", s.hidden}, {"gflop_per_step", step_flops(s) / 1e9}};
-    r["nonprivate"] = run_in_child(self, k, false, child, threads);
-    r["dp"] = run_in_child(self, k, true, child, threads);
+    // Rounds alternate the two modes; each mode keeps its best round (lowest median), so a burst
+    // of load from other tenants of this shared machine spoils a round, not the result. Peak
+    // RSS is the largest of the rounds.
+    std::vector<nlohmann::json> np_runs, dp_runs;
+    for (int round = 0; round < rounds; ++round) {
+      np_runs.push_back(run_in_child(self, k, false, child, threads));
+      dp_runs.push_back(run_in_child(self, k, true, child, threads));
+    }
+    r["nonprivate"] = best_round(np_runs);
+    r["dp"] = best_round(dp_runs);
     r["dp_over_nonprivate_time"] = r["dp"]["median_ms"].get<double>() / r["nonprivate"]["median_ms"].get<double>();
     r["dp_over_nonprivate_rss"] = r["dp"]["peak_rss_mb"].get<double>() / r["nonprivate"]["peak_rss_mb"].get<double>();
-    r["nonprivate_fraction_of_sgemm"] = r["nonprivate"]["gflops"].get<double>() / result["sgemm_gflops"].get<double>();
     r["pytorch_issue_ms"] = kIssuePyTorchMs[k];
     if (pytorch) r["pytorch_nonprivate"] = run_pytorch(s, child.reps, threads);
     result["shapes"].push_back(r);
+  }
+  // The machine's sgemm rate: the better of a measurement before and one after the shapes.
+  result["sgemm_gflops"] = std::max(result["sgemm_gflops"].get<double>(), sgemm_gflops());
+  for (auto& r : result["shapes"]) {
+    r["nonprivate_fraction_of_sgemm"] = r["nonprivate"]["gflops"].get<double>() / result["sgemm_gflops"].get<double>();
   }
   if (json) {
     std::printf("%s\n", result.dump(2).c_str());
     return 0;
   }
-  fmt::print("dp_step_bench: Embedding(256->64) -> LSTM(H) -> Linear(H->2), SGD; {} threads, median of {} steps after 3 warm-ups;\n"
+  fmt::print("dp_step_bench: Embedding(256->64) -> LSTM(H) -> Linear(H->2), SGD; {} threads, median of {} steps after 3 warm-ups,\n"
+             "best of {} alternating rounds per mode; "
              "DP: Poisson batches at q = B/N, norms '{}', chunks of at most {}\n",
-             threads, child.reps, child.norm_method,
+             threads, child.reps, rounds, child.norm_method,
              child.chunk_factor > 0 ? fmt::format("{} x B examples", child.chunk_factor) : std::string("(none: whole batches)"));
-  fmt::print("machine sgemm (Eigen, 1024^3, same threads): {:.1f} GFLOP/s\n\n", result["sgemm_gflops"].get<double>());
+  fmt::print("machine sgemm (Eigen, 1024^3, same threads, better of before and after): {:.1f} GFLOP/s\n\n", result["sgemm_gflops"].get<double>());
   fmt::print("{:>16} | {:>10} {:>9} {:>8} {:>7} | {:>10} {:>9} {:>8} | {:>6} {:>6} | {:>10}\n", "B x T x H", "non-priv ms",
              "ex/s", "RSS MB", "GFLOP/s", "DP ms", "ex/s", "RSS MB", "time x", "RSS x", "PyTorch ms");
   for (const auto& r : result["shapes"]) {
