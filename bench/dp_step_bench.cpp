@@ -3,11 +3,12 @@
 // SGD. Non-private: a fixed batch of B, ordinary gradient, SGD. DP: a Poisson batch at q = B/N,
 // per-example norms, clipping, noise, division by q·N, SGD; a Poisson batch larger than
 // --chunk K times B (default 1) is processed in chunks of at most K·B examples, as a run with
-// training.max_physical_batch_size does (0: whole batches). Each (shape, mode) runs in its own
-// child process so that its peak RSS (VmHWM) is its own. Also measures the machine's float
-// GEMM rate in a plain Eigen product, and optionally PyTorch's non-private step side by side.
-// Each mode runs in --rounds K (default 2) alternating child processes and keeps its best round.
-// Usage: dp_step_bench [--threads N] [--reps R] [--rounds K] [--shape K] [--norm-method auto|ghost|fused]
+// training.max_physical_batch_size does (0: whole batches). Times come from one child process
+// per shape that interleaves non-private and DP steps (noise from other tenants of these shared
+// machines hits both alike); peak RSS (VmHWM) from one child per (shape, mode) running that mode
+// alone. Also measures the machine's float GEMM rate in a plain Eigen product, and optionally
+// PyTorch's non-private step side by side.
+// Usage: dp_step_bench [--threads N] [--reps R] [--shape K] [--norm-method auto|ghost|fused]
 //                      [--chunk K] [--json] [--pytorch]
 #include <fmt/core.h>
 #include <omp.h>
@@ -115,7 +116,6 @@ SequenceBatch<float> batch_of(const Dataset& d, const std::vector<int64_t>& idx,
   return b;
 }
 
-// Child: run one (shape, mode) and print one JSON line.
 struct ChildOptions {
   int reps = 10;
   std::string norm_method = "auto";  // DP: per-example method for every linear parameter
@@ -129,84 +129,140 @@ std::optional<NormMethod> parse_norm_method(const std::string& name) {
   return std::nullopt;
 }
 
-int run_child(int shape_index, bool dp, const ChildOptions& options) {
-  const int reps = options.reps;
-  keep_freed_memory_in_process();
-  const Shape s = kShapes[shape_index];
-  const Dataset data = make_data(s);
-  SequenceModelSpec spec;
-  spec.vocab_size = kVocab;
-  spec.embedding_dim = kEmbed;
-  spec.lstm_hidden = {s.hidden};
-  spec.outputs = kClasses;
-  SequenceModel<float> model(spec, 1);
-  const ParameterList<float> params = model.parameters();
-  Sgd<float> sgd;
-  const ReproducibleRandomness randomness(3);
-  const GaussianNoise noise(randomness);
-  const int64_t N = static_cast<int64_t>(data.labels.size());
-  const PoissonSampler sampler(N, static_cast<double>(s.batch) / static_cast<double>(N), randomness);
-  PrivatizerConfig pc;
-  pc.noise_multiplier = 1.0;
-  pc.clipping.clip_norm = 1.0;
-  pc.expected_batch_size = sampler.expected_batch_size();
-  pc.norm_method = *parse_norm_method(options.norm_method);
-  const Privatizer privatizer(pc, noise);
-  std::vector<int64_t> fixed(static_cast<size_t>(s.batch));
-  for (int j = 0; j < s.batch; ++j) fixed[static_cast<size_t>(j)] = j;
-  std::vector<double> ms;
-  double examples = 0;
-  size_t max_batch = 0;  // Poisson batches vary: peak memory follows the largest one
-  const int warmup = 3;
-  for (int r = 0; r < warmup + reps; ++r) {
+// One mode's training loop: its own model, optimizer and randomness (the same for both modes).
+class StepRunner {
+ public:
+  StepRunner(const Shape& s, const Dataset& data, bool dp, const ChildOptions& options)
+      : s_(s), data_(data), dp_(dp), options_(options), model_(spec(s), 1), params_(model_.parameters()),
+        randomness_(3), noise_(randomness_),
+        sampler_(static_cast<int64_t>(data.labels.size()),
+                 static_cast<double>(s.batch) / static_cast<double>(data.labels.size()), randomness_),
+        privatizer_(privatizer_config(sampler_.expected_batch_size(), options), noise_) {}
+
+  // Step r (its Poisson sample when DP); returns its wall time in ms.
+  double step(int r) {
     const auto t0 = Clock::now();
-    const std::vector<int64_t> idx = dp ? sampler.sample(static_cast<uint64_t>(r)) : fixed;
-    max_batch = std::max(max_batch, idx.size());
-    if (dp) {
+    std::vector<int64_t> idx(static_cast<size_t>(s_.batch));
+    if (dp_) {
+      idx = sampler_.sample(static_cast<uint64_t>(r));
+    } else {
+      for (int j = 0; j < s_.batch; ++j) idx[static_cast<size_t>(j)] = j;
+    }
+    last_batch_ = idx.size();
+    max_batch_ = std::max(max_batch_, idx.size());
+    if (dp_) {
       // Chunks of at most chunk_factor·B examples (training.max_physical_batch_size = B):
       // forward, backward and clipping per chunk, noise once per step.
-      const size_t cap = options.chunk_factor > 0 ? static_cast<size_t>(options.chunk_factor * s.batch)
-                                                        : std::max<size_t>(idx.size(), 1);
+      const size_t cap = options_.chunk_factor > 0 ? static_cast<size_t>(options_.chunk_factor * s_.batch)
+                                                   : std::max<size_t>(idx.size(), 1);
       ClippedBatchSum<float> acc;
       for (size_t begin = 0; begin < idx.size() || begin == 0; begin += cap) {
         const std::vector<int64_t> part(idx.begin() + static_cast<std::ptrdiff_t>(begin),
                                         idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), begin + cap)));
         std::vector<int32_t> labels;
-        const SequenceBatch<float> batch = batch_of(data, part, s.seq, labels);
+        const SequenceBatch<float> batch = batch_of(data_, part, s_.seq, labels);
         Tape<float> tape;
-        tape.backward(cross_entropy_loss(tape, model.forward(tape, batch, true, 0), labels).total);
-        privatizer.accumulate(tape.uses(), params, static_cast<int>(part.size()), acc);
+        tape.backward(cross_entropy_loss(tape, model_.forward(tape, batch, true, 0), labels).total);
+        privatizer_.accumulate(tape.uses(), params_, static_cast<int>(part.size()), acc);
       }
-      const PrivatizedGradient<float> g = privatizer.finish(std::move(acc), params, static_cast<uint64_t>(r));
-      sgd.step(params, g.gradients, 0.01);
+      const PrivatizedGradient<float> g = privatizer_.finish(std::move(acc), params_, static_cast<uint64_t>(r));
+      sgd_.step(params_, g.gradients, 0.01);
     } else {
       std::vector<int32_t> labels;
-      const SequenceBatch<float> batch = batch_of(data, idx, s.seq, labels);
+      const SequenceBatch<float> batch = batch_of(data_, idx, s_.seq, labels);
       Tape<float> tape;
-      tape.backward(cross_entropy_loss(tape, model.forward(tape, batch, true, 0), labels).total);
-      std::vector<MatrixF> g = gradient_sum(tape.uses(), params);
+      tape.backward(cross_entropy_loss(tape, model_.forward(tape, batch, true, 0), labels).total);
+      std::vector<MatrixF> g = gradient_sum(tape.uses(), params_);
       for (MatrixF& m : g) m /= static_cast<float>(idx.size());
-      sgd.step(params, g, 0.01);
+      sgd_.step(params_, g, 0.01);
     }
-    if (r >= warmup) {
-      ms.push_back(now_ms(t0));
-      examples += static_cast<double>(idx.size());
-    }
+    return now_ms(t0);
   }
-  const double med = median(ms);
-  nlohmann::json j{{"median_ms", med},
-                   {"examples_per_s", examples / (std::accumulate(ms.begin(), ms.end(), 0.0) / 1000.0)},
-                   {"peak_rss_mb", static_cast<double>(peak_rss_kb()) / 1024.0},
-                   {"gflops", step_flops(s) / (med * 1e6)},
-                   {"max_batch", max_batch}};
+
+  size_t last_batch() const { return last_batch_; }
+  size_t max_batch() const { return max_batch_; }
+
+ private:
+  static SequenceModelSpec spec(const Shape& s) {
+    SequenceModelSpec spec;
+    spec.vocab_size = kVocab;
+    spec.embedding_dim = kEmbed;
+    spec.lstm_hidden = {s.hidden};
+    spec.outputs = kClasses;
+    return spec;
+  }
+  static PrivatizerConfig privatizer_config(double expected_batch_size, const ChildOptions& options) {
+    PrivatizerConfig pc;
+    pc.noise_multiplier = 1.0;
+    pc.clipping.clip_norm = 1.0;
+    pc.expected_batch_size = expected_batch_size;
+    pc.norm_method = *parse_norm_method(options.norm_method);
+    return pc;
+  }
+
+  Shape s_;
+  const Dataset& data_;
+  bool dp_;
+  ChildOptions options_;
+  SequenceModel<float> model_;
+  ParameterList<float> params_;
+  Sgd<float> sgd_;
+  ReproducibleRandomness randomness_;
+  GaussianNoise noise_;
+  PoissonSampler sampler_;
+  Privatizer privatizer_;
+  size_t last_batch_ = 0, max_batch_ = 0;  // Poisson batches vary: peak memory follows the largest
+};
+
+constexpr int kWarmup = 3;
+
+// Child "time": both modes in one process, steps interleaved (non-private, DP, non-private, ...)
+// so that load from other tenants of this shared machine hits both alike; prints one JSON line.
+int run_time_child(int shape_index, const ChildOptions& options) {
+  keep_freed_memory_in_process();
+  const Shape s = kShapes[shape_index];
+  const Dataset data = make_data(s);
+  StepRunner np(s, data, false, options), dp(s, data, true, options);
+  std::vector<double> np_ms, dp_ms;
+  double dp_examples = 0;
+  for (int r = 0; r < kWarmup + options.reps; ++r) {
+    const double a = np.step(r);
+    const double b = dp.step(r);
+    if (r < kWarmup) continue;
+    np_ms.push_back(a);
+    dp_ms.push_back(b);
+    dp_examples += static_cast<double>(dp.last_batch());
+  }
+  const double np_med = median(np_ms), dp_med = median(dp_ms);
+  const double np_total = std::accumulate(np_ms.begin(), np_ms.end(), 0.0), dp_total = std::accumulate(dp_ms.begin(), dp_ms.end(), 0.0);
+  nlohmann::json j{{"nonprivate",
+                    {{"median_ms", np_med},
+                     {"examples_per_s", s.batch * static_cast<double>(options.reps) / (np_total / 1000.0)},
+                     {"gflops", step_flops(s) / (np_med * 1e6)}}},
+                   {"dp",
+                    {{"median_ms", dp_med},
+                     {"examples_per_s", dp_examples / (dp_total / 1000.0)},
+                     {"mean_batch", dp_examples / options.reps},
+                     {"max_batch", dp.max_batch()}}}};
   std::printf("%s\n", j.dump().c_str());
   return 0;
 }
 
-nlohmann::json run_in_child(const std::string& self, int shape, bool dp, const ChildOptions& options, int threads) {
-  const std::string cmd =
-      fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {} --norm-method {} --chunk {}", threads, self,
-                  shape, dp ? "dp" : "nonprivate", options.reps, options.norm_method, options.chunk_factor);
+// Child "rss": one mode alone, the same steps, for its peak resident memory (VmHWM).
+int run_rss_child(int shape_index, bool dp, const ChildOptions& options) {
+  keep_freed_memory_in_process();
+  const Shape s = kShapes[shape_index];
+  const Dataset data = make_data(s);
+  StepRunner runner(s, data, dp, options);
+  for (int r = 0; r < kWarmup + options.reps; ++r) runner.step(r);
+  std::printf("%s\n", nlohmann::json{{"peak_rss_mb", static_cast<double>(peak_rss_kb()) / 1024.0}}.dump().c_str());
+  return 0;
+}
+
+nlohmann::json run_in_child(const std::string& self, int shape, const std::string& mode, const ChildOptions& options,
+                            int threads) {
+  const std::string cmd = fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {} --norm-method {} --chunk {}", threads,
+                                      self, shape, mode, options.reps, options.norm_method, options.chunk_factor);
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
   std::string out;
@@ -214,21 +270,6 @@ nlohmann::json run_in_child(const std::string& self, int shape, bool dp, const C
   while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
   if (pclose(pipe) != 0) throw std::runtime_error("child failed: " + cmd + "\n" + out);
   return nlohmann::json::parse(out);
-}
-
-// The run with the lowest median; also lists every round's median and the largest peak RSS.
-nlohmann::json best_round(const std::vector<nlohmann::json>& runs) {
-  nlohmann::json best = runs.front();
-  nlohmann::json medians = nlohmann::json::array();
-  double rss = 0.0;
-  for (const nlohmann::json& run : runs) {
-    medians.push_back(run["median_ms"]);
-    rss = std::max(rss, run["peak_rss_mb"].get<double>());
-    if (run["median_ms"].get<double>() < best["median_ms"].get<double>()) best = run;
-  }
-  best["round_medians_ms"] = medians;
-  best["peak_rss_mb"] = rss;
-  return best;
 }
 
 // PyTorch's non-private step of the same shape (bench/pytorch_lstm_step.py), if torch imports,
@@ -258,7 +299,7 @@ nlohmann::json run_pytorch(const Shape& s, int reps, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = omp_get_max_threads(), only = -1, rounds = 2;
+  int threads = omp_get_max_threads(), only = -1;
   ChildOptions child;
   bool json = false, pytorch = false;
   int child_shape = -1;
@@ -280,8 +321,6 @@ int main(int argc, char** argv) {
       threads = value("--threads");
     } else if (arg == "--reps") {
       child.reps = value("--reps");
-    } else if (arg == "--rounds") {
-      rounds = value("--rounds");
     } else if (arg == "--shape") {
       only = value("--shape");
     } else if (arg == "--chunk") {
@@ -294,36 +333,34 @@ int main(int argc, char** argv) {
       pytorch = true;
     } else {
       std::fprintf(stderr,
-                   "dp_step_bench: unknown option %s (known: --threads N --reps R --rounds K --shape K --norm-method auto|ghost|fused "
+                   "dp_step_bench: unknown option %s (known: --threads N --reps R --shape K --norm-method auto|ghost|fused "
                    "--chunk K --json --pytorch)\n",
                    arg.c_str());
       return 2;
     }
   }
-  if (threads < 1 || child.reps < 1 || rounds < 1 || only >= 3 || child.chunk_factor < 0 || !parse_norm_method(child.norm_method)) {
+  if (threads < 1 || child.reps < 1 || only >= 3 || child.chunk_factor < 0 || !parse_norm_method(child.norm_method)) {
     std::fprintf(stderr,
-                 "dp_step_bench: --threads, --reps and --rounds must be >= 1, --shape in 0..2, --chunk >= 0, "
+                 "dp_step_bench: --threads and --reps must be >= 1, --shape in 0..2, --chunk >= 0, "
                  "--norm-method auto|ghost|fused\n");
     return 2;
   }
-  if (child_shape >= 0) return run_child(child_shape, child_mode == "dp", child);
+  if (child_shape >= 0) {
+    if (child_mode == "time") return run_time_child(child_shape, child);
+    return run_rss_child(child_shape, child_mode == "rss-dp", child);
+  }
   omp_set_num_threads(threads);
   const std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
-  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"rounds", rounds}, {"norm_method", child.norm_method}, {"chunk_factor", child.chunk_factor}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
+  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"norm_method", child.norm_method}, {"chunk_factor", child.chunk_factor}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
   for (int k = 0; k < 3; ++k) {
     if (only >= 0 && k != only) continue;
     const Shape s = kShapes[k];
     nlohmann::json r{{"batch", s.batch}, {"seq", s.seq}, {"hidden", s.hidden}, {"gflop_per_step", step_flops(s) / 1e9}};
-    // Rounds alternate the two modes; each mode keeps its best round (lowest median), so a burst
-    // of load from other tenants of this shared machine spoils a round, not the result. Peak
-    // RSS is the largest of the rounds.
-    std::vector<nlohmann::json> np_runs, dp_runs;
-    for (int round = 0; round < rounds; ++round) {
-      np_runs.push_back(run_in_child(self, k, false, child, threads));
-      dp_runs.push_back(run_in_child(self, k, true, child, threads));
-    }
-    r["nonprivate"] = best_round(np_runs);
-    r["dp"] = best_round(dp_runs);
+    const nlohmann::json timing = run_in_child(self, k, "time", child, threads);
+    r["nonprivate"] = timing["nonprivate"];
+    r["dp"] = timing["dp"];
+    r["nonprivate"]["peak_rss_mb"] = run_in_child(self, k, "rss-nonprivate", child, threads)["peak_rss_mb"];
+    r["dp"]["peak_rss_mb"] = run_in_child(self, k, "rss-dp", child, threads)["peak_rss_mb"];
     r["dp_over_nonprivate_time"] = r["dp"]["median_ms"].get<double>() / r["nonprivate"]["median_ms"].get<double>();
     r["dp_over_nonprivate_rss"] = r["dp"]["peak_rss_mb"].get<double>() / r["nonprivate"]["peak_rss_mb"].get<double>();
     r["pytorch_issue_ms"] = kIssuePyTorchMs[k];
@@ -340,9 +377,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   fmt::print("dp_step_bench: Embedding(256->64) -> LSTM(H) -> Linear(H->2), SGD; {} threads, median of {} steps after 3 warm-ups,\n"
-             "best of {} alternating rounds per mode; "
+             "non-private and DP steps interleaved in one process; "
              "DP: Poisson batches at q = B/N, norms '{}', chunks of at most {}\n",
-             threads, child.reps, rounds, child.norm_method,
+             threads, child.reps, child.norm_method,
              child.chunk_factor > 0 ? fmt::format("{} x B examples", child.chunk_factor) : std::string("(none: whole batches)"));
   fmt::print("machine sgemm (Eigen, 1024^3, same threads, better of before and after): {:.1f} GFLOP/s\n\n", result["sgemm_gflops"].get<double>());
   fmt::print("{:>16} | {:>10} {:>9} {:>8} {:>7} | {:>10} {:>9} {:>8} | {:>6} {:>6} | {:>10}\n", "B x T x H", "non-priv ms",
