@@ -56,8 +56,15 @@ Var lstm_sequence(Tape<T>& tape, Var x, const LstmWeights<T>& w) {
     const Index r0 = static_cast<Index>(t) * B;
     h_prev->middleRows(r0, B) = h;
     auto Zt = Z.middleRows(r0, B);
-    parallel_blocks(4 * H, kGemmColumnBlock,
-                    [&](Index j, Index n) { Zt.middleCols(j, n).noalias() += h * W_hh.middleRows(j, n).transpose(); });
+    // Z_t += h W_hh^T: in blocks of Z_t's columns when 4H is wide, else of batch rows (shapes
+    // decide, never the thread count).
+    if (4 * H >= 2 * kGemmColumnBlock) {
+      parallel_blocks(4 * H, kGemmColumnBlock,
+                      [&](Index j, Index n) { Zt.middleCols(j, n).noalias() += h * W_hh.middleRows(j, n).transpose(); });
+    } else {
+      parallel_blocks(B, kGemmColumnBlock / 2,
+                      [&](Index b0, Index n) { Zt.middleRows(b0, n).noalias() += h.middleRows(b0, n) * W_hh.transpose(); });
+    }
     // Gates, cell and output, row by row (independent rows: any blocking gives the same bits).
     parallel_blocks(B, kElementwiseRowBlock, [&](Index b0, Index nb) {
       auto Zb = Z.middleRows(r0 + b0, nb);
@@ -121,9 +128,16 @@ Var lstm_sequence(Tape<T>& tape, Var x, const LstmWeights<T>& w) {
         }
       });
       auto dZt = dZ->middleRows(r0, nb);
+      // dh = dZ_t W_hh: in blocks of dh's columns when H is wide, else of batch rows (H = 64
+      // would give one column block, i.e. one thread). Both blockings depend on shapes only.
       const Matrix<T>& W_hh_b = weights.weight_hh->value;
-      parallel_blocks(nh, kGemmColumnBlock / 2,
-                      [&](Index j, Index n) { dh.middleCols(j, n).noalias() = dZt * W_hh_b.middleCols(j, n); });
+      if (nh >= kGemmColumnBlock) {
+        parallel_blocks(nh, kGemmColumnBlock / 2,
+                        [&](Index j, Index n) { dh.middleCols(j, n).noalias() = dZt * W_hh_b.middleCols(j, n); });
+      } else {
+        parallel_blocks(nb, kGemmColumnBlock / 2,
+                        [&](Index b0, Index n) { dh.middleRows(b0, n).noalias() = dZt.middleRows(b0, n) * W_hh_b; });
+      }
     }
     Matrix<T>& gx = tp.grad_accumulator(x);  // dX += dZ W_ih, in fixed row blocks
     const Matrix<T>& W_ih_b = weights.weight_ih->value;
