@@ -109,6 +109,7 @@ std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<UseGroup<T>>& gro
   std::vector<Matrix<T>> grads = zero_gradients(params);
   std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const ScaledG<T>>> scaled_cache;
   std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const Matrix<T>>> scaled_A_cache;
+  std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const RowVector<T>>> scaled_bias_cache;
   for (size_t p = 0; p < params.size(); ++p) {
     if (!include[p]) continue;
     const Index col = c.cols() == 1 ? 0 : static_cast<Index>(p);
@@ -134,7 +135,12 @@ std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<UseGroup<T>>& gro
             add_gt_a(*use->G, *Ac, grads[p]);
             break;
           }
-          case UseKind::kBias: grads[p].row(0).noalias() += c_row.transpose() * *use->G; break;
+          case UseKind::kBias: {  // biases sharing one G and factor column share one product
+            auto& sum = scaled_bias_cache[{use->G.get(), col}];
+            if (!sum) sum = std::make_shared<const RowVector<T>>(c_row.transpose() * *use->G);
+            grads[p].row(0) += *sum;
+            break;
+          }
           case UseKind::kEmbedding:
             for (int r = 0; r < l.rows(); ++r) grads[p].row((*use->ids)[r]) += c_row(r) * use->G->row(r);
             break;

@@ -29,6 +29,8 @@ template <typename T>
 struct Scratch {
   Matrix<T> A, G, gram_A, gram_G, M;
   const Matrix<T>* cached_G = nullptr;  // the record whose G Gram is in gram_G (this example)
+  const Matrix<T>* bias_G = nullptr;    // the record whose bias norm is in bias_sq (this example)
+  T bias_sq = T(0);
 
   void fit(Matrix<T>& m, Index rows, Index cols) {
     if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
@@ -183,12 +185,23 @@ void per_example_sq_norms_into(const std::vector<UseGroup<T>>& groups, const Par
 #pragma omp for schedule(static)
     for (int i = 0; i < batch; ++i) {
       scratch.cached_G = nullptr;
+      scratch.bias_G = nullptr;
       for (size_t p = 0; p < params.size(); ++p) {
         const UseGroup<T>& g = groups[p];
         if (g.empty() || !include[p]) continue;
         T sq = T(0);
         switch (kinds[p]) {
-          case UseKind::kBias: sq = bias_sq_norm(g, i, params[p]->value.cols()); break;
+          case UseKind::kBias: {
+            // Biases whose single record shares one G (the LSTM's b_ih and b_hh) have the same
+            // per-example gradient: its norm is computed once.
+            const Matrix<T>* G_key = g.size() == 1 ? g.front()->G.get() : nullptr;
+            if (G_key == nullptr || G_key != scratch.bias_G) {
+              scratch.bias_sq = bias_sq_norm(g, i, params[p]->value.cols());
+              scratch.bias_G = G_key;
+            }
+            sq = scratch.bias_sq;
+            break;
+          }
           case UseKind::kEmbedding: sq = embedding_sq_norm(g, i, params[p]->value.cols()); break;
           case UseKind::kLinear: sq = linear_sq_norm(g, i, methods[p], scratch); break;
         }
