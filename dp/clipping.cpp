@@ -105,7 +105,10 @@ ClipResult<T> clip_summary(const Matrix<T>& sq_norms, Matrix<T> factors) {
   ClipResult<T> out;
   out.norms = sq_norms.rowwise().sum().cwiseSqrt();
   for (Index i = 0; i < sq_norms.rows(); ++i) {
-    if (!std::isfinite(static_cast<double>(out.norms(i)))) {
+    // Dropped for a NaN/Inf gradient: the norm is not finite and nothing of the example is kept
+    // (per-layer group norms are summed in double, so a float total that overflows while every
+    // group stays finite is clipped, not dropped).
+    if (!std::isfinite(static_cast<double>(out.norms(i))) && factors.row(i).isZero(0)) {
       ++out.nonfinite_examples;
     } else {
       out.clipped_examples += (factors.row(i).array() < T(1)).any();

@@ -201,3 +201,16 @@ TEST_CASE("the privatizer bounds one example's contribution by C on the ghost an
     }
   }
 }
+
+TEST_CASE("the counts: a float total that overflows while every per-layer group is finite is clipped, not dropped") {
+  PerExampleNorms<float> n;
+  n.sq_norms.resize(2, 2);
+  n.sq_norms << 3e38f, 3e38f,                                      // each group finite, float total inf
+      std::numeric_limits<float>::quiet_NaN(), 1.0f;               // a NaN group: dropped
+  const ClipResult<float> r = clip_factors(n, ClippingConfig::per_layer_equal_shares(1.0, {0, 1}));
+  CHECK(r.factors(0, 0) > 0.0f);
+  CHECK(r.factors(0, 1) > 0.0f);
+  CHECK(r.factors.row(1).isZero(0.0f));
+  CHECK(r.nonfinite_examples == 1);
+  CHECK(r.clipped_examples == 1);
+}
