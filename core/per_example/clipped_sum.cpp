@@ -25,7 +25,8 @@ bool is_linear(const auto& group) { return !group.empty() && group.front()->kind
 }  // namespace
 
 template <typename T>
-std::vector<NormMethod> choose_clipped_sum_methods(const std::vector<UseGroup<T>>& groups, int batch) {
+std::vector<NormMethod> choose_clipped_sum_methods(const std::vector<UseGroup<T>>& groups, int batch,
+                                                   double lane_budget_bytes) {
   // Sums over the batch: S1 = sum_i n_i, S2 = sum_i n_i². Per linear parameter (d_out, d_in):
   //   ghost  S2 d_in (+ S2 d_out for the G Gram, once per shared G) + S1 d_in d_out (batch GEMM)
   //   fused  S1 d_in d_out (per-example GEMMs) + kFusedEntryCost · B · d_in d_out
@@ -82,6 +83,26 @@ std::vector<NormMethod> choose_clipped_sum_methods(const std::vector<UseGroup<T>
       }
     }
     for (size_t m = 0; m < k; ++m) methods[members[m]] = (best >> m) & 1u ? NormMethod::kGhost : NormMethod::kMaterialise;
+  }
+  // Memory: the lanes hold kClippedSumLanes sums of every fused weight. Over the budget, the
+  // largest fused weights go ghost (ties: the later parameter) until the rest fit.
+  auto entries = [&](size_t p) {
+    return static_cast<double>(groups[p].front()->A->cols()) * static_cast<double>(groups[p].front()->G->cols());
+  };
+  const double bytes_per_entry = static_cast<double>(kClippedSumLanes) * static_cast<double>(sizeof(T));
+  double held = 0;
+  for (size_t p = 0; p < groups.size(); ++p) {
+    if (is_linear(groups[p]) && methods[p] == NormMethod::kMaterialise) held += entries(p) * bytes_per_entry;
+  }
+  while (held > lane_budget_bytes) {
+    size_t largest = groups.size();
+    for (size_t p = 0; p < groups.size(); ++p) {
+      if (!is_linear(groups[p]) || methods[p] != NormMethod::kMaterialise) continue;
+      if (largest == groups.size() || entries(p) >= entries(largest)) largest = p;
+    }
+    if (largest == groups.size()) break;  // nothing fused left (a negative budget)
+    methods[largest] = NormMethod::kGhost;
+    held -= entries(largest) * bytes_per_entry;
   }
   return methods;
 }
@@ -224,7 +245,7 @@ ClippedSum<T> clipped_gradient_sum(const std::vector<ParamUse<T>>& uses, const P
 }
 
 #define DPT_INSTANTIATE(T)                                                                                     \
-  template std::vector<NormMethod> choose_clipped_sum_methods<T>(const std::vector<UseGroup<T>>&, int);       \
+  template std::vector<NormMethod> choose_clipped_sum_methods<T>(const std::vector<UseGroup<T>>&, int, double); \
   template ClippedSum<T> clipped_gradient_sum<T>(const std::vector<ParamUse<T>>&, const ParameterList<T>&, int, \
                                                  Index, const ClipRule<T>&, NormMethod);
 DPT_INSTANTIATE(float)

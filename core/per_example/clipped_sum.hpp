@@ -44,10 +44,16 @@ struct ClippedSum {
 // Lanes of the fused pass: fixed, so that the summation order never depends on the threads.
 inline constexpr int kClippedSumLanes = 8;
 
+// Memory the fused pass may hold in lane sums (kClippedSumLanes copies of the fused weights):
+// beyond it the largest fused weights go ghost instead (e.g. a wide vocabulary projection).
+inline constexpr double kFusedLaneBudgetBytes = 256.0 * 1024 * 1024;
+
 // Which parameters the fused pass forms per-example gradients for (kMaterialise) and which go
 // ghost (kGhost); direct sums (bias, embedding) report kMaterialise, as in PerExampleNorms.
+// Cheapest by the cost model, then within `lane_budget_bytes`.
 template <typename T>
-std::vector<NormMethod> choose_clipped_sum_methods(const std::vector<UseGroup<T>>& groups, int batch);
+std::vector<NormMethod> choose_clipped_sum_methods(const std::vector<UseGroup<T>>& groups, int batch,
+                                                   double lane_budget_bytes = kFusedLaneBudgetBytes);
 
 // sum_i c_i g_i for a batch of `batch` examples, c_i = rule(norms of example i), with
 // `factor_cols` = 1 or params.size() factors per example. `method` forces ghost or fused for

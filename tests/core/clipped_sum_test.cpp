@@ -113,6 +113,15 @@ TEST_CASE("fused and ghost choose per parameter, and the choice is reported") {
   CHECK(methods[5] == NormMethod::kGhost);
   const ClippedSum<double> s = clipped_gradient_sum(t.uses(), params, 40, 1, flat_rule<double>(params.size(), 0.1));
   CHECK(s.norms.methods == methods);
+  SUBCASE("a lane budget too small for both LSTM weights sends the larger one ghost") {
+    // W_ih (64, 8) and W_hh (64, 16): 8 lanes of doubles hold 32 KiB and 64 KiB.
+    const auto tight = choose_clipped_sum_methods(group_uses(t.uses(), params), 40, 40 * 1024.0);
+    CHECK(tight[1] == NormMethod::kMaterialise);
+    CHECK(tight[2] == NormMethod::kGhost);
+    const auto none = choose_clipped_sum_methods(group_uses(t.uses(), params), 40, 0.0);
+    CHECK(none[1] == NormMethod::kGhost);
+    CHECK(none[2] == NormMethod::kGhost);
+  }
 }
 
 TEST_CASE("an example with factor 0 stays out of the fused and the ghost sum, NaN and all") {
