@@ -125,17 +125,9 @@ TEST_CASE("fused and ghost choose per parameter, and the choice is reported") {
 }
 
 TEST_CASE("an example with factor 0 stays out of the fused and the ghost sum, NaN and all") {
-  SequenceModelSpec spec;
-  spec.input_dim = 2;
-  spec.lstm_hidden = {3};
-  spec.outputs = 1;
-  SequenceModel<double> model(spec, 41);
-  const std::vector<int> lengths{3, 2, 4};
-  SequenceBatch<double> batch = feature_batch(lengths, {0, 1, 2}, 2);
-  batch.features(0 * 3 + 1, 0) = std::numeric_limits<double>::quiet_NaN();  // example 1, step 0
-  const ParameterList<double> params = model.parameters();
-  Tape<double> t;
-  t.backward(mse_loss(t, model.forward(t, batch, false, 0), MatrixD(MatrixD::Zero(3, 1))).total);
+  NanExampleCase nan_case;
+  const ParameterList<double> params = nan_case.model.parameters();
+  const Tape<double>& t = nan_case.tape;
   const auto groups = group_uses(t.uses(), params);
   for (const NormMethod method : kMethods) {
     CAPTURE(static_cast<int>(method));

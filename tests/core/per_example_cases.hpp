@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -130,6 +131,25 @@ inline std::vector<Case> make_cases() {
   }
   return cases;
 }
+
+// Three examples through LSTM(3) -> Linear(1), MSE; example 1 has a NaN input at step 0, so
+// its gradient is NaN and the others' are finite. Recorded (forward and backward) on `tape`.
+struct NanExampleCase {
+  SequenceModel<double> model{spec(), 41};
+  Tape<double> tape;
+  NanExampleCase() {
+    SequenceBatch<double> batch = feature_batch({3, 2, 4}, {0, 1, 2}, 2);
+    batch.features(0 * 3 + 1, 0) = std::numeric_limits<double>::quiet_NaN();  // example 1, step 0
+    tape.backward(mse_loss(tape, model.forward(tape, batch, false, 0), MatrixD(MatrixD::Zero(3, 1))).total);
+  }
+  static SequenceModelSpec spec() {
+    SequenceModelSpec s;
+    s.input_dim = 2;
+    s.lstm_hidden = {3};
+    s.outputs = 1;
+    return s;
+  }
+};
 
 inline std::vector<int> all_examples(const Case& c) {
   std::vector<int> ex(c.lengths.size());
