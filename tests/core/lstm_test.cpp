@@ -101,6 +101,55 @@ TEST_CASE("LSTM gate isolation: zero weights, constant gates, closed form") {
   }
 }
 
+TEST_CASE("padding is skipped in slot order: unsorted, non-increasing and equal lengths match the reference") {
+  // Unsorted lengths are gathered into slots (longest first) and scattered back; non-increasing
+  // and equal lengths run in place on the first n_t rows of each step.
+  StackedLstm<double> lstm("lstm", 3, {4}, true, {}, 8);
+  for (const std::vector<int>& lengths : {std::vector<int>{2, 6, 1, 6, 3}, std::vector<int>{6, 6, 3, 2, 1},
+                                          std::vector<int>{4, 4, 4}, std::vector<int>{1, 5}}) {
+    CAPTURE(lengths.size());
+    CAPTURE(lengths.front());
+    const LayoutPtr layout = BatchLayout::sequence(lengths);
+    const MatrixD x = random_matrix(layout->rows(), 3, 43);
+    Tape<double> t;
+    const Var y = lstm_sequence(t, t.leaf(x, layout), lstm.weights(0));
+    CHECK((t.value(y) - reference_lstm(x, *layout, lstm.weights(0))).cwiseAbs().maxCoeff() < 1e-14);
+    // and the batch's gradient equals the sum over batches of one (own rows, no padding at all)
+    const MatrixD w_out = random_matrix(layout->rows(), 4, 44);  // MSE targets
+    t.backward(mse_loss(t, y, w_out).total);
+    const std::vector<MatrixD> batch_grad = gradient_sum(t.uses(), lstm.parameters());
+    std::vector<MatrixD> sum_of_ones;
+    for (int b = 0; b < layout->batch(); ++b) {
+      const LayoutPtr one = BatchLayout::sequence({lengths[static_cast<size_t>(b)]});
+      MatrixD xb(lengths[static_cast<size_t>(b)], 3), wb(lengths[static_cast<size_t>(b)], 4);
+      for (int s = 0; s < lengths[static_cast<size_t>(b)]; ++s) {
+        xb.row(s) = x.row(s * layout->batch() + b);
+        wb.row(s) = w_out.row(s * layout->batch() + b);
+      }
+      Tape<double> tb;
+      const Var yb = lstm_sequence(tb, tb.leaf(xb, one), lstm.weights(0));
+      tb.backward(mse_loss(tb, yb, wb).total);
+      const std::vector<MatrixD> g = gradient_sum(tb.uses(), lstm.parameters());
+      for (size_t p = 0; p < g.size(); ++p) {
+        if (b == 0) sum_of_ones.push_back(g[p]);
+        else sum_of_ones[p] += g[p];
+      }
+    }
+    for (size_t p = 0; p < batch_grad.size(); ++p) CHECK((batch_grad[p] - sum_of_ones[p]).cwiseAbs().maxCoeff() < 1e-12);
+  }
+}
+
+TEST_CASE("lstm_sequence: Jacobian wrt inputs and all four parameters, non-increasing lengths (in place)") {
+  StackedLstm<double> lstm("lstm", 3, {3}, true, {}, 12);
+  const LayoutPtr layout = BatchLayout::sequence({4, 3, 1});
+  std::vector<GradInput> in{{random_matrix(layout->rows(), 3, 45), layout, "x"}};
+  LstmWeights<double> w = lstm.weights(0);
+  CHECK_JACOBIAN(check_jacobian(in, lstm.parameters(), [&](Tape<double>& t, const std::vector<Var>& v) {
+                   return lstm_sequence(t, v[0], w);
+                 }),
+                 1e-6);
+}
+
 TEST_CASE("lstm_sequence: Jacobian wrt inputs and all four parameters, padded batch") {
   StackedLstm<double> lstm("lstm", 3, {3}, true, {}, 11);
   const LayoutPtr layout = BatchLayout::sequence({4, 1, 3});
