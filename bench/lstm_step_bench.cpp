@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -63,7 +64,8 @@ constexpr const char* kUsage =
     "usage: lstm_step_bench [--batch N] [--seq T] [--hidden H] [--embed D] [--vocab V] [--reps R]\n"
     "                       [--ragged] [--json]\n"
     "  defaults: --batch 64 --seq 64 --hidden 128 --embed 64 --vocab 256 --reps 20\n"
-    "  --ragged  lengths uniform in [T/2, T] (fixed seed) instead of all T\n"
+    "  --ragged  lengths uniform in [T/2, T] (fixed seed), longest first as the trainer orders\n"
+    "            a batch, instead of all T\n"
     "  --json    print one JSON object instead of the table\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -134,6 +136,7 @@ BenchBatch make_batch(const Options& o) {
   if (o.ragged) {
     const int lo = std::max(1, o.seq / 2);
     for (int& n : lengths) n = lo + static_cast<int>(rng.bits(k++) % static_cast<uint64_t>(o.seq - lo + 1));
+    std::sort(lengths.begin(), lengths.end(), std::greater<>());  // longest first, as the trainer orders a batch
   }
   BenchBatch out;
   out.inputs.layout = dpt::BatchLayout::sequence(lengths);

@@ -3,8 +3,10 @@
 // so they never reach a loss or a gradient.
 #include "datasets/batching.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <memory>
+#include <utility>
 
 #include <fmt/core.h>
 
@@ -70,6 +72,18 @@ TrainingBatch make_batch(const Dataset& dataset, const std::vector<Example>& exa
       break;
   }
   return out;
+}
+
+void order_longest_first(const Dataset& dataset, const std::vector<Example>& examples, std::vector<int64_t>& indices) {
+  std::vector<std::pair<int, int64_t>> keyed;  // (-length, index)
+  keyed.reserve(indices.size());
+  for (int64_t i : indices) {
+    DPT_CHECK(i >= 0 && i < static_cast<int64_t>(examples.size()),
+              fmt::format("order_longest_first: index {} is out of range [0, {}).", i, examples.size()));
+    keyed.emplace_back(-dataset.sequence_length(examples[static_cast<size_t>(i)]), i);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  for (size_t k = 0; k < keyed.size(); ++k) indices[k] = keyed[k].second;
 }
 
 }  // namespace dpt

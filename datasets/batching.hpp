@@ -22,4 +22,9 @@ struct TrainingBatch {
 TrainingBatch make_batch(const Dataset& dataset, const std::vector<Example>& examples,
                          const std::vector<int64_t>& indices);
 
+// Reorders `indices` longest sequence first (ties by index): the LSTM then skips padding in
+// place (core/ops/lstm_sequence.cpp), and physical chunks of a batch hold similar lengths.
+// Per-example results do not depend on the order; sums differ only in float rounding.
+void order_longest_first(const Dataset& dataset, const std::vector<Example>& examples, std::vector<int64_t>& indices);
+
 }  // namespace dpt

@@ -288,7 +288,8 @@ class Trainer {
   // (step 6) is drawn once.
   StepResult run_step(int64_t step, double lr) {
     const uint64_t t = static_cast<uint64_t>(step);
-    const std::vector<int64_t> idx = sampler_->sample(t);                            // 1 Poisson sample
+    std::vector<int64_t> idx = sampler_->sample(t);                                  // 1 Poisson sample
+    order_longest_first(data_, data_.train, idx);                                    //   (processing order only)
     const size_t cap = config_.training.max_physical_batch_size > 0
                            ? static_cast<size_t>(config_.training.max_physical_batch_size)
                            : std::max<size_t>(idx.size(), 1);

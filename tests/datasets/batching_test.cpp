@@ -89,3 +89,22 @@ TEST_CASE("an index out of range is rejected") {
   CHECK_THROWS_AS(make_batch(d, d.train, {0, 3}), InvalidArgument);
   CHECK_THROWS_AS(make_batch(d, d.train, {-1}), InvalidArgument);
 }
+
+TEST_CASE("order_longest_first: longest sequence first, ties by index, out-of-range refused") {
+  Dataset d = token_dataset(TaskKind::kClassification);  // lengths 3, 1, 2
+  Example e;
+  e.tokens = {7, 8};  // index 3, length 2: ties with index 2
+  e.label = 0;
+  d.train.push_back(e);
+  std::vector<int64_t> idx{1, 3, 2, 0};
+  order_longest_first(d, d.train, idx);
+  CHECK(idx == std::vector<int64_t>{0, 2, 3, 1});
+  const TrainingBatch batch = make_batch(d, d.train, idx);
+  CHECK(batch.inputs.layout->lengths() == std::vector<int>{3, 2, 2, 1});  // non-increasing: the LSTM runs in place
+  CHECK(batch.labels == std::vector<int32_t>{2, 1, 0, 0});                // labels follow their examples
+  std::vector<int64_t> empty;
+  order_longest_first(d, d.train, empty);
+  CHECK(empty.empty());
+  std::vector<int64_t> bad{0, 9};
+  CHECK_THROWS_AS(order_longest_first(d, d.train, bad), InvalidArgument);
+}
