@@ -49,6 +49,8 @@ TEST_CASE("integer fields must be integral and in range") {
   const Row rows[] = {
       {R"({"training": {"batch_size": 64.5}})", "training.batch_size: must be an integer, got 64.5"},
       {R"({"training": {"batch_size": 0}})", "training.batch_size: must be >= 1, got 0"},
+      {R"({"training": {"max_physical_batch_size": -1}})", "training.max_physical_batch_size: must be >= 0, got -1"},
+      {R"({"training": {"max_physical_batch_size": 2.5}})", "training.max_physical_batch_size: must be an integer, got 2.5"},
       {R"({"training": {"batch_size": 3000000000}})",
        "training.batch_size: must be <= 2147483647, got 3000000000"},
       {R"({"training": {"steps": -5}})", "training.steps: must be >= 0, got -5"},
