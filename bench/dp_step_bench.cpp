@@ -32,6 +32,7 @@
 #include "core/random/counter_rng.hpp"
 #include "core/runtime/allocator.hpp"
 #include "core/runtime/parallel_blocks.hpp"
+#include "dp/physical_batches.hpp"
 #include "dp/poisson_sampler.hpp"
 #include "dp/privatizer.hpp"
 #include "optim/sgd.hpp"
@@ -153,12 +154,8 @@ class StepRunner {
     if (dp_) {
       // Chunks of at most chunk_factor·B examples (training.max_physical_batch_size = B):
       // forward, backward and clipping per chunk, noise once per step.
-      const size_t cap = options_.chunk_factor > 0 ? static_cast<size_t>(options_.chunk_factor * s_.batch)
-                                                   : std::max<size_t>(idx.size(), 1);
       ClippedBatchSum<float> acc;
-      for (size_t begin = 0; begin < idx.size() || begin == 0; begin += cap) {
-        const std::vector<int64_t> part(idx.begin() + static_cast<std::ptrdiff_t>(begin),
-                                        idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), begin + cap)));
+      for (const std::vector<int64_t>& part : physical_batches(idx, options_.chunk_factor * s_.batch)) {
         std::vector<int32_t> labels;
         const SequenceBatch<float> batch = batch_of(data_, part, s_.seq, labels);
         Tape<float> tape;

@@ -27,6 +27,7 @@
 #include "dp/accounting/calibration.hpp"
 #include "dp/accounting/epsilon_summary.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
+#include "dp/physical_batches.hpp"
 #include "dp/poisson_sampler.hpp"
 #include "dp/privatizer.hpp"
 #include "experiments/config/config_error.hpp"
@@ -290,17 +291,14 @@ class Trainer {
     const uint64_t t = static_cast<uint64_t>(step);
     std::vector<int64_t> idx = sampler_->sample(t);                                  // 1 Poisson sample
     order_longest_first(data_, data_.train, idx);                                    //   (processing order only)
-    const size_t cap = config_.training.max_physical_batch_size > 0
-                           ? static_cast<size_t>(config_.training.max_physical_batch_size)
-                           : std::max<size_t>(idx.size(), 1);
     StepResult r;
     r.batch_size = static_cast<int>(idx.size());
     ClippedBatchSum<float> clipped;                                                   // DP: sum_i c_i g_i
     std::vector<MatrixF> plain;                                                       // not private: sum_i g_i
     const uint64_t step_seed = derive_seed(dropout_seed_, t);
-    for (size_t begin = 0, chunk = 0; begin < idx.size() || chunk == 0; begin += cap, ++chunk) {
-      const std::vector<int64_t> part(idx.begin() + static_cast<std::ptrdiff_t>(begin),
-                                      idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), begin + cap)));
+    const std::vector<std::vector<int64_t>> chunks = physical_batches(idx, config_.training.max_physical_batch_size);
+    for (size_t chunk = 0; chunk < chunks.size(); ++chunk) {
+      const std::vector<int64_t>& part = chunks[chunk];
       const TrainingBatch batch = make_batch(data_, data_.train, part);
       Tape<float> tape;
       const Var out = model_->forward(tape, batch.inputs, /*training=*/true,         // 2 forward
