@@ -88,11 +88,7 @@ TEST_CASE("the clipped sum equals the explicit sum of clipped per-example gradie
 TEST_CASE("fused and ghost choose per parameter, and the choice is reported") {
   // 40 examples of 48 steps through Embedding -> LSTM(16): long sequences make the LSTM
   // weights fused; the head sees one row per example and goes ghost.
-  SequenceModelSpec spec;
-  spec.vocab_size = 7;
-  spec.embedding_dim = 8;
-  spec.lstm_hidden = {16};
-  spec.outputs = 2;
+  const SequenceModelSpec spec = token_classifier(7, 8, 16, 2);
   SequenceModel<double> model(spec, 5);
   const std::vector<int> lengths(40, 48);
   std::vector<int> ex(40);
@@ -145,11 +141,7 @@ TEST_CASE("an example with factor 0 stays out of the fused and the ghost sum, Na
 TEST_CASE("the clipped sum is bit-identical for 1, 2 and 3 threads") {
   // float, 37 examples of ragged lengths: the lanes' boundaries and order are fixed, so the
   // float rounding must not move with the thread count.
-  SequenceModelSpec spec;
-  spec.vocab_size = 11;
-  spec.embedding_dim = 6;
-  spec.lstm_hidden = {12};
-  spec.outputs = 3;
+  const SequenceModelSpec spec = token_classifier(11, 6, 12, 3);
   SequenceModel<float> model(spec, 8);
   std::vector<int> lengths, ex;
   std::vector<int32_t> labels;
@@ -181,11 +173,7 @@ TEST_CASE("the clipped sum is bit-identical for 1, 2 and 3 threads") {
 }
 
 TEST_CASE("an empty batch gives no norms, no factors and zero clipped sums") {
-  SequenceModelSpec spec;
-  spec.vocab_size = 4;
-  spec.embedding_dim = 2;
-  spec.lstm_hidden = {3};
-  spec.outputs = 2;
+  const SequenceModelSpec spec = token_classifier(4, 2, 3, 2);
   SequenceModel<double> model(spec, 42);
   SequenceBatch<double> batch{BatchLayout::sequence({}), std::make_shared<const std::vector<int32_t>>(), {}};
   Tape<double> t;

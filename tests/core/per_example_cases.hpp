@@ -132,6 +132,17 @@ inline std::vector<Case> make_cases() {
   return cases;
 }
 
+// Embedding(vocab -> embed) -> LSTM(hidden) -> last step -> Linear(outputs): the classifier
+// most per-example tests use.
+inline SequenceModelSpec token_classifier(int vocab, int embed, int hidden, int outputs) {
+  SequenceModelSpec spec;
+  spec.vocab_size = vocab;
+  spec.embedding_dim = embed;
+  spec.lstm_hidden = {hidden};
+  spec.outputs = outputs;
+  return spec;
+}
+
 // Three examples through LSTM(3) -> Linear(1), MSE; example 1 has a NaN input at step 0, so
 // its gradient is NaN and the others' are finite. Recorded (forward and backward) on `tape`.
 struct NanExampleCase {

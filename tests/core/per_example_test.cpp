@@ -108,11 +108,7 @@ TEST_CASE("sum_i c_i g_i equals the explicit weighted sum") {
 }
 
 TEST_CASE("float per-example norms agree with double") {
-  SequenceModelSpec spec;
-  spec.vocab_size = 9;
-  spec.embedding_dim = 4;
-  spec.lstm_hidden = {8};
-  spec.outputs = 2;
+  const SequenceModelSpec spec = token_classifier(9, 4, 8, 2);
   SequenceModel<double> md(spec, 31);
   SequenceModel<float> mf(spec, 31);
   const std::vector<int> lengths{6, 3, 9, 1};
@@ -143,11 +139,7 @@ TEST_CASE("the cost model picks ghost for long rows, materialised for long seque
     CHECK(per_example_sq_norms(t.uses(), {&W}, 2).methods[0] == NormMethod::kMaterialise);
   }
   SUBCASE("LSTM weights share one G Gram and choose ghost at T = 8, H = 32") {
-    SequenceModelSpec spec;
-    spec.vocab_size = 5;
-    spec.embedding_dim = 32;
-    spec.lstm_hidden = {32};
-    spec.outputs = 2;
+    const SequenceModelSpec spec = token_classifier(5, 32, 32, 2);
     SequenceModel<double> model(spec, 3);
     const std::vector<int> lengths{8, 8};
     Tape<double> t;
@@ -179,11 +171,7 @@ TEST_CASE("a zero factor keeps an example with non-finite gradients out of the s
 }
 
 TEST_CASE("an empty batch gives empty norms and zero sums") {
-  SequenceModelSpec spec;
-  spec.vocab_size = 4;
-  spec.embedding_dim = 2;
-  spec.lstm_hidden = {3};
-  spec.outputs = 2;
+  const SequenceModelSpec spec = token_classifier(4, 2, 3, 2);
   SequenceModel<double> model(spec, 42);
   SequenceBatch<double> batch{BatchLayout::sequence({}), std::make_shared<const std::vector<int32_t>>(), {}};
   Tape<double> t;
