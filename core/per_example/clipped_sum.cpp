@@ -27,63 +27,10 @@ bool is_linear(const auto& group) { return !group.empty() && group.front()->kind
 template <typename T>
 std::vector<NormMethod> choose_clipped_sum_methods(const std::vector<UseGroup<T>>& groups, int batch,
                                                    double lane_budget_bytes) {
-  // Sums over the batch: S1 = sum_i n_i, S2 = sum_i n_i². Per linear parameter (d_out, d_in):
+  // Per linear parameter (d_out, d_in), summed over the batch (S1 = sum_i n_i, S2 = sum_i n_i²):
   //   ghost  S2 d_in (+ S2 d_out for the G Gram, once per shared G) + S1 d_in d_out (batch GEMM)
   //   fused  S1 d_in d_out (per-example GEMMs) + kFusedEntryCost · B · d_in d_out
-  std::vector<NormMethod> methods(groups.size(), NormMethod::kMaterialise);
-  const double B = static_cast<double>(batch);
-  auto sums = [&](const UseGroup<T>& g) {
-    double S1 = 0, S2 = 0;
-    for (int i = 0; i < batch; ++i) {
-      const double n = static_cast<double>(example_row_count(g, i));
-      S1 += n;
-      S2 += n * n;
-    }
-    return std::pair{S1, S2};
-  };
-  std::map<const Matrix<T>*, std::vector<size_t>> sharing;  // G -> single-use linear params
-  for (size_t p = 0; p < groups.size(); ++p) {
-    const UseGroup<T>& g = groups[p];
-    if (!is_linear(g)) continue;
-    if (g.size() == 1) {
-      sharing[g.front()->G.get()].push_back(p);
-      continue;
-    }
-    const auto [S1, S2] = sums(g);  // tied weights: rows of all uses stacked, nothing shared
-    const double d_in = static_cast<double>(g.front()->A->cols()), d_out = static_cast<double>(g.front()->G->cols());
-    const double ghost = S2 * (d_in + d_out) + S1 * d_in * d_out;
-    const double fused = (S1 + kFusedEntryCost * B) * d_in * d_out;
-    methods[p] = ghost < fused ? NormMethod::kGhost : NormMethod::kMaterialise;
-  }
-  for (const auto& [G, members] : sharing) {
-    const auto [S1, S2] = sums(groups[members.front()]);
-    const double d_out = static_cast<double>(G->cols());
-    // Each member is ghost or fused; the G Gram is paid once if any goes ghost. Try every
-    // assignment (2^k, k = 2 for an LSTM); beyond 10 members decide each alone.
-    const size_t k = members.size();
-    if (k > 10) {
-      for (size_t p : members) {
-        const double d_in = static_cast<double>(groups[p].front()->A->cols());
-        const double ghost = S2 * (d_in + d_out / static_cast<double>(k)) + S1 * d_in * d_out;
-        methods[p] = ghost < (S1 + kFusedEntryCost * B) * d_in * d_out ? NormMethod::kGhost : NormMethod::kMaterialise;
-      }
-      continue;
-    }
-    double best_cost = 0;
-    uint32_t best = 0;
-    for (uint32_t ghost_mask = 0; ghost_mask < (1u << k); ++ghost_mask) {
-      double cost = ghost_mask != 0 ? S2 * d_out : 0.0;
-      for (size_t m = 0; m < k; ++m) {
-        const double d_in = static_cast<double>(groups[members[m]].front()->A->cols());
-        cost += (ghost_mask >> m) & 1u ? S2 * d_in + S1 * d_in * d_out : (S1 + kFusedEntryCost * B) * d_in * d_out;
-      }
-      if (ghost_mask == 0 || cost < best_cost) {
-        best_cost = cost;
-        best = ghost_mask;
-      }
-    }
-    for (size_t m = 0; m < k; ++m) methods[members[m]] = (best >> m) & 1u ? NormMethod::kGhost : NormMethod::kMaterialise;
-  }
+  std::vector<NormMethod> methods = choose_norm_methods(groups, batch, NormCostModel{1.0, kFusedEntryCost});
   // Memory: the lanes hold kClippedSumLanes sums of every fused weight. Over the budget, the
   // largest fused weights go ghost (ties: the later parameter) until the rest fit.
   auto entries = [&](size_t p) {

@@ -107,12 +107,29 @@ T linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratch<T>&
 }  // namespace
 
 template <typename T>
-std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& groups, int batch) {
-  // Per example i with n_i rows: ghost costs n_i² d_in plus the G Gram n_i² d_out, which the
-  // linear parameters whose single record shares one G (the LSTM's W_ih and W_hh) pay once
-  // between them; materialising costs n_i d_in d_out. Sums over the batch:
-  //   S1 = sum_i n_i, S2 = sum_i n_i².
+std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& groups, int batch, NormCostModel costs) {
+  // Per example i with n_i rows, summed over the batch (S1 = sum_i n_i, S2 = sum_i n_i²), per
+  // linear parameter (d_out, d_in):
+  //   ghost        S2 d_in, plus the G Gram S2 d_out, which the parameters whose single record
+  //                shares one G (the LSTM's W_ih and W_hh) pay once between them,
+  //                plus costs.ghost_sum · S1 d_in d_out
+  //   materialise  (S1 + costs.materialise_per_example · B) d_in d_out
   std::vector<NormMethod> methods(groups.size(), NormMethod::kMaterialise);
+  const double B = static_cast<double>(batch);
+  auto sums = [&](const UseGroup<T>& g) {
+    double S1 = 0, S2 = 0;
+    for (int i = 0; i < batch; ++i) {
+      const double n = static_cast<double>(example_row_count(g, i));
+      S1 += n;
+      S2 += n * n;
+    }
+    return std::pair{S1, S2};
+  };
+  // Cost of one parameter without its share of the G Gram.
+  auto ghost = [&](double S1, double S2, double d_in, double d_out) { return S2 * d_in + costs.ghost_sum * S1 * d_in * d_out; };
+  auto materialise = [&](double S1, double d_in, double d_out) {
+    return (S1 + costs.materialise_per_example * B) * d_in * d_out;
+  };
   std::map<const Matrix<T>*, std::vector<size_t>> sharing;  // G -> single-use linear params
   for (size_t p = 0; p < groups.size(); ++p) {
     const UseGroup<T>& g = groups[p];
@@ -121,23 +138,13 @@ std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& grou
       sharing[g.front()->G.get()].push_back(p);
       continue;
     }
-    double S1 = 0, S2 = 0;  // tied weights: rows of all uses stacked, nothing shared
-    for (int i = 0; i < batch; ++i) {
-      const double n = static_cast<double>(example_row_count(g, i));
-      S1 += n;
-      S2 += n * n;
-    }
+    const auto [S1, S2] = sums(g);  // tied weights: rows of all uses stacked, nothing shared
     const double d_in = static_cast<double>(g.front()->A->cols()), d_out = static_cast<double>(g.front()->G->cols());
-    methods[p] = S2 * (d_in + d_out) < S1 * d_in * d_out ? NormMethod::kGhost : NormMethod::kMaterialise;
+    methods[p] = ghost(S1, S2, d_in, d_out) + S2 * d_out < materialise(S1, d_in, d_out) ? NormMethod::kGhost
+                                                                                        : NormMethod::kMaterialise;
   }
   for (const auto& [G, members] : sharing) {
-    const UseGroup<T>& first = groups[members.front()];
-    double S1 = 0, S2 = 0;
-    for (int i = 0; i < batch; ++i) {
-      const double n = static_cast<double>(example_row_count(first, i));
-      S1 += n;
-      S2 += n * n;
-    }
+    const auto [S1, S2] = sums(groups[members.front()]);
     const double d_out = static_cast<double>(G->cols());
     // Try every ghost/materialise assignment of the members (at most 2^k, k = 2 for an LSTM);
     // beyond 10 members, decide each alone with the Gram shared evenly.
@@ -145,8 +152,9 @@ std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& grou
     if (k > 10) {
       for (size_t p : members) {
         const double d_in = static_cast<double>(groups[p].front()->A->cols());
-        methods[p] = S2 * (d_in + d_out / static_cast<double>(k)) < S1 * d_in * d_out ? NormMethod::kGhost
-                                                                                      : NormMethod::kMaterialise;
+        methods[p] = ghost(S1, S2, d_in, d_out) + S2 * d_out / static_cast<double>(k) < materialise(S1, d_in, d_out)
+                         ? NormMethod::kGhost
+                         : NormMethod::kMaterialise;
       }
       continue;
     }
@@ -156,7 +164,7 @@ std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& grou
       double cost = ghost_mask != 0 ? S2 * d_out : 0.0;
       for (size_t m = 0; m < k; ++m) {
         const double d_in = static_cast<double>(groups[members[m]].front()->A->cols());
-        cost += (ghost_mask >> m) & 1u ? S2 * d_in : S1 * d_in * d_out;
+        cost += (ghost_mask >> m) & 1u ? ghost(S1, S2, d_in, d_out) : materialise(S1, d_in, d_out);
       }
       if (ghost_mask == 0 || cost < best_cost) {
         best_cost = cost;
@@ -244,7 +252,7 @@ Matrix<T> example_gradient(const UseGroup<T>& group, const Parameter<T>& param, 
 }
 
 #define DPT_INSTANTIATE(T)                                                                              \
-  template std::vector<NormMethod> choose_norm_methods<T>(const std::vector<UseGroup<T>>&, int);       \
+  template std::vector<NormMethod> choose_norm_methods<T>(const std::vector<UseGroup<T>>&, int, NormCostModel); \
   template PerExampleNorms<T> per_example_sq_norms<T>(const std::vector<ParamUse<T>>&,                 \
                                                       const ParameterList<T>&, int, NormMethod);       \
   template void per_example_sq_norms_into<T>(const std::vector<UseGroup<T>>&, const ParameterList<T>&,  \

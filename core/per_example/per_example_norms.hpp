@@ -26,9 +26,17 @@ struct PerExampleNorms {
   Vector<T> total_sq() const { return sq_norms.rowwise().sum(); }
 };
 
+// Extra terms of the cost model, in multiply-adds (see choose_norm_methods): the norms alone
+// need neither; the clipped sum (clipped_sum.hpp) adds the batch GEMM G^T diag(c) A to ghost
+// and the per-example bookkeeping of the fused pass to materialise.
+struct NormCostModel {
+  double ghost_sum = 0.0;                // times S1 d_in d_out
+  double materialise_per_example = 0.0;  // times B d_in d_out
+};
+
 // The method the cost model picks for each parameter (kAuto resolved), given the batch.
 template <typename T>
-std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& groups, int batch);
+std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& groups, int batch, NormCostModel costs = {});
 
 // Squared per-example norms of every parameter in `params` for a batch of `batch` examples.
 // `method` forces one method for all linear parameters (tests, benchmarks); kAuto picks per
