@@ -5,20 +5,29 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/per_example/norm_bounds.hpp"
 
 namespace dpt {
 namespace {
 
 constexpr double kStability = 1e-6;  // the ε of min(1, C / (||g|| + ε))
 
-// Relative margin covering the rounding error of a norm accumulated in T.
-template <typename T>
-constexpr double norm_margin() {
-  return 64.0 * std::numeric_limits<T>::epsilon();  // 7.6e-6 for float, 1.4e-14 for double
+// Relative margin on the norm covering the rounding of the factor's division in double and
+// validate()'s tolerance of 1e-12 on sum_k C_k² = C² (per-layer sensitivity up to C (1 + 5e-13)).
+// The norm itself is already a certified upper bound (norm_bounds.hpp).
+constexpr double kMargin = 1e-12;
+
+double clip(double norm, double threshold) {
+  return std::min(1.0, threshold / (norm * (1.0 + kMargin) + kStability));
 }
 
-double clip(double norm, double threshold, double margin) {
-  return std::min(1.0, threshold / (norm * (1.0 + margin) + kStability));
+// A factor in T, rounded toward zero: never above the double factor, so ||c_i g_i|| <= C also
+// when c_i is subnormal in T (a gradient norm beyond ~1e38 C in float).
+template <typename T>
+T to_factor(double c) {
+  T t = static_cast<T>(c);
+  if (static_cast<double>(t) > c) t = std::nextafter(t, T(0));
+  return t;
 }
 
 }  // namespace
@@ -73,42 +82,40 @@ void validate(const ClippingConfig& config, size_t num_params) {
 }
 
 template <typename T>
-void clip_example(const ClippingConfig& config, Index P, const T* sq_norms, T* factors) {
-  constexpr double margin = norm_margin<T>();
+void clip_example(const ClippingConfig& config, Index P, const double* sq_norms, T* factors) {
   if (config.mode == ClippingMode::kPerLayer) {
-    // Group norms in double; a parameter's factor is its group's. NaN/Inf anywhere: all 0.
+    // Group norms; a parameter's factor is its group's. NaN/Inf anywhere: all 0.
     double group_sq[kMaxClipGroups] = {};
     const size_t K = config.group_clip_norms.size();
-    for (Index p = 0; p < P; ++p) group_sq[config.group_of_param[p]] += static_cast<double>(sq_norms[p]);
+    for (Index p = 0; p < P; ++p) group_sq[config.group_of_param[p]] += sq_norms[p];
     bool finite = true;
     for (size_t k = 0; k < K; ++k) finite = finite && std::isfinite(group_sq[k]);
     for (Index p = 0; p < P; ++p) {
       const int k = config.group_of_param[p];
-      factors[p] = finite ? static_cast<T>(clip(std::sqrt(group_sq[k]), config.group_clip_norms[k], margin)) : T(0);
+      const double norm = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(group_sq[k], static_cast<double>(P))), 1.0);
+      factors[p] = finite ? to_factor<T>(clip(norm, config.group_clip_norms[k])) : T(0);
     }
     return;
   }
-  // ||g_i||² summed in T exactly as PerExampleNorms::total_sq and clip_summary do.
-  const T total_sq = Eigen::Map<const RowVector<T>>(sq_norms, P).sum();
-  const double norm = static_cast<double>(std::sqrt(total_sq));
+  // ||g_i||² summed in double and rounded up (a sum of P non-negative bounds).
+  const double total_sq = Eigen::Map<const RowVector<double>>(sq_norms, P).sum();
+  const double norm = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(total_sq, static_cast<double>(P))), 1.0);
   if (!std::isfinite(norm)) {
     factors[0] = T(0);
   } else if (config.mode == ClippingMode::kAutomatic) {
-    factors[0] = static_cast<T>(config.clip_norm / (norm * (1.0 + margin) + config.automatic_gamma));
+    factors[0] = to_factor<T>(config.clip_norm / (norm * (1.0 + kMargin) + config.automatic_gamma));
   } else {
-    factors[0] = static_cast<T>(clip(norm, config.clip_norm, margin));
+    factors[0] = to_factor<T>(clip(norm, config.clip_norm));
   }
 }
 
 template <typename T>
-ClipResult<T> clip_summary(const Matrix<T>& sq_norms, Matrix<T> factors) {
+ClipResult<T> clip_summary(const MatrixD& sq_norms, Matrix<T> factors) {
   ClipResult<T> out;
   out.norms = sq_norms.rowwise().sum().cwiseSqrt();
   for (Index i = 0; i < sq_norms.rows(); ++i) {
-    // Dropped for a NaN/Inf gradient: the norm is not finite and nothing of the example is kept
-    // (per-layer group norms are summed in double, so a float total that overflows while every
-    // group stays finite is clipped, not dropped).
-    if (!std::isfinite(static_cast<double>(out.norms(i))) && factors.row(i).isZero(0)) {
+    // Dropped for a NaN/Inf gradient: the norm is not finite and nothing of the example is kept.
+    if (!std::isfinite(out.norms(i)) && factors.row(i).isZero(0)) {
       ++out.nonfinite_examples;
     } else {
       out.clipped_examples += (factors.row(i).array() < T(1)).any();
@@ -142,8 +149,8 @@ Index factor_columns(const ClippingConfig& config, Index num_params) {
 }
 
 #define DPT_INSTANTIATE(T)                                                                   \
-  template void clip_example<T>(const ClippingConfig&, Index, const T*, T*);                \
-  template ClipResult<T> clip_summary<T>(const Matrix<T>&, Matrix<T>);                      \
+  template void clip_example<T>(const ClippingConfig&, Index, const double*, T*);           \
+  template ClipResult<T> clip_summary<T>(const MatrixD&, Matrix<T>);                        \
   template ClipResult<T> clip_factors<T>(const PerExampleNorms<T>&, const ClippingConfig&);
 DPT_INSTANTIATE(float)
 DPT_INSTANTIATE(double)

@@ -4,8 +4,10 @@
 //              with sum_k C_k² = C², so the total sensitivity stays C
 //   automatic  c_i = C / (||g_i|| + γ)                     Bu et al. 2022 (AUTO-S), scaled by C
 //              so that, as for the others, ||c_i g_i|| < C and the noise is σ·C
-// ε = 1e-6 plus a relative margin for the rounding of the norm in the scalar type, so the
-// clipped norm stays ≤ C in float too. An example whose norm is NaN or Inf gets factor 0
+// The norms are certified upper bounds of the exact per-example norms (core/per_example/
+// norm_bounds.hpp), summed over parameters in double and rounded up; ε = 1e-6, a relative
+// margin of 1e-12 on the norm, and factors rounded toward zero in the scalar type, so
+// ||c_i g_i|| ≤ C holds for the exact g_i. An example whose norm is NaN or Inf gets factor 0
 // (exactly nothing of it reaches the sum; see weighted_gradient_sum) and is counted.
 #pragma once
 
@@ -37,7 +39,7 @@ void validate(const ClippingConfig& config, size_t num_params);
 template <typename T>
 struct ClipResult {
   Matrix<T> factors;        // (B, 1) flat/automatic, or (B, P) per_layer: input to weighted_gradient_sum
-  Vector<T> norms;          // (B) ||g_i|| before clipping (NaN/Inf kept as is)
+  Vector<double> norms;     // (B) ||g_i|| (its certified bound) before clipping (NaN/Inf kept as is)
   int clipped_examples = 0;     // examples whose factor (any group) is < 1
   int nonfinite_examples = 0;   // examples dropped for a NaN/Inf gradient
 };
@@ -51,11 +53,11 @@ inline constexpr size_t kMaxClipGroups = 256;
 // Factors of one example from its P squared norms (the ClipRule of clipped_gradient_sum):
 // writes factor_columns(config, P) entries; 0 for a NaN/Inf norm. `config` must be valid.
 template <typename T>
-void clip_example(const ClippingConfig& config, Index P, const T* sq_norms, T* factors);
+void clip_example(const ClippingConfig& config, Index P, const double* sq_norms, T* factors);
 
 // Norms and counts of a batch from its squared norms (B, P) and the factors applied.
 template <typename T>
-ClipResult<T> clip_summary(const Matrix<T>& sq_norms, Matrix<T> factors);
+ClipResult<T> clip_summary(const MatrixD& sq_norms, Matrix<T> factors);
 
 // Factors for a whole batch: clip_example on each row, then clip_summary.
 template <typename T>

@@ -25,14 +25,14 @@ void Privatizer::accumulate(const std::vector<ParamUse<T>>& uses, const Paramete
   const ClippingConfig& clipping = config_.clipping;
   const Index P = static_cast<Index>(params.size());
   validate(clipping, params.size());
-  const ClipRule<T> rule = [&clipping, P](const T* sq_norms, T* factors) { clip_example(clipping, P, sq_norms, factors); };
+  const ClipRule<T> rule = [&clipping, P](const double* sq_norms, T* factors) { clip_example(clipping, P, sq_norms, factors); };
   ClippedSum<T> sum = clipped_gradient_sum(uses, params, batch_size, factor_columns(clipping, P), rule, config_.norm_method);
   const ClipResult<T> clip = clip_summary(sum.norms.sq_norms, std::move(sum.factors));
   acc.examples += batch_size;
   acc.clipped_examples += clip.clipped_examples;
   acc.nonfinite_examples += clip.nonfinite_examples;
   for (Index i = 0; i < clip.norms.size(); ++i) {
-    if (std::isfinite(static_cast<double>(clip.norms(i)))) acc.norm_sum += static_cast<double>(clip.norms(i));
+    if (std::isfinite(clip.norms(i))) acc.norm_sum += clip.norms(i);
   }
   if (acc.sum.empty()) {
     acc.sum = std::move(sum.gradients);

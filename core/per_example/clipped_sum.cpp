@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/per_example/gradient_sum.hpp"
+#include "core/per_example/norm_bounds.hpp"
 #include "core/runtime/parallel_blocks.hpp"
 
 namespace dpt {
@@ -21,6 +22,83 @@ constexpr double kFusedEntryCost = 4.0;
 const auto select_G = [](const auto& use) -> const auto& { return *use.G; };
 
 bool is_linear(const auto& group) { return !group.empty() && group.front()->kind == UseKind::kLinear; }
+
+// Fused parameters sharing one G (the LSTM's W_ih and W_hh) form one family: example i's
+// gradients of all members come from ONE GEMM  G_i^T [A_i^(1) | A_i^(2) | ...].
+struct Family {
+  std::vector<size_t> members;  // parameter indices
+  std::vector<Index> col;       // first column of each member in the family's [A | A | ...]
+  Index d_in = 0, d_out = 0;
+};
+
+// One thread's buffers for the fused pass, sized for the longest example once.
+template <typename T>
+struct FusedScratch {
+  explicit FusedScratch(size_t families) : g(families), g_wide(families), wide(families, false) {}
+  Matrix<T> A, G;                 // example i's rows: [A^(1) | A^(2) | ...] and G
+  std::vector<Matrix<T>> g;       // per family: g_i = G_i^T [A_i | ...], (d_out, d_in)
+  std::vector<MatrixD> g_wide;    // per family: the same in double, where g_i overflowed T
+  std::vector<bool> wide;         // per family: g_wide holds this example's gradient
+  Vector<double> beta;            // (n) ||g_t|| of example i's G rows (rounded up)
+
+  template <typename S>
+  static void fit(Matrix<S>& m, Index rows, Index cols) {
+    if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
+  }
+};
+
+// Example i's gradient of one family into w.g[f] and each member's certified squared norm
+// (norm_bounds::materialised_sq_bound) into sq_norms(i, member). A product that overflows T
+// although every input row is finite is formed again in double (w.g_wide[f]): a finite
+// gradient is never reported non-finite.
+template <typename T>
+void form_family_gradient(const Family& family, const std::vector<UseGroup<T>>& groups, const ParameterList<T>& params,
+                          int i, FusedScratch<T>& w, size_t f, MatrixD& sq_norms) {
+  const UseGroup<T>& first = groups[family.members.front()];
+  const Index n = example_row_count(first, i);
+  w.g[f].resize(family.d_out, family.d_in);
+  w.wide[f] = false;
+  if (n == 0) {
+    w.g[f].setZero();
+    for (size_t p : family.members) sq_norms(i, static_cast<Index>(p)) = 0.0;
+    return;
+  }
+  FusedScratch<T>::fit(w.A, n, family.d_in);
+  for (size_t m = 0; m < family.members.size(); ++m) {
+    const UseGroup<T>& group = groups[family.members[m]];
+    Index r = 0;
+    for (const ParamUse<T>* use : group) {  // tied weights: every use's rows stacked
+      const BatchLayout& l = *use->layout;
+      for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) {
+        w.A.row(r++).segment(family.col[m], use->A->cols()) = use->A->row(l.example_rows()[k]);
+      }
+    }
+  }
+  FusedScratch<T>::fit(w.G, n, family.d_out);
+  gather_example_rows(first, i, select_G, w.G);
+  const auto A = w.A.topRows(n);
+  const auto G = w.G.topRows(n);
+  w.g[f].noalias() = G.transpose() * A;  // (d_out, d_in) = G_i^T [A_i | ...]
+  const double nd = static_cast<double>(n);
+  w.beta.resize(n);
+  for (Index t = 0; t < n; ++t) w.beta(t) = norm_bounds::norm_up(G.row(t));
+  for (size_t m = 0; m < family.members.size(); ++m) {
+    const Index d_in = params[family.members[m]]->value.cols();
+    double U = 0.0;  // sum_t ||a_t^(m)|| ||g_t||: the triangle bound
+    for (Index t = 0; t < n; ++t) U += norm_bounds::norm_up(A.row(t).segment(family.col[m], d_in)) * w.beta(t);
+    U = norm_bounds::round_up(U, 2.0 * nd);
+    const double size = static_cast<double>(family.d_out * d_in);
+    double ghat = norm_bounds::norm_up(w.g[f].middleCols(family.col[m], d_in));
+    if (!std::isfinite(ghat) && std::isfinite(U) && !w.wide[f]) {
+      w.g_wide[f].noalias() = G.template cast<double>().transpose() * A.template cast<double>();
+      w.wide[f] = true;
+    }
+    if (w.wide[f]) ghat = norm_bounds::norm_up(w.g_wide[f].middleCols(family.col[m], d_in));
+    sq_norms(i, static_cast<Index>(family.members[m])) =
+        w.wide[f] ? norm_bounds::materialised_sq_bound<double>(ghat, U, nd, size)
+                  : norm_bounds::materialised_sq_bound<T>(ghat, U, nd, size);
+  }
+}
 
 }  // namespace
 
@@ -79,18 +157,13 @@ ClippedSum<T> clipped_gradient_sum(const std::vector<ParamUse<T>>& uses, const P
       two_pass[p] = false;
     }
   }
-  out.norms.sq_norms = Matrix<T>::Zero(batch, P);
+  out.norms.sq_norms = MatrixD::Zero(batch, P);
   out.factors = Matrix<T>::Zero(batch, factor_cols);
   // Pass 1: norms of the ghost and direct parameters, every example.
   per_example_sq_norms_into(groups, params, out.norms.methods, two_pass, out.norms.sq_norms);
 
   // Fused parameters sharing one G (the LSTM's W_ih and W_hh) form one family: example i's
   // gradients of all members come from ONE GEMM  G_i^T [A_i^(1) | A_i^(2) | ...].
-  struct Family {
-    std::vector<size_t> members;  // parameter indices
-    std::vector<Index> col;       // first column of each member in the family's [A | A | ...]
-    Index d_in = 0, d_out = 0;
-  };
   std::vector<Family> families;
   {
     std::map<const Matrix<T>*, size_t> family_of_G;  // shared G -> its family
@@ -112,17 +185,13 @@ ClippedSum<T> clipped_gradient_sum(const std::vector<ParamUse<T>>& uses, const P
     }
   }
 
-  // Pass 2: per lane, per example: form g_i of each family, the members' norms, the factors,
-  // and add c_i g_i to the lane's sums.
+  // Pass 2: per lane, per example: form g_i of each family, the members' certified norms
+  // (norm_bounds.hpp), the factors, and add c_i g_i to the lane's sums.
   const int lanes = std::min(kClippedSumLanes, std::max(batch, 1));
   std::vector<std::vector<Matrix<T>>> lane_sums(static_cast<size_t>(lanes));
 #pragma omp parallel
   {
-    Matrix<T> A, G;                  // example i's rows, sized for the longest example once
-    std::vector<Matrix<T>> g(families.size());  // g_i of each family (d_out, d_in)
-    auto fit = [](Matrix<T>& m, Index rows, Index cols) {
-      if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
-    };
+    FusedScratch<T> w(families.size());
 #pragma omp for schedule(dynamic, 1)
     for (int lane = 0; lane < lanes; ++lane) {
       const int begin = static_cast<int>(static_cast<int64_t>(batch) * lane / lanes);
@@ -131,33 +200,7 @@ ClippedSum<T> clipped_gradient_sum(const std::vector<ParamUse<T>>& uses, const P
       for (const Family& family : families) sums.push_back(Matrix<T>::Zero(family.d_out, family.d_in));
       for (int i = begin; i < end; ++i) {
         for (size_t f = 0; f < families.size(); ++f) {
-          const Family& family = families[f];
-          const UseGroup<T>& first = groups[family.members.front()];
-          const Index n = example_row_count(first, i);
-          g[f].resize(family.d_out, family.d_in);
-          if (n == 0) {
-            g[f].setZero();
-          } else {
-            fit(A, n, family.d_in);
-            for (size_t m = 0; m < family.members.size(); ++m) {
-              const UseGroup<T>& group = groups[family.members[m]];
-              Index r = 0;
-              for (const ParamUse<T>* use : group) {  // tied weights: every use's rows stacked
-                const BatchLayout& l = *use->layout;
-                for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) {
-                  A.row(r++).segment(family.col[m], use->A->cols()) = use->A->row(l.example_rows()[k]);
-                }
-              }
-            }
-            fit(G, n, family.d_out);
-            gather_example_rows(first, i, select_G, G);
-            g[f].noalias() = G.topRows(n).transpose() * A.topRows(n);  // (d_out, d_in) = G_i^T [A_i | ...]
-          }
-          for (size_t m = 0; m < family.members.size(); ++m) {
-            const Index d_in = params[family.members[m]]->value.cols();
-            out.norms.sq_norms(i, static_cast<Index>(family.members[m])) =
-                g[f].middleCols(family.col[m], d_in).squaredNorm();
-          }
+          form_family_gradient(families[f], groups, params, i, w, f, out.norms.sq_norms);
         }
         rule(out.norms.sq_norms.row(i).data(), out.factors.row(i).data());
         for (size_t f = 0; f < families.size(); ++f) {
@@ -165,8 +208,12 @@ ClippedSum<T> clipped_gradient_sum(const std::vector<ParamUse<T>>& uses, const P
           for (size_t m = 0; m < family.members.size(); ++m) {
             const T c = out.factors(i, factor_cols == 1 ? 0 : static_cast<Index>(family.members[m]));
             const Index d_in = params[family.members[m]]->value.cols();
-            if (c != T(0)) {  // a factor of 0 adds nothing, not 0·NaN
-              sums[f].middleCols(family.col[m], d_in).noalias() += c * g[f].middleCols(family.col[m], d_in);
+            if (c == T(0)) continue;  // a factor of 0 adds nothing, not 0·NaN
+            auto target = sums[f].middleCols(family.col[m], d_in);
+            if (w.wide[f]) {  // g_i overflowed T: c_i g_i (norm <= C) from the double product
+              target += (static_cast<double>(c) * w.g_wide[f].middleCols(family.col[m], d_in)).template cast<T>();
+            } else {
+              target.noalias() += c * w.g[f].middleCols(family.col[m], d_in);
             }
           }
         }

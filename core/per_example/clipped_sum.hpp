@@ -27,12 +27,12 @@
 
 namespace dpt {
 
-// Clip rule for one example: reads its squared norms (one per parameter, P) and writes its
-// factors (1 or P entries, as the caller chose). Called from several threads at once; must be
-// a pure function of its arguments. A factor of exactly 0 keeps the example out of the sum
-// (also when its gradient is not finite).
+// Clip rule for one example: reads its squared norms (one per parameter, P: certified upper
+// bounds, in double) and writes its factors (1 or P entries, as the caller chose). Called from
+// several threads at once; must be a pure function of its arguments. A factor of exactly 0
+// keeps the example out of the sum (also when its gradient is not finite).
 template <typename T>
-using ClipRule = std::function<void(const T* sq_norms, T* factors)>;
+using ClipRule = std::function<void(const double* sq_norms, T* factors)>;
 
 template <typename T>
 struct ClippedSum {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/per_example/norm_bounds.hpp"
 
 namespace dpt {
 namespace {
@@ -27,29 +28,41 @@ const auto select_G = [](const auto& use) -> const auto& { return *use.G; };
 // nothing after the first example.
 template <typename T>
 struct Scratch {
-  Matrix<T> A, G, gram_A, gram_G, M;
+  Matrix<T> A, G, M;                    // example i's rows in T; M = G_i^T A_i (materialised)
+  MatrixD Ad, Gd, gram_A, gram_G;       // ghost: the rows and Grams in double
+  Vector<double> beta;                  // ghost: ||g_t|| of the rows in Gd (rounded up)
+  double sum_beta = 0.0;                // ... and their sum
   const Matrix<T>* cached_G = nullptr;  // the record whose G Gram is in gram_G (this example)
   const Matrix<T>* bias_G = nullptr;    // the record whose bias norm is in bias_sq (this example)
-  T bias_sq = T(0);
+  double bias_sq = 0.0;
 
-  void fit(Matrix<T>& m, Index rows, Index cols) {
+  template <typename S>
+  static void fit(Matrix<S>& m, Index rows, Index cols) {
     if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
   }
 };
 
+// Certified ||sum of example i's G rows||^2 (norm_bounds.hpp, direct_sq_bound), in double.
 template <typename T>
-T bias_sq_norm(const UseGroup<T>& group, int i, Index d_out) {
-  RowVector<T> s = RowVector<T>::Zero(d_out);  // (1, d_out) sum of example i's G rows
+double bias_sq_norm(const UseGroup<T>& group, int i, Index d_out) {
+  RowVector<double> s = RowVector<double>::Zero(d_out);  // (1, d_out) sum of example i's G rows
+  double sum_beta = 0.0, n = 0.0;
   for (const ParamUse<T>* use : group) {
     const BatchLayout& l = *use->layout;
-    for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) s += use->G->row(l.example_rows()[k]);
+    for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) {
+      const auto g = use->G->row(l.example_rows()[k]);
+      s += g.template cast<double>();
+      sum_beta += norm_bounds::norm_up(g);
+      n += 1.0;
+    }
   }
-  return s.squaredNorm();
+  return norm_bounds::direct_sq_bound(norm_bounds::norm_up(s), norm_bounds::round_up(sum_beta, n), n);
 }
 
-// sum_v ||sum_{r: id_r = v} g_r||^2 over example i's rows (sparse per-example gradient).
+// Certified sum_v ||sum_{r: id_r = v} g_r||^2 over example i's rows (sparse per-example
+// gradient), accumulated in double.
 template <typename T>
-T embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
+double embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
   std::vector<std::pair<int32_t, const ParamUse<T>*>> keys;  // (id, use) per row
   std::vector<int> rows;
   for (const ParamUse<T>* use : group) {
@@ -63,45 +76,74 @@ T embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
   std::vector<size_t> order(keys.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a].first < keys[b].first; });
-  T total = T(0);
-  RowVector<T> s(d);
+  double total = 0.0, sum_beta = 0.0;
+  RowVector<double> s(d);
   for (size_t k = 0; k < order.size();) {
     s.setZero();
     const int32_t id = keys[order[k]].first;
-    for (; k < order.size() && keys[order[k]].first == id; ++k) s += keys[order[k]].second->G->row(rows[order[k]]);
+    for (; k < order.size() && keys[order[k]].first == id; ++k) {
+      const auto g = keys[order[k]].second->G->row(rows[order[k]]);
+      s += g.template cast<double>();
+      sum_beta += norm_bounds::norm_up(g);
+    }
     total += s.squaredNorm();
   }
-  return total;
+  const double n = static_cast<double>(keys.size());
+  const double s_norm = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(total, n + static_cast<double>(d))), 1.0);
+  return norm_bounds::direct_sq_bound(s_norm, norm_bounds::round_up(sum_beta, n), n);
 }
 
+// Certified ||G_i^T A_i||^2 of a linear use (norm_bounds.hpp): ghost with both Grams in
+// double, or materialised in T with the GEMM's error bound.
 template <typename T>
-T linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratch<T>& w) {
+double linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratch<T>& w) {
   const Index n = example_row_count(group, i);
-  if (n == 0) return T(0);
+  if (n == 0) return 0.0;
   const Index d_in = group.front()->A->cols();
   const Index d_out = group.front()->G->cols();
-  w.fit(w.A, n, d_in);
-  w.fit(w.G, n, d_out);
-  gather_example_rows(group, i, select_A, w.A);
-  const auto A = w.A.topRows(n);
+  const double nd = static_cast<double>(n);
   if (method == NormMethod::kMaterialise) {
+    Scratch<T>::fit(w.A, n, d_in);
+    Scratch<T>::fit(w.G, n, d_out);
+    gather_example_rows(group, i, select_A, w.A);
     gather_example_rows(group, i, select_G, w.G);
+    const auto A = w.A.topRows(n);
+    const auto G = w.G.topRows(n);
     w.M.resize(d_out, d_in);
-    w.M.noalias() = w.G.topRows(n).transpose() * A;  // (d_out, d_in) = G_i^T A_i
-    return w.M.squaredNorm();
+    w.M.noalias() = G.transpose() * A;  // (d_out, d_in) = G_i^T A_i
+    double U = 0.0;
+    for (Index t = 0; t < n; ++t) U += norm_bounds::norm_up(A.row(t)) * norm_bounds::norm_up(G.row(t));
+    const double m = static_cast<double>(d_out * d_in);
+    return norm_bounds::materialised_sq_bound<T>(norm_bounds::norm_up(w.M), norm_bounds::round_up(U, 2.0 * nd), nd, m);
   }
-  // Ghost: <A_i A_i^T, G_i G_i^T>. A single-use group's G Gram is reusable by every other
-  // parameter whose record shares the same G (the LSTM's W_ih and W_hh).
+  // Ghost: <A_i A_i^T, G_i G_i^T> in double. A single-use group's G Gram is reusable by every
+  // other parameter whose record shares the same G (the LSTM's W_ih and W_hh).
   const Matrix<T>* G_key = group.size() == 1 ? group.front()->G.get() : nullptr;
   if (G_key == nullptr || G_key != w.cached_G) {
-    gather_example_rows(group, i, select_G, w.G);
+    Scratch<T>::fit(w.Gd, n, d_out);
+    gather_example_rows(group, i, select_G, w.Gd);
+    const auto Gd = w.Gd.topRows(n);
     w.gram_G.resize(n, n);
-    w.gram_G.noalias() = w.G.topRows(n) * w.G.topRows(n).transpose();  // (n, n)
+    w.gram_G.noalias() = Gd * Gd.transpose();  // (n, n)
+    w.beta.resize(n);
+    for (Index t = 0; t < n; ++t) w.beta(t) = norm_bounds::norm_up(Gd.row(t));
+    w.sum_beta = norm_bounds::round_up(w.beta.sum(), nd);
     w.cached_G = G_key;
   }
+  Scratch<T>::fit(w.Ad, n, d_in);
+  gather_example_rows(group, i, select_A, w.Ad);
+  const auto Ad = w.Ad.topRows(n);
   w.gram_A.resize(n, n);
-  w.gram_A.noalias() = A * A.transpose();  // (n, n)
-  return w.gram_A.cwiseProduct(w.gram_G).sum();
+  w.gram_A.noalias() = Ad * Ad.transpose();  // (n, n)
+  double U = 0.0, sum_alpha = 0.0;
+  for (Index t = 0; t < n; ++t) {
+    const double alpha = norm_bounds::norm_up(Ad.row(t));
+    sum_alpha += alpha;
+    U += alpha * w.beta(t);
+  }
+  const double S_hat = w.gram_A.cwiseProduct(w.gram_G).sum();
+  return norm_bounds::ghost_sq_bound(S_hat, norm_bounds::round_up(U, 2.0 * nd), norm_bounds::round_up(sum_alpha, nd),
+                                     w.sum_beta, nd, static_cast<double>(d_in), static_cast<double>(d_out));
 }
 
 }  // namespace
@@ -179,7 +221,7 @@ std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& grou
 template <typename T>
 void per_example_sq_norms_into(const std::vector<UseGroup<T>>& groups, const ParameterList<T>& params,
                                const std::vector<NormMethod>& methods, const std::vector<bool>& include,
-                               Matrix<T>& sq_norms) {
+                               MatrixD& sq_norms) {
   const int batch = static_cast<int>(sq_norms.rows());
   std::vector<UseKind> kinds(params.size(), UseKind::kLinear);
   for (size_t p = 0; p < params.size(); ++p) {
@@ -197,7 +239,7 @@ void per_example_sq_norms_into(const std::vector<UseGroup<T>>& groups, const Par
       for (size_t p = 0; p < params.size(); ++p) {
         const UseGroup<T>& g = groups[p];
         if (g.empty() || !include[p]) continue;
-        T sq = T(0);
+        double sq = 0.0;
         switch (kinds[p]) {
           case UseKind::kBias: {
             // Biases whose single record shares one G (the LSTM's b_ih and b_hh) have the same
@@ -229,7 +271,7 @@ PerExampleNorms<T> per_example_sq_norms(const std::vector<ParamUse<T>>& uses, co
     if (groups[p].empty()) continue;
     if (group_kind(groups[p], params[p]->name) == UseKind::kLinear && method != NormMethod::kAuto) out.methods[p] = method;
   }
-  out.sq_norms = Matrix<T>::Zero(batch, static_cast<Index>(params.size()));
+  out.sq_norms = MatrixD::Zero(batch, static_cast<Index>(params.size()));
   per_example_sq_norms_into(groups, params, out.methods, std::vector<bool>(params.size(), true), out.sq_norms);
   return out;
 }
@@ -257,7 +299,7 @@ Matrix<T> example_gradient(const UseGroup<T>& group, const Parameter<T>& param, 
                                                       const ParameterList<T>&, int, NormMethod);       \
   template void per_example_sq_norms_into<T>(const std::vector<UseGroup<T>>&, const ParameterList<T>&,  \
                                              const std::vector<NormMethod>&, const std::vector<bool>&, \
-                                             Matrix<T>&);                                              \
+                                             MatrixD&);                                              \
   template Matrix<T> example_gradient<T>(const UseGroup<T>&, const Parameter<T>&, int);
 DPT_INSTANTIATE(float)
 DPT_INSTANTIATE(double)

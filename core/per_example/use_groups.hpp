@@ -23,16 +23,16 @@ template <typename T>
 Index example_row_count(const UseGroup<T>& group, int i);
 
 // Rows of `source(use)` that belong to example i, stacked over the group's uses in tape order,
-// written into the top rows of `out` (which must have enough rows and the right columns).
-// `source` picks A or G from a use.
-template <typename T, typename Source>
-Index gather_example_rows(const UseGroup<T>& group, int i, Source source, Matrix<T>& out) {
+// written into the top rows of `out` (which must have enough rows and the right columns;
+// its scalar may be wider than T). `source` picks A or G from a use.
+template <typename T, typename Source, typename S>
+Index gather_example_rows(const UseGroup<T>& group, int i, Source source, Matrix<S>& out) {
   Index n = 0;
   for (const ParamUse<T>* use : group) {
     const BatchLayout& l = *use->layout;
     const Matrix<T>& m = source(*use);
     const std::vector<int>& rows = l.example_rows();
-    for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) out.row(n++) = m.row(rows[k]);
+    for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) out.row(n++) = m.row(rows[k]).template cast<S>();
   }
   return n;
 }

@@ -24,9 +24,9 @@ constexpr NormMethod kMethods[] = {NormMethod::kGhost, NormMethod::kMaterialise,
 // Flat clipping at C: c_i = min(1, C / ||g_i||); an example with a non-finite norm gets 0.
 template <typename T>
 ClipRule<T> flat_rule(size_t P, double C) {
-  return [P, C](const T* sq, T* c) {
+  return [P, C](const double* sq, T* c) {
     double total = 0;
-    for (size_t p = 0; p < P; ++p) total += static_cast<double>(sq[p]);
+    for (size_t p = 0; p < P; ++p) total += sq[p];
     c[0] = std::isfinite(total) ? static_cast<T>(std::min(1.0, C / std::sqrt(total))) : T(0);
   };
 }

@@ -119,8 +119,8 @@ TEST_CASE("float per-example norms agree with double") {
   td.backward(cross_entropy_loss(td, md.forward(td, bd, false, 0), {0, 1, 1, 0}).total);
   tf.backward(cross_entropy_loss(tf, mf.forward(tf, bf, false, 0), {0, 1, 1, 0}).total);
   const Eigen::VectorXd nd = per_example_sq_norms(td.uses(), md.parameters(), 4).total_sq();
-  const Eigen::VectorXf nf = per_example_sq_norms(tf.uses(), mf.parameters(), 4).total_sq();
-  for (int i = 0; i < 4; ++i) CHECK(static_cast<double>(nf(i)) == doctest::Approx(nd(i)).epsilon(1e-4));
+  const Eigen::VectorXd nf = per_example_sq_norms(tf.uses(), mf.parameters(), 4).total_sq();
+  for (int i = 0; i < 4; ++i) CHECK(nf(i) == doctest::Approx(nd(i)).epsilon(1e-4));
 }
 
 TEST_CASE("the cost model picks ghost for long rows, materialised for long sequences") {
