@@ -165,7 +165,7 @@ bool split_csv_record(std::string_view line, std::vector<std::string>& fields) {
   }
 }
 
-Dataset load_csv_series(const DataConfig& c) {
+UnsplitDataset load_csv_series(const DataConfig& c) {
   validate(c);
   const std::string bytes = read_file_bytes(c.path);
   const std::vector<double> x = read_column(c.path, bytes, c.column).values;  // (n)
@@ -200,8 +200,7 @@ Dataset load_csv_series(const DataConfig& c) {
   d.content_hash = sha256_hex(bytes);
   d.stats["rows"] = n;
   d.stats["windows"] = windows;
-  assign_splits(d, std::move(examples), ordered_split(counts));
-  return d;
+  return {std::move(d), std::move(examples), counts, /*ordered=*/true};
 }
 
 }  // namespace dpt

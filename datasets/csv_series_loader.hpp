@@ -9,10 +9,11 @@
 
 #include "datasets/data_config.hpp"
 #include "datasets/dataset.hpp"
+#include "datasets/splits.hpp"
 
 namespace dpt {
 
-Dataset load_csv_series(const DataConfig& config);
+UnsplitDataset load_csv_series(const DataConfig& config);
 
 // One CSV record split at commas; a field in double quotes may hold commas and "" for a quote.
 // Fields are trimmed of spaces and tabs. Returns false on an unterminated quote.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace dpt {
@@ -32,6 +33,10 @@ struct DataConfig {
                                        // "fixed" (standardize_mean / standardize_stddev, public values) | "none"
   double standardize_mean = 0.0;       // csv, standardize "fixed"
   double standardize_stddev = 1.0;     // csv, standardize "fixed": > 0
+
+  // Fixes the shuffled split on purpose (e.g. one split for every run of a sweep); absent, the
+  // split seed is derived from the run key (experiments/run/run_key.hpp). Read by the runner.
+  std::optional<uint64_t> split_seed;
 };
 
 }  // namespace dpt

@@ -99,7 +99,7 @@ std::string generated_parameters(const DataConfig& c, uint64_t seed) {
                      c.min_length, c.max_length, seed);
 }
 
-Dataset make_generated_dataset(const DataConfig& c, uint64_t seed) {
+UnsplitDataset make_generated_dataset(const DataConfig& c, uint64_t seed) {
   validate(c);
   const SplitCounts counts = split_counts(c.size, c.validation_fraction, c.test_fraction, "generated examples");
   Dataset d;
@@ -133,8 +133,7 @@ Dataset make_generated_dataset(const DataConfig& c, uint64_t seed) {
       examples[i] = chars_example(c, rng, tokenizer);
     }
   }
-  assign_splits(d, std::move(examples), shuffled_split(counts, seed));
-  return d;
+  return {std::move(d), std::move(examples), counts, /*ordered=*/false};
 }
 
 }  // namespace dpt

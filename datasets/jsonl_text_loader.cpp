@@ -91,7 +91,7 @@ RawFile read_rows(const std::string& path, std::string_view bytes) {
 
 }  // namespace
 
-Dataset load_jsonl_text(const DataConfig& c, uint64_t split_seed) {
+UnsplitDataset load_jsonl_text(const DataConfig& c) {
   validate_text_options(c);
   const std::string bytes = read_file_bytes(c.path);
   RawFile f = read_rows(c.path, bytes);
@@ -122,8 +122,7 @@ Dataset load_jsonl_text(const DataConfig& c, uint64_t split_seed) {
   d.content_hash = sha256_hex(bytes);
   d.stats["blank_lines"] = f.blank_lines;
   d.stats["empty_texts_skipped"] = f.empty_skipped;
-  build_text_classification(d, c, std::move(texts), std::move(class_names), split_seed);
-  return d;
+  return build_text_classification(std::move(d), c, std::move(texts), std::move(class_names));
 }
 
 }  // namespace dpt

@@ -7,9 +7,10 @@
 
 #include "datasets/data_config.hpp"
 #include "datasets/dataset.hpp"
+#include "datasets/splits.hpp"
 
 namespace dpt {
 
-Dataset load_jsonl_text(const DataConfig& config, uint64_t split_seed);
+UnsplitDataset load_jsonl_text(const DataConfig& config);
 
 }  // namespace dpt

@@ -17,7 +17,7 @@
 
 namespace dpt {
 
-Dataset load_dataset(const DataConfig& config, uint64_t split_seed) {
+UnsplitDataset read_dataset(const DataConfig& config, uint64_t generation_seed) {
   validate_split_fractions(config.validation_fraction, config.test_fraction);
   const bool text_source = config.source == "jsonl" || config.source == "text" || config.source == "names" ||
                            config.source == "spam" || config.source == "moby_dick";
@@ -31,15 +31,17 @@ Dataset load_dataset(const DataConfig& config, uint64_t split_seed) {
     throw DatasetError::in_field("scrub_pii", fmt::format("applies to text sources (jsonl, text, names, spam, moby_dick); source {} "
                                                           "holds no text to scrub, set it to false.", config.source));
   }
-  if (config.source == "generated") return make_generated_dataset(config, split_seed);
-  if (config.source == "names") return load_names(config, split_seed);
-  if (config.source == "spam") return load_spam(config, split_seed);
+  if (config.source == "generated") return make_generated_dataset(config, generation_seed);
+  if (config.source == "names") return load_names(config);
+  if (config.source == "spam") return load_spam(config);
   if (config.source == "births") return load_births(config);
   if (config.source == "moby_dick") return load_moby_dick(config);
   if (config.path.empty()) throw DatasetError::in_field("path", fmt::format("required for source {}.", config.source));
   if (config.source == "csv") return load_csv_series(config);
-  if (config.source == "jsonl") return load_jsonl_text(config, split_seed);
+  if (config.source == "jsonl") return load_jsonl_text(config);
   return load_plain_text(config);
 }
+
+Dataset load_dataset(const DataConfig& config, uint64_t seed) { return split_dataset(read_dataset(config, seed), seed); }
 
 }  // namespace dpt

@@ -46,7 +46,7 @@ NameList read_names(const std::string& path, std::string_view bytes) {
 
 }  // namespace
 
-Dataset load_names(const DataConfig& c, uint64_t split_seed) {
+UnsplitDataset load_names(const DataConfig& c) {
   validate_text_options(c);
   const std::string root = corpus_path(c);
   require_fetched(root, c.source);
@@ -80,8 +80,7 @@ Dataset load_names(const DataConfig& c, uint64_t split_seed) {
   d.stats["names.male"] = static_cast<int64_t>(lists[1].names.size());
   d.stats["ambiguous_names_dropped"] = ambiguous;
   d.stats["duplicate_names_dropped"] = lists[0].duplicates + lists[1].duplicates;
-  build_text_classification(d, c, std::move(texts), {kSexes[0], kSexes[1]}, split_seed);
-  return d;
+  return build_text_classification(std::move(d), c, std::move(texts), {kSexes[0], kSexes[1]});
 }
 
 }  // namespace dpt

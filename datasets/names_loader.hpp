@@ -7,11 +7,12 @@
 
 #include "datasets/data_config.hpp"
 #include "datasets/dataset.hpp"
+#include "datasets/splits.hpp"
 
 namespace dpt {
 
 // Reads <path>/female/data/names.txt and <path>/male/data/names.txt (one name per line; path
 // defaults to data/names). Classes: 0 "female", 1 "male". Split by a seeded shuffle.
-Dataset load_names(const DataConfig& config, uint64_t split_seed);
+UnsplitDataset load_names(const DataConfig& config);
 
 }  // namespace dpt

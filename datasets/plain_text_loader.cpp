@@ -19,7 +19,7 @@
 
 namespace dpt {
 
-Dataset load_plain_text(const DataConfig& c) {
+UnsplitDataset load_plain_text(const DataConfig& c) {
   if (c.chunk_length < 2) throw DatasetError::in_field("chunk_length", fmt::format("must be >= 2, but is {}.", c.chunk_length));
   if (c.vocabulary != "bytes" && c.vocabulary != "observed") {
     throw DatasetError::in_field("vocabulary", fmt::format("expected \"bytes\" or \"observed\", but is \"{}\".", c.vocabulary));
@@ -55,8 +55,7 @@ Dataset load_plain_text(const DataConfig& c) {
   d.stats["chunks"] = chunks;
   d.stats["dropped_tail_bytes"] = tail == 1 ? 1 : 0;
   if (c.scrub_pii) record_pii_stats(pii, d.stats);
-  assign_splits(d, std::move(examples), ordered_split(counts));
-  return d;
+  return {std::move(d), std::move(examples), counts, /*ordered=*/true};
 }
 
 }  // namespace dpt

@@ -5,9 +5,10 @@
 
 #include "datasets/data_config.hpp"
 #include "datasets/dataset.hpp"
+#include "datasets/splits.hpp"
 
 namespace dpt {
 
-Dataset load_plain_text(const DataConfig& config);
+UnsplitDataset load_plain_text(const DataConfig& config);
 
 }  // namespace dpt

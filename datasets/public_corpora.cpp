@@ -33,24 +33,24 @@ void require_fetched(const std::string& path, const std::string& source) {
                                                 "from the repository root to download the corpus, or set data.path.", source));
 }
 
-Dataset load_births(const DataConfig& config) {
+UnsplitDataset load_births(const DataConfig& config) {
   DataConfig c = config;
   c.path = corpus_path(config);
   if (c.column.empty()) c.column = std::string("births");
   require_fetched(c.path, c.source);
-  Dataset d = load_csv_series(c);
-  d.name = "births:" + c.path;
-  d.privacy_unit = fmt::format("one window of {} days (and the day after it)", c.window);
+  UnsplitDataset d = load_csv_series(c);
+  d.dataset.name = "births:" + c.path;
+  d.dataset.privacy_unit = fmt::format("one window of {} days (and the day after it)", c.window);
   return d;
 }
 
-Dataset load_moby_dick(const DataConfig& config) {
+UnsplitDataset load_moby_dick(const DataConfig& config) {
   DataConfig c = config;
   c.path = corpus_path(config);
   require_fetched(c.path, c.source);
-  Dataset d = load_plain_text(c);
-  d.name = "moby_dick:" + c.path;
-  d.privacy_unit = fmt::format("one text chunk of {} bytes", c.chunk_length);
+  UnsplitDataset d = load_plain_text(c);
+  d.dataset.name = "moby_dick:" + c.path;
+  d.dataset.privacy_unit = fmt::format("one text chunk of {} bytes", c.chunk_length);
   return d;
 }
 

@@ -8,6 +8,7 @@
 
 #include "datasets/data_config.hpp"
 #include "datasets/dataset.hpp"
+#include "datasets/splits.hpp"
 
 namespace dpt {
 
@@ -31,9 +32,9 @@ void require_fetched(const std::string& path, const std::string& source);
 // "births": the SSA daily US births 2000-2014 CSV, column data.column (default "births"), as
 // a csv series (windows of data.window days -> the next day, split by time, standardised with
 // training statistics).
-Dataset load_births(const DataConfig& config);
+UnsplitDataset load_births(const DataConfig& config);
 
 // "moby_dick": the novel's text as a character LM in chunks of data.chunk_length bytes.
-Dataset load_moby_dick(const DataConfig& config);
+UnsplitDataset load_moby_dick(const DataConfig& config);
 
 }  // namespace dpt

@@ -106,7 +106,7 @@ std::string subject_and_body(std::string_view m) {
   return subject;
 }
 
-Dataset load_spam(const DataConfig& c, uint64_t split_seed) {
+UnsplitDataset load_spam(const DataConfig& c) {
   validate_text_options(c);
   const std::string root = corpus_path(c);
   require_fetched(root, c.source);
@@ -137,8 +137,7 @@ Dataset load_spam(const DataConfig& c, uint64_t split_seed) {
   d.stats["emails.ham"] = per_class[0];
   d.stats["emails.spam"] = per_class[1];
   d.stats["non_utf8_emails"] = non_utf8;
-  build_text_classification(d, c, std::move(texts), {"ham", "spam"}, split_seed);
-  return d;
+  return build_text_classification(std::move(d), c, std::move(texts), {"ham", "spam"});
 }
 
 }  // namespace dpt

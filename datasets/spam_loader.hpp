@@ -9,6 +9,7 @@
 
 #include "datasets/data_config.hpp"
 #include "datasets/dataset.hpp"
+#include "datasets/splits.hpp"
 
 namespace dpt {
 
@@ -18,7 +19,7 @@ inline constexpr std::string_view kSpamGroups[] = {"spam-1", "spam-2"};
 
 // Reads every <path>/<group>/*.txt in byte order of the file names. Classes: 0 "ham",
 // 1 "spam". Texts are "<subject>\n<body>", truncated to data.max_length bytes.
-Dataset load_spam(const DataConfig& config, uint64_t split_seed);
+UnsplitDataset load_spam(const DataConfig& config);
 
 // "<subject>\n<body>" of a raw RFC 822 message: the Subject header (unfolded; "" if absent) and
 // everything after the first empty line. Exposed for tests.

@@ -81,6 +81,13 @@ SplitIndices shuffled_split(const SplitCounts& counts, uint64_t split_seed) {
   return s;
 }
 
+Dataset split_dataset(UnsplitDataset&& source, uint64_t split_seed) {
+  Dataset d = std::move(source.dataset);
+  assign_splits(d, std::move(source.examples),
+                source.ordered ? ordered_split(source.counts) : shuffled_split(source.counts, split_seed));
+  return d;
+}
+
 void assign_splits(Dataset& dataset, std::vector<Example>&& examples, const SplitIndices& split) {
   auto move_into = [&examples](std::vector<Example>& out, const std::vector<int64_t>& indices) {
     out.clear();

@@ -39,6 +39,19 @@ std::vector<int64_t> random_permutation(int64_t n, const CounterRng& rng);
 // Moves examples[i] into dataset.train / validation / test as `split` says.
 void assign_splits(Dataset& dataset, std::vector<Example>&& examples, const SplitIndices& split);
 
+// A source read but not yet split: its examples in source order and how they split. Reading
+// and splitting are two steps so that the split seed may depend on what was read (the run
+// key covers the data's content hash; experiments/run/run_key.hpp).
+struct UnsplitDataset {
+  Dataset dataset;                // everything but the splits (train, validation, test empty)
+  std::vector<Example> examples;  // (n) in source order
+  SplitCounts counts;
+  bool ordered = false;           // contiguous blocks in order (series, running text); else shuffled
+};
+
+// The split: ordered_split for ordered sources (the seed is unused), else shuffled_split.
+Dataset split_dataset(UnsplitDataset&& source, uint64_t split_seed);
+
 // Uniform integer in [0, n) from value k, k+1, ... of `rng` (rejection: no modulo bias);
 // advances k past the values used. n >= 1.
 inline uint64_t uniform_below(const CounterRng& rng, uint64_t& k, uint64_t n) {

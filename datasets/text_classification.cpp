@@ -19,8 +19,8 @@ void validate_text_options(const DataConfig& c) {
   }
 }
 
-void build_text_classification(Dataset& d, const DataConfig& c, std::vector<LabelledText> texts,
-                               std::vector<std::string> class_names, uint64_t split_seed) {
+UnsplitDataset build_text_classification(Dataset d, const DataConfig& c, std::vector<LabelledText> texts,
+                                         std::vector<std::string> class_names) {
   validate_text_options(c);
   const auto n = static_cast<int64_t>(texts.size());
   const SplitCounts counts = split_counts(n, c.validation_fraction, c.test_fraction, "texts");
@@ -51,7 +51,7 @@ void build_text_classification(Dataset& d, const DataConfig& c, std::vector<Labe
   d.stats["texts"] = n;
   d.stats["truncated_texts"] = truncated;
   if (c.scrub_pii) record_pii_stats(pii, d.stats);
-  assign_splits(d, std::move(examples), shuffled_split(counts, split_seed));
+  return {std::move(d), std::move(examples), counts, /*ordered=*/false};
 }
 
 }  // namespace dpt

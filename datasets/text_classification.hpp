@@ -1,6 +1,6 @@
 // Labelled texts -> a classification Dataset, shared by the jsonl, names and spam loaders:
 // optional PII scrubbing, truncation to data.max_length bytes, byte tokens, and a seeded
-// shuffle into train | validation | test.
+// shuffle into train | validation | test (split_dataset).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include "datasets/data_config.hpp"
 #include "datasets/dataset.hpp"
+#include "datasets/splits.hpp"
 
 namespace dpt {
 
@@ -17,12 +18,12 @@ struct LabelledText {
   int32_t label = 0;   // class id in [0, class_names.size())
 };
 
-// Fills d.task, vocab_size, vocabulary, num_classes, class_names, the splits and the stats
-// "texts", "truncated_texts" (and "pii.*" when config.scrub_pii). Scrubbing comes before
-// truncation, so an address is never cut into a fragment the scanners would miss. The caller
-// sets name, privacy_unit and content_hash.
-void build_text_classification(Dataset& d, const DataConfig& config, std::vector<LabelledText> texts,
-                               std::vector<std::string> class_names, uint64_t split_seed);
+// Fills d.task, vocab_size, vocabulary, num_classes, class_names and the stats "texts",
+// "truncated_texts" (and "pii.*" when config.scrub_pii), and returns it with the examples, to
+// be split by a seeded shuffle. Scrubbing comes before truncation, so an address is never cut
+// into a fragment the scanners would miss. The caller sets name, privacy_unit and content_hash.
+UnsplitDataset build_text_classification(Dataset d, const DataConfig& config, std::vector<LabelledText> texts,
+                                         std::vector<std::string> class_names);
 
 // Throws DatasetError naming data.max_length / data.vocabulary when they are invalid.
 void validate_text_options(const DataConfig& config);

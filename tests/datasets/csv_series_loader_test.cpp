@@ -41,7 +41,7 @@ TEST_CASE("windows of W values predict the next value") {
   TempDir dir;
   DataConfig c = csv_config(dir.write("s.csv", series_csv(13, [](int t) { return t; })), 3);
   c.standardize = "none";
-  const Dataset d = load_csv_series(c);
+  const Dataset d = split_dataset(load_csv_series(c), 0);
   CHECK(d.task == TaskKind::kRegression);
   CHECK(d.input_dim == 1);
   CHECK(d.output_dim == 1);
@@ -61,7 +61,7 @@ TEST_CASE("the time split is ordered and no training window holds a later value"
   TempDir dir;
   DataConfig c = csv_config(dir.write("s.csv", series_csv(105, [](int t) { return t; })), 5);
   c.standardize = "none";  // values are their time index
-  const Dataset d = load_csv_series(c);
+  const Dataset d = split_dataset(load_csv_series(c), 0);
   float last_train_value = -1, first_validation_target = 1e9f, last_validation_value = -1, first_test_target = 1e9f;
   for (const Example& e : d.train) {
     for (const float v : e.features) last_train_value = std::max(last_train_value, v);
@@ -85,7 +85,7 @@ TEST_CASE("standardisation uses the training portion's statistics only") {
   // train portion (values of training windows): x_0..x_{W+train-1}; later values are huge
   const int n = 25, w = 4;  // 21 windows: train 13, validation 4, test 4; train portion x_0..x_16
   auto f = [](int t) { return t <= 16 ? (t % 2 == 0 ? 1.0 : 3.0) : 1000.0 + t; };
-  const Dataset d = load_csv_series(csv_config(dir.write("s.csv", series_csv(n, f)), w));
+  const Dataset d = split_dataset(load_csv_series(csv_config(dir.write("s.csv", series_csv(n, f)), w)), 0);
   CHECK(d.standardization.kind == "train");
   // x_0..x_16: nine 1s and eight 3s
   const double mean = (9 * 1.0 + 8 * 3.0) / 17;
@@ -102,7 +102,7 @@ TEST_CASE("fixed standardisation uses the configured public values") {
   c.standardize = "fixed";
   c.standardize_mean = 2.0;
   c.standardize_stddev = 4.0;
-  const Dataset d = load_csv_series(c);
+  const Dataset d = split_dataset(load_csv_series(c), 0);
   CHECK(d.train[0].features == std::vector<float>{-0.5f, -0.25f});
   c.standardize_stddev = 0.0;
   CHECK(contains(dataset_error_of([&] { load_csv_series(c); }), "data.standardize_stddev"));
@@ -117,7 +117,7 @@ TEST_CASE("quoted fields and CRLF and blank lines and a byte-order mark are read
   c.standardize = "none";
   c.validation_fraction = 0.0;
   c.test_fraction = 0.0;
-  const Dataset d = load_csv_series(c);
+  const Dataset d = split_dataset(load_csv_series(c), 0);
   REQUIRE(d.train.size() == 2);
   CHECK(d.train[0].features == std::vector<float>{1.5f});
   CHECK(d.train[0].target == std::vector<float>{-20.0f});

@@ -47,9 +47,9 @@ std::vector<Example> all_examples(const Dataset& d) {
 TEST_CASE("generated tasks are a function of the config and the seed") {
   for (const char* task : {"marker", "sine", "chars"}) {
     CAPTURE(task);
-    const Dataset a = make_generated_dataset(generated(task), 11);
-    const Dataset b = make_generated_dataset(generated(task), 11);
-    const Dataset other = make_generated_dataset(generated(task), 12);
+    const Dataset a = split_dataset(make_generated_dataset(generated(task), 11), 11);
+    const Dataset b = split_dataset(make_generated_dataset(generated(task), 11), 11);
+    const Dataset other = split_dataset(make_generated_dataset(generated(task), 12), 12);
     CHECK(same_examples(a.train, b.train));
     CHECK(same_examples(a.validation, b.validation));
     CHECK(same_examples(a.test, b.test));
@@ -64,7 +64,7 @@ TEST_CASE("generated tasks are a function of the config and the seed") {
 }
 
 TEST_CASE("marker task: tokens 1..15 and label 1 iff token 0 occurs and lengths in range and balanced classes") {
-  const Dataset d = make_generated_dataset(generated("marker", 2000), 3);
+  const Dataset d = split_dataset(make_generated_dataset(generated("marker", 2000), 3), 3);
   CHECK(d.task == TaskKind::kClassification);
   CHECK(d.vocab_size == 16);
   CHECK(d.num_classes == 2);
@@ -86,7 +86,7 @@ TEST_CASE("marker task: tokens 1..15 and label 1 iff token 0 occurs and lengths 
 }
 
 TEST_CASE("sine task: one feature per step and one target from a smooth noisy sine") {
-  const Dataset d = make_generated_dataset(generated("sine"), 5);
+  const Dataset d = split_dataset(make_generated_dataset(generated("sine"), 5), 5);
   CHECK(d.task == TaskKind::kRegression);
   CHECK(d.input_dim == 1);
   CHECK(d.output_dim == 1);
@@ -102,7 +102,7 @@ TEST_CASE("sine task: one feature per step and one target from a smooth noisy si
 }
 
 TEST_CASE("chars task: a language model over the word list's characters with id 0 reserved") {
-  const Dataset d = make_generated_dataset(generated("chars"), 9);
+  const Dataset d = split_dataset(make_generated_dataset(generated("chars"), 9), 9);
   CHECK(d.task == TaskKind::kLanguageModel);
   CHECK(d.vocabulary.size() == static_cast<size_t>(d.vocab_size));
   CHECK(d.vocabulary[0] == "<pad>");

@@ -38,7 +38,7 @@ TEST_CASE("integer labels and byte tokens and truncation and blank lines") {
   TempDir dir;
   const std::string path = dir.write("t.jsonl", "{\"text\": \"hi\", \"label\": 1}\n\n   \n{\"label\": 0, \"text\": \"a long text\"}\n"
                                                 "{\"text\": \"\", \"label\": 2}\n");
-  const Dataset d = load_jsonl_text(jsonl_config(path), 1);
+  const Dataset d = split_dataset(load_jsonl_text(jsonl_config(path)), 1);
   CHECK(d.task == TaskKind::kClassification);
   CHECK(d.num_classes == 2);  // the empty text (label 2) is skipped
   CHECK(d.class_names == std::vector<std::string>{"0", "1"});
@@ -59,7 +59,7 @@ TEST_CASE("string labels become classes in sorted order") {
   TempDir dir;
   const std::string path = dir.write("s.jsonl", "{\"text\": \"x\", \"label\": \"spam\"}\n{\"text\": \"y\", \"label\": \"ham\"}\n"
                                                 "{\"text\": \"z\", \"label\": \"eggs\"}\n");
-  const Dataset d = load_jsonl_text(jsonl_config(path), 1);
+  const Dataset d = split_dataset(load_jsonl_text(jsonl_config(path)), 1);
   CHECK(d.class_names == std::vector<std::string>{"eggs", "ham", "spam"});
   CHECK(d.num_classes == 3);
   CHECK(d.train[0].label == 2);
@@ -71,10 +71,10 @@ TEST_CASE("non-ASCII text is tokenised by bytes and the observed vocabulary is t
   TempDir dir;
   const std::string path = dir.write("u.jsonl", "{\"text\": \"caf\\u00e9\", \"label\": 0}\n{\"text\": \"ab\", \"label\": 1}\n");
   DataConfig c = jsonl_config(path);
-  const Dataset bytes = load_jsonl_text(c, 1);
+  const Dataset bytes = split_dataset(load_jsonl_text(c), 1);
   CHECK(bytes.train[0].tokens.size() == 5);  // 'é' is two bytes
   c.vocabulary = "observed";
-  const Dataset observed = load_jsonl_text(c, 1);
+  const Dataset observed = split_dataset(load_jsonl_text(c), 1);
   CHECK(observed.vocabulary == std::vector<std::string>{"<pad>", "a", "b", "c", "f", "\\xa9", "\\xc3"});
   CHECK(observed.train[1].tokens == std::vector<int32_t>{1, 2});
 }
@@ -85,7 +85,7 @@ TEST_CASE("the split is a deterministic shuffle by the split seed") {
   c.max_length = 64;
   c.validation_fraction = 0.1;
   c.test_fraction = 0.2;
-  const Dataset a = load_jsonl_text(c, 5), b = load_jsonl_text(c, 5), other = load_jsonl_text(c, 6);
+  const Dataset a = split_dataset(load_jsonl_text(c), 5), b = split_dataset(load_jsonl_text(c), 5), other = split_dataset(load_jsonl_text(c), 6);
   CHECK(a.train.size() == 70);
   CHECK(a.validation.size() == 10);
   CHECK(a.test.size() == 20);
@@ -123,7 +123,7 @@ TEST_CASE("malformed JSONL lines give errors naming the file and the line") {
   for (const char* bad : bad_lines) {
     CAPTURE(bad);
     const std::string path = dir.write("bad.jsonl", good + bad + "\n" + good);
-    CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_config(path), 1); }), path + ":3:"));
+    CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_config(path)); }), path + ":3:"));
   }
 }
 
@@ -131,9 +131,9 @@ TEST_CASE("a file without examples is an error naming the file") {
   TempDir dir;
   for (const char* content : {"", "\n  \n", "{\"text\": \"\", \"label\": 0}\n"}) {
     const std::string path = dir.write("e.jsonl", content);
-    CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_config(path), 1); }), path + ": no examples"));
+    CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_config(path)); }), path + ": no examples"));
   }
   DataConfig c = jsonl_config(dir.write("ok.jsonl", many_texts(3)));
   c.vocabulary = "words";
-  CHECK(contains(dataset_error_of([&] { load_jsonl_text(c, 1); }), "data.vocabulary"));
+  CHECK(contains(dataset_error_of([&] { load_jsonl_text(c); }), "data.vocabulary"));
 }

@@ -33,7 +33,7 @@ std::string decoded(const Example& e) { return CharTokenizer::all_bytes().decode
 TEST_CASE("the text is cut into consecutive chunks split into contiguous blocks") {
   TempDir dir;
   const std::string text = "abcdefghijklmnopqrstuvwxyz0123";  // 30 bytes: 10 chunks of 3
-  const Dataset d = load_plain_text(text_config(dir.write("t.txt", text), 3));
+  const Dataset d = split_dataset(load_plain_text(text_config(dir.write("t.txt", text), 3)), 0);
   CHECK(d.task == TaskKind::kLanguageModel);
   CHECK(d.vocab_size == 257);
   CHECK(d.train.size() == 6);
@@ -52,11 +52,11 @@ TEST_CASE("a short last chunk is kept if it has a next-token target") {
   DataConfig c = text_config(dir.write("t.txt", "abcdefgh"), 3);
   c.validation_fraction = 0.0;
   c.test_fraction = 0.0;
-  const Dataset kept = load_plain_text(c);
+  const Dataset kept = split_dataset(load_plain_text(c), 0);
   CHECK(kept.train.size() == 3);
   CHECK(decoded(kept.train[2]) == "gh");
   c.path = dir.write("u.txt", "abcdefg");
-  const Dataset dropped = load_plain_text(c);
+  const Dataset dropped = split_dataset(load_plain_text(c), 0);
   CHECK(dropped.train.size() == 2);
   CHECK(dropped.stats.at("dropped_tail_bytes") == 1);
 }
@@ -67,7 +67,7 @@ TEST_CASE("bytes that are not UTF-8 are tokens like any other") {
   c.validation_fraction = 0.0;
   c.test_fraction = 0.0;
   c.vocabulary = "observed";
-  const Dataset d = load_plain_text(c);
+  const Dataset d = split_dataset(load_plain_text(c), 0);
   CHECK(d.vocab_size == 7);
   CHECK(d.vocabulary == std::vector<std::string>{"<pad>", "\\x00", "a", "b", "\\x80", "\\xfe", "\\xff"});
   CHECK(d.train[0].tokens == std::vector<int32_t>{6, 5});
