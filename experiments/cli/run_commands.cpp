@@ -19,6 +19,7 @@ void RunCommands::add_to(CLI::App& app) {
   run->add_option("--out", out, "run folder (default: <output.dir>/<name>)");
   run->add_option("--threads", threads, "worker threads (default: one per core; results are identical for any count)")->check(CLI::PositiveNumber);
   run->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
+  run->add_option("--debug-fail-accountant", debug_fail_accountant, "tests: this accountant fails in every report")->group("");
 
   resume = app.add_subcommand("resume", "continue a run from its latest checkpoint");
   resume->add_option("run_dir", run_dir, "run folder")->required();
@@ -40,6 +41,7 @@ int RunCommands::dispatch() const {
   options.threads = threads;
   options.progress = isatty(STDERR_FILENO) != 0;
   options.debug_kill_at_step = debug_kill_at_step;
+  options.debug_fail_accountant = debug_fail_accountant;
   if (run != nullptr && *run) {
     const std::string dir = run_experiment(load_config(config_file), options);
     fmt::print("{}", read_file((std::filesystem::path(dir) / "privacy.md").string()));

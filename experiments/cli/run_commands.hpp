@@ -17,6 +17,7 @@ struct RunCommands {
   std::string run_dir;
   std::string out;
   int threads = 0;  // 0: one per core
+  std::string debug_fail_accountant;
   int64_t debug_kill_at_step = -1;
   std::vector<int64_t> examples;
 

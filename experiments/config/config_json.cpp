@@ -30,7 +30,8 @@ ordered_json data_json(const DataConfig& d) {
           {"vocabulary", d.vocabulary},
           {"standardize", d.standardize},
           {"standardize_mean", d.standardize_mean},
-          {"standardize_stddev", d.standardize_stddev}};
+          {"standardize_stddev", d.standardize_stddev},
+          {"split_seed", optional_value(d.split_seed)}};
 }
 
 ordered_json model_json(const ModelConfig& m) {
@@ -46,7 +47,8 @@ ordered_json model_json(const ModelConfig& m) {
           {"lstm", std::move(lstm)},
           {"pooling", m.pooling},
           {"dense", std::move(dense)},
-          {"output", m.output}};
+          {"output", m.output},
+          {"init_seed", optional_value(m.init_seed)}};
 }
 
 ordered_json training_json(const TrainingConfig& t) {

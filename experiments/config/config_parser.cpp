@@ -69,6 +69,7 @@ DataConfig parse_data(const json& j) {
   r.read_choice("standardize", d.standardize, schema::kStandardizations);
   r.read("standardize_mean", d.standardize_mean, kAnyReal);
   r.read("standardize_stddev", d.standardize_stddev, kPositive);
+  if (const json* v = r.find("split_seed"); v != nullptr && !v->is_null()) d.split_seed = to_unsigned(*v, r.path_of("split_seed"));
 
   if (d.source == "generated" && d.task == "chars" && d.min_length < 2) {
     fail("data.min_length", "must be >= 2 for data.task \"chars\" (a language-model example "
@@ -130,6 +131,7 @@ ModelConfig parse_model(const json& j) {
   r.read_choice("pooling", m.pooling, schema::kPoolings);
   if (const json* v = r.find("dense")) m.dense = parse_dense(*v, r.path_of("dense"));
   r.read_choice("output", m.output, schema::kOutputs);
+  if (const json* v = r.find("init_seed"); v != nullptr && !v->is_null()) m.init_seed = to_unsigned(*v, r.path_of("init_seed"));
   return m;
 }
 

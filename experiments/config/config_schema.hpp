@@ -18,9 +18,9 @@ inline constexpr std::string_view kRootKeys[] = {"name", "seed", "data", "model"
 inline constexpr std::string_view kDataKeys[] = {
     "source", "task", "path", "size", "min_length", "max_length", "column", "window",
     "chunk_length", "validation_fraction", "test_fraction", "scrub_pii", "vocabulary",
-    "standardize", "standardize_mean", "standardize_stddev"};
+    "standardize", "standardize_mean", "standardize_stddev", "split_seed"};
 inline constexpr std::string_view kModelKeys[] = {"embedding_dim", "lstm", "pooling", "dense",
-                                                  "output"};
+                                                  "output", "init_seed"};
 inline constexpr std::string_view kLstmLayerKeys[] = {"hidden", "return_sequences", "dropout"};
 inline constexpr std::string_view kTrainingKeys[] = {
     "epochs", "steps", "batch_size", "max_physical_batch_size", "optimizer", "schedule"};

@@ -24,6 +24,7 @@ struct ModelConfig {
   std::string pooling = "last";                  // "last" | "mean": when the top layer does not return sequences
   std::vector<int> dense;                        // tanh hidden layers of the head
   std::string output = "auto";                   // "auto" (from the data's task) | "classification" | "regression" | "language_model"
+  std::optional<uint64_t> init_seed;             // fixes the initial weights on purpose; absent: from the run key
 };
 
 struct OptimizerConfig {

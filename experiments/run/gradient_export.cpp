@@ -6,19 +6,17 @@
 #include "core/error.hpp"
 #include "core/io/safetensors.hpp"
 #include "core/per_example/gradient_sum.hpp"
-#include "core/random/counter_rng.hpp"
-#include "datasets/load_dataset.hpp"
-#include "dp/random/random_streams.hpp"
 #include "experiments/run/atomic_file.hpp"
 #include "experiments/run/run_model.hpp"
+#include "experiments/run/run_setup.hpp"
 
 namespace dpt {
 
 void export_example_gradients(const ExperimentConfig& config, const std::vector<int64_t>& examples,
                               const std::string& out_file) {
-  const uint64_t seed = config.seed.value_or(0);  // the derivations `dptrain run` uses
-  const Dataset data = load_dataset(config.data, derive_seed(seed, static_cast<uint64_t>(StreamPurpose::kDataSplit)));
-  SequenceModel<float> model(model_spec(config.model, data), derive_seed(seed, static_cast<uint64_t>(StreamPurpose::kInit)));
+  const RunSetup setup = prepare_run(config);  // the split and initial weights `dptrain run` uses
+  const Dataset& data = setup.data;
+  SequenceModel<float> model(model_spec(config.model, data), setup.init_seed);
   const ParameterList<float> params = model.parameters();
   std::vector<std::unique_ptr<Parameter<float>>> out;  // stable addresses for the list below
   for (const Parameter<float>* p : params) out.push_back(std::make_unique<Parameter<float>>(*p));

@@ -1,6 +1,8 @@
 // The run manifest (see manifest.hpp).
 #include "experiments/run/manifest.hpp"
 
+#include "experiments/run/run_key.hpp"
+
 #include <fstream>
 
 #ifndef DPT_VERSION
@@ -37,6 +39,8 @@ nlohmann::ordered_json manifest_json(const RunManifest& m) {
   j["config_hash"] = "sha256:" + m.config_hash;
   j["data_hash"] = "sha256:" + m.data_hash;
   j["seed"] = m.seed ? nlohmann::ordered_json(*m.seed) : nlohmann::ordered_json("none (secure mode)");
+  j["run_key"] = "sha256:" + m.run_key;
+  j["run_key_covers"] = run_key_coverage();
   j["threads"] = m.threads;
   j["cpu"] = cpu_model();
   j["resolved"] = m.resolved;

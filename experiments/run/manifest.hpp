@@ -1,6 +1,7 @@
 // manifest.json: what a reviewer needs to rerun a run and check it is the same one —
 // hashes of the resolved config and of the data, dptrain's version and git commit, the seed
-// (reproducible mode only), threads, the CPU, and the values resolved at start (q, steps, δ, σ).
+// (reproducible mode only), the run key, threads, the CPU, and the values resolved at start
+// (q, steps, δ, σ).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@ struct RunManifest {
   std::string config_hash;        // SHA-256 of config.json
   std::string data_hash;          // Dataset::content_hash
   std::optional<uint64_t> seed;   // absent in secure mode
+  std::string run_key;            // experiments/run/run_key.hpp: what every stream derives from
   int threads = 1;
   nlohmann::ordered_json resolved;
 };

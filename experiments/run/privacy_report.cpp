@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 namespace dpt {
 namespace {
@@ -54,6 +55,15 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
   j["privacy_unit"] = r.privacy_unit;
   if (!r.pii_replaced.empty()) j["pii_replaced_before_training"] = r.pii_replaced;
   j["noise_source"] = r.secure_mode ? "secure (OS CSPRNG, no seed exists)" : "reproducible (seeded)";
+  j["randomness"] = {
+      {"run_key", "sha256:" + r.run_key},
+      {"covers", r.run_key_covers},
+      {"independence",
+       r.secure_mode ? "Sampling and noise are fresh from the OS CSPRNG in every run; the split, initialisation and "
+                       "dropout derive from the run key."
+                     : "Sampling, noise and dropout (and the split and initialisation unless the config fixes them) "
+                       "derive from the run key: runs that differ in anything it covers draw independent randomness, "
+                       "so the epsilons of several released runs compose; two runs with the same key are one run."}};
   j["epsilon_history"] = r.epsilon_history;
   j["statement"] = fmt::format(
       "The trained model's weights are ({}, {})-differentially private with respect to adding or removing "
@@ -62,9 +72,9 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
       fmt_eps(r.epsilon), r.delta, r.privacy_unit.empty() ? "one example" : r.privacy_unit);
   if (!r.secure_mode) {
     j["warning"] =
-        "Reproducible mode: the noise is generated from the run's seed (config.json). Anyone holding the seed "
-        "can regenerate and remove the noise, so the guarantee holds only while the seed stays secret. Use "
-        "privacy.secure_mode for a release.";
+        "Reproducible mode: the noise is generated from the run key, which anyone holding the seed (config.json) "
+        "and the data can recompute. Anyone holding the seed can regenerate and remove the noise, so the "
+        "guarantee holds only while the seed stays secret. Use privacy.secure_mode for a release.";
   }
   return j;
 }
@@ -81,6 +91,7 @@ std::string to_markdown(const PrivacyReport& r) {
     md += "| accountant | ε | lower | upper | kind | status |\n|---|---|---|---|---|---|\n";
     auto cell = [](const nlohmann::ordered_json& a, const char* key) -> std::string {
       if (!a.contains(key)) return "";
+      if (a[key].is_string() && a[key].get<std::string>() == "inf") return fmt_eps(std::numeric_limits<double>::infinity());
       return a[key].is_number() ? fmt_eps(a[key].get<double>()) : a[key].dump();
     };
     for (const auto& a : r.accountants) {
@@ -115,6 +126,7 @@ std::string to_markdown(const PrivacyReport& r) {
                     r.accountant, r.conversion, r.optimal_order,
                     r.order_at_grid_edge ? " — at the edge of the order grid: widen it" : "");
   md += fmt::format("| noise source | {} |\n", r.secure_mode ? "secure: OS CSPRNG, no seed exists" : "reproducible: seeded");
+  md += fmt::format("| run key (every stream derives from it) | `{}`, covering {} |\n", r.run_key.substr(0, 16), r.run_key_covers);
   md += fmt::format("| examples dropped for NaN/Inf gradients | {} |\n\n", r.nonfinite_examples);
   if (!r.epsilon_history.empty()) {
     md += "| epoch | step | ε |\n|---|---|---|\n";

@@ -40,6 +40,8 @@ struct PrivacyReport {
   std::string privacy_unit;
   std::map<std::string, int64_t> pii_replaced;  // data.scrub_pii: replacements per kind
   bool secure_mode = false;
+  std::string run_key;              // what every random stream of the run derives from
+  std::string run_key_covers;       // run_key_coverage()
   int64_t nonfinite_examples = 0;
   nlohmann::json epsilon_history = nlohmann::json::array();  // [{"epoch", "step", "epsilon"}]
 };

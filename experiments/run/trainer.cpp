@@ -22,9 +22,7 @@
 #include "core/per_example/gradient_sum.hpp"
 #include "core/random/counter_rng.hpp"
 #include "datasets/batching.hpp"
-#include "datasets/load_dataset.hpp"
 #include "datasets/sha256.hpp"
-#include "dp/accounting/calibration.hpp"
 #include "dp/accounting/epsilon_summary.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
 #include "dp/physical_batches.hpp"
@@ -38,6 +36,8 @@
 #include "experiments/run/manifest.hpp"
 #include "experiments/run/privacy_report.hpp"
 #include "experiments/run/run_model.hpp"
+#include "experiments/run/run_key.hpp"
+#include "experiments/run/run_setup.hpp"
 #include "optim/adam.hpp"
 #include "optim/lr_schedule.hpp"
 #include "optim/sgd.hpp"
@@ -46,77 +46,6 @@ namespace dpt {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Everything the config leaves to be decided once the data is known.
-struct Resolved {
-  int64_t dataset_size = 0;     // N: training examples
-  double sampling_rate = 0.0;   // q = batch_size / N
-  int64_t steps = 0;            // total steps
-  int64_t steps_per_epoch = 0;  // ceil(N / batch_size)
-  double delta = 0.0;
-  std::string delta_source;
-  double noise_multiplier = 0.0;
-  bool calibrated = false;
-  uint64_t seed = 0;            // master seed (reproducible mode); 0 in secure mode
-};
-
-double default_delta(int64_t n) {
-  // The largest power of ten <= 1/(10 N): below 1/N, as DP-SGD's delta must be.
-  return std::pow(10.0, std::floor(std::log10(1.0 / (10.0 * static_cast<double>(n)))));
-}
-
-// The accountants a run reports for privacy.accountant (rdp | pld | prv | all). RDP is the one
-// charged at every step (cheap, checkpointed); the others are rebuilt from its ledger, the record
-// of truth, when a report is written.
-std::vector<std::string> reported_accountants(const std::string& setting) {
-  if (setting == "all") return accountant_names();  // rdp, pld, prv, gdp (an approximation)
-  return {setting};
-}
-
-// Calibration uses the tightest accountant the run reports (never the GDP approximation).
-AccountantFactory calibration_factory(const std::string& setting) {
-  if (setting == "pld" || setting == "all") return pld_accountant_factory();
-  if (setting == "prv") return prv_accountant_factory();
-  return rdp_accountant_factory();
-}
-
-Resolved resolve(const ExperimentConfig& config, const Dataset& data) {
-  Resolved r;
-  r.dataset_size = static_cast<int64_t>(data.train.size());
-  const int64_t B = config.training.batch_size;
-  if (B > r.dataset_size) {
-    throw ConfigError("training.batch_size", fmt::format("must be <= the training split's size {}, got {}", r.dataset_size, B));
-  }
-  r.sampling_rate = static_cast<double>(B) / static_cast<double>(r.dataset_size);
-  r.steps_per_epoch = (r.dataset_size + B - 1) / B;
-  // steps = ceil(epochs * N / B), as `dptrain epsilon --epochs` counts them; an epoch (for
-  // evaluation and reports) is ceil(N / B) steps, so the last one may be shorter.
-  r.steps = config.training.steps > 0 ? config.training.steps
-                                      : (static_cast<int64_t>(config.training.epochs) * r.dataset_size + B - 1) / B;
-  r.seed = config.seed.value_or(0);
-  const PrivacyConfig& p = config.privacy;
-  if (p.delta) {
-    r.delta = *p.delta;
-    r.delta_source = "config";
-    if (r.delta >= 1.0 / static_cast<double>(r.dataset_size)) {
-      throw ConfigError("privacy.delta", fmt::format("must be < 1/N = {:.3g} for N = {} training examples, got {:g}",
-                                                     1.0 / static_cast<double>(r.dataset_size), r.dataset_size, r.delta));
-    }
-  } else {
-    r.delta = default_delta(r.dataset_size);
-    r.delta_source = fmt::format("default: the largest power of ten <= 1/(10 N), N = {}", r.dataset_size);
-  }
-  if (!p.enabled) return r;
-  if (p.noise_multiplier) {
-    r.noise_multiplier = *p.noise_multiplier;
-  } else {
-    const NoiseCalibration c = calibrate_noise_multiplier(*p.target_epsilon, r.sampling_rate, r.steps, r.delta,
-                                                          calibration_factory(p.accountant));
-    r.noise_multiplier = c.noise_multiplier;
-    r.calibrated = true;
-  }
-  return r;
-}
 
 std::unique_ptr<Optimizer<float>> make_optimizer(const OptimizerConfig& c) {
   if (c.name == "sgd") return std::make_unique<Sgd<float>>(SgdOptions{c.momentum, c.nesterov, c.weight_decay});
@@ -180,18 +109,22 @@ class Trainer {
   Trainer(ExperimentConfig config, std::string run_dir, const RunOptions& options, bool resuming)
       : config_(std::move(config)), run_dir_(std::move(run_dir)), options_(options) {
     if (options_.threads > 0) omp_set_num_threads(options_.threads);
-    const uint64_t seed = config_.seed.value_or(0);
+    // Every stream is derived from the run key (docs/reproducibility.md): a run that differs
+    // in anything draws independent sampling, noise and dropout. Secure mode draws sampling
+    // and noise from the OS CSPRNG; the split, initialisation and dropout still come from the
+    // key (not privacy-relevant), so its test split is well defined.
+    RunSetup setup = prepare_run(config_);
+    data_ = std::move(setup.data);
+    resolved_ = setup.resolved;
+    key_material_ = std::move(setup.key_material);
+    key_ = setup.key;
     if (config_.privacy.secure_mode) {
       randomness_ = std::make_unique<SecureRandomness>();
     } else {
-      randomness_ = std::make_unique<ReproducibleRandomness>(seed);
+      randomness_ = std::make_unique<ReproducibleRandomness>(key_.stream_seed());
     }
-    // Splits and initialisation are not privacy-relevant: in secure mode they use fixed
-    // derivations of 0 (documented), so the test split is well defined.
-    data_ = load_dataset(config_.data, derive_seed(seed, static_cast<uint64_t>(StreamPurpose::kDataSplit)));
-    resolved_ = resolve(config_, data_);
-    model_ = std::make_unique<SequenceModel<float>>(model_spec(config_.model, data_),
-                                                     derive_seed(seed, static_cast<uint64_t>(StreamPurpose::kInit)));
+    dropout_seed_ = derive_seed(key_.stream_seed(), static_cast<uint64_t>(StreamPurpose::kDropout));
+    model_ = std::make_unique<SequenceModel<float>>(model_spec(config_.model, data_), setup.init_seed);
     params_ = model_->parameters();
     optimizer_ = make_optimizer(config_.training.optimizer);
     schedule_ = std::make_unique<LrSchedule>(make_schedule(config_.training, resolved_.steps));
@@ -204,17 +137,19 @@ class Trainer {
       pc.expected_batch_size = sampler_->expected_batch_size();
       privatizer_ = std::make_unique<Privatizer>(pc, *noise_);
       accountant_ = std::make_unique<RdpAccountant>();
+      check_accountants_at_planned_steps();
     }
     if (resuming) restore();
   }
 
   void write_run_files() {
     fs::create_directories(run_dir_);
-    write_file_atomic(path("config.json"), to_json(config_with_resolved_defaults()).dump(2) + "\n");
+    write_file_atomic(path("config.json"), to_json(with_resolved_defaults(config_, resolved_)).dump(2) + "\n");
     RunManifest m;
     m.config_hash = sha256_hex(read_file(path("config.json")));
     m.data_hash = data_.content_hash;
     m.seed = config_.privacy.secure_mode ? std::optional<uint64_t>() : config_.seed;
+    m.run_key = key_.hex;
     m.threads = omp_get_max_threads();
     m.resolved = {{"dataset_size", resolved_.dataset_size},   {"sampling_rate", resolved_.sampling_rate},
                   {"steps", resolved_.steps},                 {"steps_per_epoch", resolved_.steps_per_epoch},
@@ -406,6 +341,17 @@ class Trainer {
         throw IoError(manifest_file + ": the run started with noise_multiplier " + std::to_string(sigma) +
                       " but resuming resolves " + std::to_string(resolved_.noise_multiplier));
       }
+      // The streams of the steps still to run derive from the key: it must be the one the run
+      // started with, recomputed from config.json and the data as they are now.
+      if (!manifest.contains("run_key")) {
+        throw IoError(manifest_file + ": has no run_key (written by a dptrain before run keys); its remaining steps "
+                                      "cannot be drawn from the streams it started with — start a new run");
+      }
+      const std::string recorded = manifest.at("run_key").get<std::string>();
+      if (recorded != "sha256:" + key_.hex) {
+        throw IoError(manifest_file + ": the run started with run_key " + recorded + ", but config.json and the data now "
+                      "give sha256:" + key_.hex + " (changed since the run started; resuming would not continue the same run)");
+      }
     } catch (const nlohmann::json::exception& e) {
       throw IoError(manifest_file + ": corrupted manifest (" + e.what() + ")");
     }
@@ -430,17 +376,65 @@ class Trainer {
     write_file_atomic(path("privacy.md"), to_markdown(r));
   }
 
-  // epsilon by every reported accountant for the steps charged so far (cached per step count);
-  // RDP is added as the fallback when none of them gives a valid upper bound.
-  const std::vector<EpsilonEstimate>& estimates() const {
-    if (estimates_ && estimates_->first == progress_.next_step) return estimates_->second;
+  // Before anything is written: every accountant the run reports, at the planned number of
+  // steps (the ledger the last report will hold). One that throws refuses the run now, instead
+  // of failing after training; the result seeds the cache of the last report.
+  void check_accountants_at_planned_steps() {
+    RdpAccountant planned;
+    planned.compose(DpEvent::poisson_sampled_gaussian(resolved_.sampling_rate, resolved_.noise_multiplier), resolved_.steps);
     std::vector<EpsilonEstimate> out;
     for (const std::string& name : reported_accountants(config_.privacy.accountant)) {
-      out.push_back(estimate_epsilon(name, accountant_->ledger(), resolved_.delta));
+      try {
+        out.push_back(estimate_epsilon(name, planned.ledger(), resolved_.delta));
+      } catch (const std::exception& e) {
+        throw ConfigError("privacy.accountant",
+                          fmt::format("the {} accountant cannot account for this run (q = {:g}, noise_multiplier = {:g}, {} steps, "
+                                      "delta = {:g}): {}; choose another accountant",
+                                      name, resolved_.sampling_rate, resolved_.noise_multiplier, resolved_.steps,
+                                      resolved_.delta, e.what()));
+      }
     }
-    if (headline_index(out) < 0 && config_.privacy.accountant != "rdp") {
-      out.push_back(estimate_epsilon("rdp", accountant_->ledger(), resolved_.delta));
+    add_rdp_fallback(out, planned.ledger());
+    if (headline_index(out) < 0) {
+      fmt::print(stderr, "warning: no accountant gives a finite epsilon for the planned {} steps; the report will say epsilon = inf\n",
+                 resolved_.steps);
     }
+    planned_estimates_.emplace(ledger_to_json(planned.ledger()), std::move(out));
+  }
+
+  // estimate_epsilon, which never throws for a valid ledger and delta; if it does all the same,
+  // the report names the accountant as failed instead of losing the run's files.
+  EpsilonEstimate safe_estimate(const std::string& name, const std::vector<LedgerEntry>& ledger) const {
+    try {
+      if (name == options_.debug_fail_accountant) throw Error("injected failure (--debug-fail-accountant)");
+      return estimate_epsilon(name, ledger, resolved_.delta);
+    } catch (const std::exception& e) {
+      EpsilonEstimate failed;
+      failed.accountant = name;
+      failed.epsilon = std::numeric_limits<double>::infinity();
+      failed.valid = false;
+      failed.status = std::string("failed: ") + e.what();
+      return failed;
+    }
+  }
+
+  // RDP is added as the fallback when none of the reported accountants gives a valid upper bound.
+  void add_rdp_fallback(std::vector<EpsilonEstimate>& out, const std::vector<LedgerEntry>& ledger) const {
+    if (headline_index(out) < 0 && config_.privacy.accountant != "rdp") out.push_back(safe_estimate("rdp", ledger));
+  }
+
+  // epsilon by every reported accountant for the steps charged so far (cached per step count).
+  const std::vector<EpsilonEstimate>& estimates() const {
+    if (estimates_ && estimates_->first == progress_.next_step) return estimates_->second;
+    if (planned_estimates_ && progress_.next_step == resolved_.steps && options_.debug_fail_accountant.empty() &&
+        planned_estimates_->first == ledger_to_json(accountant_->ledger())) {
+      return planned_estimates_->second;  // the last report: computed before the first step
+    }
+    std::vector<EpsilonEstimate> out;
+    for (const std::string& name : reported_accountants(config_.privacy.accountant)) {
+      out.push_back(safe_estimate(name, accountant_->ledger()));
+    }
+    add_rdp_fallback(out, accountant_->ledger());
     estimates_.emplace(progress_.next_step, std::move(out));
     return estimates_->second;
   }
@@ -495,16 +489,11 @@ class Trainer {
     r.clipping = config_.privacy.clipping;
     r.expected_batch_size = sampler_->expected_batch_size();
     r.secure_mode = config_.privacy.secure_mode;
+    r.run_key = key_.hex;
+    r.run_key_covers = run_key_coverage();
     r.nonfinite_examples = progress_.nonfinite_examples;
     r.epsilon_history = progress_.epsilon_history;
     return r;
-  }
-
-  ExperimentConfig config_with_resolved_defaults() const {
-    ExperimentConfig c = config_;
-    c.privacy.delta = resolved_.delta;
-    c.training.steps = resolved_.steps;
-    return c;
   }
 
   void progress_line(int64_t step, int64_t first, std::chrono::steady_clock::time_point start, const StepResult& s) {
@@ -539,8 +528,11 @@ class Trainer {
   std::unique_ptr<Privatizer> privatizer_;
   std::unique_ptr<RdpAccountant> accountant_;  // charged every step; its ledger feeds every report
   mutable std::optional<std::pair<int64_t, std::vector<EpsilonEstimate>>> estimates_;  // (steps, estimates)
+  std::optional<std::pair<nlohmann::json, std::vector<EpsilonEstimate>>> planned_estimates_;  // (ledger, estimates)
   TrainingProgress progress_;
-  uint64_t dropout_seed_ = derive_seed(config_.seed.value_or(0), static_cast<uint64_t>(StreamPurpose::kDropout));
+  nlohmann::json key_material_;  // what the run key is the digest of
+  RunKey key_;
+  uint64_t dropout_seed_ = 0;
   bool complete_ = false;
   double last_report_ms_ = 0.0;  // time of the last privacy.json + privacy.md write
 };

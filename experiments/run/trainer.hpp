@@ -16,6 +16,7 @@ struct RunOptions {
   int threads = 0;                   // 0: one per core; results do not depend on it
   bool progress = false;             // a progress line on the terminal
   int64_t debug_kill_at_step = -1;   // tests: raise SIGKILL just before this step runs
+  std::string debug_fail_accountant; // tests: this accountant throws in every report after the start check
 };
 
 // Trains from `config`; `config_file` is only for messages. Returns the run folder.

@@ -40,7 +40,8 @@ constexpr const char* kFullConfig = R"({
     "vocabulary": "observed",
     "standardize": "fixed",
     "standardize_mean": -2.5,
-    "standardize_stddev": 4.0
+    "standardize_stddev": 4.0,
+    "split_seed": 42
   },
   "model": {
     "embedding_dim": 16,
@@ -61,7 +62,8 @@ constexpr const char* kFullConfig = R"({
       32,
       16
     ],
-    "output": "regression"
+    "output": "regression",
+    "init_seed": 18446744073709551615
   },
   "training": {
     "epochs": 3,
@@ -149,7 +151,8 @@ TEST_CASE("defaults are filled and every key is written, in documentation order"
     "vocabulary": "bytes",
     "standardize": "train",
     "standardize_mean": 0.0,
-    "standardize_stddev": 1.0
+    "standardize_stddev": 1.0,
+    "split_seed": null
   },
   "model": {
     "embedding_dim": 32,
@@ -162,7 +165,8 @@ TEST_CASE("defaults are filled and every key is written, in documentation order"
     ],
     "pooling": "last",
     "dense": [],
-    "output": "auto"
+    "output": "auto",
+    "init_seed": null
   },
   "training": {
     "epochs": 10,

@@ -71,6 +71,9 @@ TEST_CASE("integer fields must be integral and in range") {
       {R"({"data": {"min_length": 0}})", "data.min_length: must be >= 1, got 0"},
       {R"({"data": {"window": 0}})", "data.window: must be >= 1, got 0"},
       {R"({"data": {"chunk_length": 1}})", "data.chunk_length: must be >= 2, got 1"},
+      {R"({"data": {"split_seed": -1}})", "data.split_seed: must be >= 0, got -1"},
+      {R"({"data": {"split_seed": 2.5}})", "data.split_seed: must be an integer, got 2.5"},
+      {R"({"model": {"init_seed": "7"}})", R"(model.init_seed: must be an integer, got "7")"},
       {R"({"privacy": {"noise_multiplier": 1}, "eval": {"every_epochs": 0}})",
        "eval.every_epochs: must be >= 1, got 0"},
       {R"({"privacy": {"noise_multiplier": 1}, "eval": {"batch_size": -8}})",
@@ -299,7 +302,7 @@ TEST_CASE("the first error in documentation order is the one reported") {
   CHECK(test::error_of(R"({"data": {"zz": 1, "aa": 2, "size": 1}})") ==
         "data.aa: unknown key (expected one of: source, task, path, size, min_length, max_length, "
         "column, window, chunk_length, validation_fraction, test_fraction, scrub_pii, vocabulary, "
-        "standardize, standardize_mean, standardize_stddev)");
+        "standardize, standardize_mean, standardize_stddev, split_seed)");
   CHECK(test::error_of(R"({"training": {"batch_size": 0, "epochs": -1}})") ==
         "training.epochs: must be >= 0, got -1");
 }

@@ -1,0 +1,49 @@
+// The run key (see run_key.hpp).
+#include "experiments/run/run_key.hpp"
+
+#include <fmt/format.h>
+
+#include "datasets/sha256.hpp"
+#include "experiments/config/config_json.hpp"
+#include "experiments/run/manifest.hpp"
+
+namespace dpt {
+
+uint64_t RunKey::stream_seed() const {
+  return std::stoull(hex.substr(0, 16), nullptr, 16);
+}
+
+nlohmann::json run_key_material(const ExperimentConfig& resolved_config, const std::string& data_hash,
+                                double noise_multiplier) {
+  nlohmann::json config = to_json(resolved_config);  // unordered: dump() sorts the keys
+  for (const std::string_view field : kRunKeyExcludedFields) {
+    const size_t dot = field.find('.');
+    if (dot == std::string_view::npos) {
+      config.erase(std::string(field));
+    } else {
+      config.at(std::string(field.substr(0, dot))).erase(std::string(field.substr(dot + 1)));
+    }
+  }
+  return {{"scheme", kRunKeyScheme},
+          {"dptrain_version", dptrain_version()},
+          {"config", std::move(config)},
+          {"data_hash", data_hash},
+          {"noise_multiplier", noise_multiplier}};
+}
+
+RunKey make_run_key(const nlohmann::json& material) {
+  return RunKey{sha256_hex(material.dump())};
+}
+
+std::string run_key_coverage() {
+  std::string excluded;
+  for (const std::string_view field : kRunKeyExcludedFields) {
+    excluded += excluded.empty() ? "" : ", ";
+    excluded += field;
+  }
+  return fmt::format("the seed, every field of the resolved config except {}, the training data's content hash, the "
+                     "resolved noise multiplier and dptrain's version ({})",
+                     excluded, kRunKeyScheme);
+}
+
+}  // namespace dpt

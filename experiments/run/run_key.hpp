@@ -1,0 +1,45 @@
+// The run key: a digest of everything that defines a run — the seed, the resolved config
+// (every field that can change a computed number), the training data's content hash, the
+// resolved noise multiplier and dptrain's version. Every random stream of the run (sampling,
+// noise, dropout; the split and the initialisation unless the config fixes them) is derived
+// from it, so two runs that differ in anything draw independent randomness and only identical
+// inputs give the identical run (DESIGN.md, invariant 7; docs/reproducibility.md).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "experiments/config/experiment_config.hpp"
+
+namespace dpt {
+
+// Fields of the resolved config the key leaves out, as JSON paths: they cannot change a computed
+// number (the run's name and folder, how often it checkpoints) or are covered otherwise
+// (data.path: the data's content hash covers the bytes read, wherever they are).
+inline constexpr std::string_view kRunKeyExcludedFields[] = {"name", "data.path", "output.dir",
+                                                             "output.checkpoint_every_steps"};
+
+// Identifies the derivation; a change to what the key covers or how streams derive from it bumps it.
+inline constexpr std::string_view kRunKeyScheme = "dptrain-run-key/1";
+
+struct RunKey {
+  std::string hex;  // SHA-256 of the canonical key material, 64 lower-case hex digits
+
+  // The first 64 bits of the digest: the master seed every stream is derived from.
+  uint64_t stream_seed() const;
+};
+
+// The key material: {"scheme", "dptrain_version", "config" (the resolved config without
+// kRunKeyExcludedFields; it holds the seed), "data_hash", "noise_multiplier"}.
+nlohmann::json run_key_material(const ExperimentConfig& resolved_config, const std::string& data_hash,
+                                double noise_multiplier);
+
+// SHA-256 of the material's canonical text (sorted keys, shortest round-trip numbers).
+RunKey make_run_key(const nlohmann::json& material);
+
+// What the key covers, in one sentence for reports.
+std::string run_key_coverage();
+
+}  // namespace dpt
