@@ -80,7 +80,7 @@ void form_family_gradient(const Family& family, const std::vector<UseGroup<T>>& 
   const auto G = w.G.topRows(n);
   w.g[f].noalias() = G.transpose() * A;  // (d_out, d_in) = G_i^T [A_i | ...]
   const double nd = static_cast<double>(n);
-  w.beta.resize(n);
+  if (w.beta.size() < n) w.beta.resize(n);
   for (Index t = 0; t < n; ++t) w.beta(t) = norm_bounds::norm_up(G.row(t));
   for (size_t m = 0; m < family.members.size(); ++m) {
     const Index d_in = params[family.members[m]]->value.cols();

@@ -41,10 +41,11 @@ inline double gamma(double k, double u) {
 }
 
 // x computed in double with at most k roundings, rounded up to a value >= the exact one:
-// x (1 + 2 γ_{k+2}) and one ulp more.
+// x (1 + 2 γ_{k+2}) and one ulp more; +inf where γ_{k+2} has no bound (k near 2^52).
 inline double round_up(double x, double k) {
-  const double u = unit_roundoff<double>();
-  return std::nextafter(x * (1.0 + 2.0 * gamma(k + 2.0, u)), std::numeric_limits<double>::infinity());
+  const double g = gamma(k + 2.0, unit_roundoff<double>());
+  if (!(g < 1.0)) return std::isnan(x) ? x : std::numeric_limits<double>::infinity();
+  return std::nextafter(x * (1.0 + 2.0 * g), std::numeric_limits<double>::infinity());
 }
 
 // An upper bound of ‖x‖_F² for a block of T values (any shape): each row's squared norm in T
@@ -55,11 +56,13 @@ template <typename Derived>
 double sq_norm_up(const Eigen::MatrixBase<Derived>& x) {
   using T = typename Derived::Scalar;
   const double d = static_cast<double>(x.cols());
-  const double inflate = 1.0 / (1.0 - gamma(d + 1.0, unit_roundoff<T>()));
+  const double g = gamma(d + 1.0, unit_roundoff<T>());
+  const bool bounded_in_T = g < 0.5;  // else (rows beyond ~5.6 million floats) every row goes to double
+  const double inflate = bounded_in_T ? 1.0 / (1.0 - g) : 0.0;
   double total = 0.0;
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    const T s = x.row(r).squaredNorm();
-    if (std::isfinite(s)) {
+    const T s = bounded_in_T ? x.row(r).squaredNorm() : T(0);
+    if (bounded_in_T && std::isfinite(s)) {
       total += (static_cast<double>(s) + d * underflow_unit<T>()) * inflate;
     } else {
       total += round_up(x.row(r).template cast<double>().squaredNorm() + d * underflow_unit<double>(), d);

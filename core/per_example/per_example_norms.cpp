@@ -125,9 +125,9 @@ double linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratc
     const auto Gd = w.Gd.topRows(n);
     w.gram_G.resize(n, n);
     w.gram_G.noalias() = Gd * Gd.transpose();  // (n, n)
-    w.beta.resize(n);
+    if (w.beta.size() < n) w.beta.resize(n);
     for (Index t = 0; t < n; ++t) w.beta(t) = norm_bounds::norm_up(Gd.row(t));
-    w.sum_beta = norm_bounds::round_up(w.beta.sum(), nd);
+    w.sum_beta = norm_bounds::round_up(w.beta.head(n).sum(), nd);
     w.cached_G = G_key;
   }
   Scratch<T>::fit(w.Ad, n, d_in);
