@@ -39,7 +39,7 @@ nlohmann::ordered_json manifest_json(const RunManifest& m) {
   j["config_hash"] = "sha256:" + m.config_hash;
   j["data_hash"] = "sha256:" + m.data_hash;
   j["seed"] = m.seed ? nlohmann::ordered_json(*m.seed) : nlohmann::ordered_json("none (secure mode)");
-  j["run_key"] = "sha256:" + m.run_key;
+  j["run_id"] = "sha256:" + m.run_id;
   j["run_key_covers"] = run_key_coverage();
   j["threads"] = m.threads;
   j["cpu"] = cpu_model();

@@ -15,14 +15,14 @@ struct RunManifest {
   std::string config_hash;        // SHA-256 of config.json
   std::string data_hash;          // Dataset::content_hash
   std::optional<uint64_t> seed;   // absent in secure mode
-  std::string run_key;            // experiments/run/run_key.hpp: what every stream derives from
+  std::string run_id;             // experiments/run/run_key.hpp: names the run (not its stream seed)
   int threads = 1;
   nlohmann::ordered_json resolved;
 };
 
 nlohmann::ordered_json manifest_json(const RunManifest& m);
 
-// "0.1.0" and the git commit the binary was built from ("unknown" outside a checkout).
+// "0.2.0" and the git commit the binary was built from ("unknown" outside a checkout).
 std::string dptrain_version();
 std::string dptrain_git_commit();
 

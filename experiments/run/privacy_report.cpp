@@ -56,7 +56,7 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
   if (!r.pii_replaced.empty()) j["pii_replaced_before_training"] = r.pii_replaced;
   j["noise_source"] = r.secure_mode ? "secure (OS CSPRNG, no seed exists)" : "reproducible (seeded)";
   j["randomness"] = {
-      {"run_key", "sha256:" + r.run_key},
+      {"run_id", "sha256:" + r.run_id},
       {"covers", r.run_key_covers},
       {"independence",
        r.secure_mode ? "Sampling and noise are fresh from the OS CSPRNG in every run; the split, initialisation and "
@@ -126,7 +126,8 @@ std::string to_markdown(const PrivacyReport& r) {
                     r.accountant, r.conversion, r.optimal_order,
                     r.order_at_grid_edge ? " — at the edge of the order grid: widen it" : "");
   md += fmt::format("| noise source | {} |\n", r.secure_mode ? "secure: OS CSPRNG, no seed exists" : "reproducible: seeded");
-  md += fmt::format("| run key (every stream derives from it) | `{}`, covering {} |\n", r.run_key.substr(0, 16), r.run_key_covers);
+  md += fmt::format("| run id (of the run key every stream derives from) | `{}`, the key covering {} |\n", r.run_id.substr(0, 16),
+                    r.run_key_covers);
   md += fmt::format("| examples dropped for NaN/Inf gradients | {} |\n\n", r.nonfinite_examples);
   if (!r.epsilon_history.empty()) {
     md += "| epoch | step | ε |\n|---|---|---|\n";

@@ -40,7 +40,7 @@ struct PrivacyReport {
   std::string privacy_unit;
   std::map<std::string, int64_t> pii_replaced;  // data.scrub_pii: replacements per kind
   bool secure_mode = false;
-  std::string run_key;              // what every random stream of the run derives from
+  std::string run_id;               // names the run key every random stream derives from (not the streams' seed)
   std::string run_key_covers;       // run_key_coverage()
   int64_t nonfinite_examples = 0;
   nlohmann::json epsilon_history = nlohmann::json::array();  // [{"epoch", "step", "epsilon"}]

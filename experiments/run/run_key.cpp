@@ -3,15 +3,13 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 #include "datasets/sha256.hpp"
 #include "experiments/config/config_json.hpp"
 #include "experiments/run/manifest.hpp"
 
 namespace dpt {
-
-uint64_t RunKey::stream_seed() const {
-  return std::stoull(hex.substr(0, 16), nullptr, 16);
-}
 
 nlohmann::json run_key_material(const ExperimentConfig& resolved_config, const std::string& data_hash,
                                 double noise_multiplier) {
@@ -32,7 +30,14 @@ nlohmann::json run_key_material(const ExperimentConfig& resolved_config, const s
 }
 
 RunKey make_run_key(const nlohmann::json& material) {
-  return RunKey{sha256_hex(material.dump())};
+  const std::string text = material.dump();
+  Sha256 streams;
+  streams.update("dptrain-run-streams\n");
+  streams.update(text);
+  const std::array<uint8_t, 32> d = streams.digest();
+  uint64_t seed = 0;
+  for (int b = 0; b < 8; ++b) seed = (seed << 8) | d[static_cast<size_t>(b)];  // big-endian: the first 16 hex digits
+  return RunKey{sha256_hex("dptrain-run-id\n" + text), seed};
 }
 
 std::string run_key_coverage() {

@@ -24,11 +24,15 @@ inline constexpr std::string_view kRunKeyExcludedFields[] = {"name", "data.path"
 // Identifies the derivation; a change to what the key covers or how streams derive from it bumps it.
 inline constexpr std::string_view kRunKeyScheme = "dptrain-run-key/1";
 
+// Two digests of the same material, domain-separated so that one reveals nothing of the other:
+//   id           SHA-256("dptrain-run-id\n" + material): names the run in manifest.json and the
+//                report, and lets resume check that it continues the same run;
+//   stream_seed  the first 64 bits of SHA-256("dptrain-run-streams\n" + material): the master
+//                seed of every stream. Never written anywhere: like the seed it is computed from,
+//                it is what would let anyone regenerate the noise.
 struct RunKey {
-  std::string hex;  // SHA-256 of the canonical key material, 64 lower-case hex digits
-
-  // The first 64 bits of the digest: the master seed every stream is derived from.
-  uint64_t stream_seed() const;
+  std::string id;            // 64 lower-case hex digits
+  uint64_t stream_seed = 0;
 };
 
 // The key material: {"scheme", "dptrain_version", "config" (the resolved config without
@@ -36,7 +40,7 @@ struct RunKey {
 nlohmann::json run_key_material(const ExperimentConfig& resolved_config, const std::string& data_hash,
                                 double noise_multiplier);
 
-// SHA-256 of the material's canonical text (sorted keys, shortest round-trip numbers).
+// Both digests of the material's canonical text (sorted keys, shortest round-trip numbers).
 RunKey make_run_key(const nlohmann::json& material);
 
 // What the key covers, in one sentence for reports.

@@ -90,7 +90,7 @@ RunSetup prepare_run(const ExperimentConfig& config) {
   s.key_material = run_key_material(with_resolved_defaults(config, s.resolved), source.dataset.content_hash,
                                     s.resolved.noise_multiplier);
   s.key = make_run_key(s.key_material);
-  const uint64_t k = s.key.stream_seed();
+  const uint64_t k = s.key.stream_seed;
   // Fixed on purpose, a seed S gives the split (initialisation) that seed S gave before run
   // keys existed: the same derivation, from S instead of the key.
   s.split_seed = derive_seed(config.data.split_seed.value_or(k), static_cast<uint64_t>(StreamPurpose::kDataSplit));

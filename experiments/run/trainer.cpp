@@ -116,14 +116,13 @@ class Trainer {
     RunSetup setup = prepare_run(config_);
     data_ = std::move(setup.data);
     resolved_ = setup.resolved;
-    key_material_ = std::move(setup.key_material);
     key_ = setup.key;
     if (config_.privacy.secure_mode) {
       randomness_ = std::make_unique<SecureRandomness>();
     } else {
-      randomness_ = std::make_unique<ReproducibleRandomness>(key_.stream_seed());
+      randomness_ = std::make_unique<ReproducibleRandomness>(key_.stream_seed);
     }
-    dropout_seed_ = derive_seed(key_.stream_seed(), static_cast<uint64_t>(StreamPurpose::kDropout));
+    dropout_seed_ = derive_seed(key_.stream_seed, static_cast<uint64_t>(StreamPurpose::kDropout));
     model_ = std::make_unique<SequenceModel<float>>(model_spec(config_.model, data_), setup.init_seed);
     params_ = model_->parameters();
     optimizer_ = make_optimizer(config_.training.optimizer);
@@ -149,7 +148,7 @@ class Trainer {
     m.config_hash = sha256_hex(read_file(path("config.json")));
     m.data_hash = data_.content_hash;
     m.seed = config_.privacy.secure_mode ? std::optional<uint64_t>() : config_.seed;
-    m.run_key = key_.hex;
+    m.run_id = key_.id;
     m.threads = omp_get_max_threads();
     m.resolved = {{"dataset_size", resolved_.dataset_size},   {"sampling_rate", resolved_.sampling_rate},
                   {"steps", resolved_.steps},                 {"steps_per_epoch", resolved_.steps_per_epoch},
@@ -341,16 +340,16 @@ class Trainer {
         throw IoError(manifest_file + ": the run started with noise_multiplier " + std::to_string(sigma) +
                       " but resuming resolves " + std::to_string(resolved_.noise_multiplier));
       }
-      // The streams of the steps still to run derive from the key: it must be the one the run
-      // started with, recomputed from config.json and the data as they are now.
-      if (!manifest.contains("run_key")) {
-        throw IoError(manifest_file + ": has no run_key (written by a dptrain before run keys); its remaining steps "
+      // The streams of the steps still to run derive from the run key: it must be the one the
+      // run started with, recomputed from config.json and the data as they are now.
+      if (!manifest.contains("run_id")) {
+        throw IoError(manifest_file + ": has no run_id (written by a dptrain before run keys); its remaining steps "
                                       "cannot be drawn from the streams it started with — start a new run");
       }
-      const std::string recorded = manifest.at("run_key").get<std::string>();
-      if (recorded != "sha256:" + key_.hex) {
-        throw IoError(manifest_file + ": the run started with run_key " + recorded + ", but config.json and the data now "
-                      "give sha256:" + key_.hex + " (changed since the run started; resuming would not continue the same run)");
+      const std::string recorded = manifest.at("run_id").get<std::string>();
+      if (recorded != "sha256:" + key_.id) {
+        throw IoError(manifest_file + ": the run started with run_id " + recorded + ", but config.json and the data now "
+                      "give sha256:" + key_.id + " (changed since the run started; resuming would not continue the same run)");
       }
     } catch (const nlohmann::json::exception& e) {
       throw IoError(manifest_file + ": corrupted manifest (" + e.what() + ")");
@@ -489,7 +488,7 @@ class Trainer {
     r.clipping = config_.privacy.clipping;
     r.expected_batch_size = sampler_->expected_batch_size();
     r.secure_mode = config_.privacy.secure_mode;
-    r.run_key = key_.hex;
+    r.run_id = key_.id;
     r.run_key_covers = run_key_coverage();
     r.nonfinite_examples = progress_.nonfinite_examples;
     r.epsilon_history = progress_.epsilon_history;
@@ -530,7 +529,6 @@ class Trainer {
   mutable std::optional<std::pair<int64_t, std::vector<EpsilonEstimate>>> estimates_;  // (steps, estimates)
   std::optional<std::pair<nlohmann::json, std::vector<EpsilonEstimate>>> planned_estimates_;  // (ledger, estimates)
   TrainingProgress progress_;
-  nlohmann::json key_material_;  // what the run key is the digest of
   RunKey key_;
   uint64_t dropout_seed_ = 0;
   bool complete_ = false;

@@ -6,7 +6,12 @@
 // must be uncorrelated; a rerun of the same config (same key) recovers the same vector.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -39,6 +44,16 @@ std::vector<double> recovered_update(const std::string& config_text, const testi
   options.threads = 1;
   run_experiment(config, options);
   const RunSetup setup = prepare_run(config);
+  // The stream seed would let anyone regenerate the noise: no file of the run folder holds it.
+  const std::string hex = fmt::format("{:016x}", setup.key.stream_seed), dec = std::to_string(setup.key.stream_seed);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(options.out_dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CAPTURE(entry.path().string());
+    CHECK(bytes.find(hex) == std::string::npos);
+    CHECK(bytes.find(dec) == std::string::npos);
+  }
   SequenceModel<float> start(model_spec(config.model, setup.data), setup.init_seed);
   SequenceModel<float> end(model_spec(config.model, setup.data), 0);
   load_safetensors(options.out_dir + "/model.safetensors", end.parameters());

@@ -2,6 +2,7 @@
 // a computed number changes the key, and only the listed fields leave it alone; so do the data
 // hash, the resolved noise multiplier and the seed.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <string>
@@ -59,7 +60,7 @@ bool excluded(const std::string& pointer) {
 
 TEST_CASE("the run key changes with every field that can change a computed number, and only with those") {
   const ExperimentConfig c = base_config();
-  const std::string base = make_run_key(run_key_material(c, kData, 1.5)).hex;
+  const std::string base = make_run_key(run_key_material(c, kData, 1.5)).id;
   const nlohmann::json j = to_json(c);
   std::vector<std::string> paths;
   leaves(j, "", paths);
@@ -76,7 +77,9 @@ TEST_CASE("the run key changes with every field that can change a computed numbe
     }
     REQUIRE(material.at("config").contains(p));
     material["config"][p] = other_value(material["config"][p]);
-    CHECK(make_run_key(material).hex != base);
+    const RunKey changed = make_run_key(material);
+    CHECK(changed.id != base);
+    CHECK(changed.stream_seed != make_run_key(run_key_material(c, kData, 1.5)).stream_seed);
     ++covered;
   }
   MESSAGE(covered << " of " << paths.size() << " config fields are covered by the run key");
@@ -84,30 +87,34 @@ TEST_CASE("the run key changes with every field that can change a computed numbe
 
 TEST_CASE("the excluded fields leave the key alone, through the config itself") {
   const ExperimentConfig c = base_config();
-  const std::string base = make_run_key(run_key_material(c, kData, 1.5)).hex;
+  const std::string base = make_run_key(run_key_material(c, kData, 1.5)).id;
   ExperimentConfig d = c;
   d.name = "another-name";
   d.data.path = "elsewhere/same-bytes.jsonl";
   d.output.dir = "other-runs";
   d.output.checkpoint_every_steps = 3;
-  CHECK(make_run_key(run_key_material(d, kData, 1.5)).hex == base);
+  CHECK(make_run_key(run_key_material(d, kData, 1.5)).id == base);
 }
 
 TEST_CASE("the key covers the seed, the data, the resolved sigma and the scheme") {
   const ExperimentConfig c = base_config();
-  const std::string base = make_run_key(run_key_material(c, kData, 1.5)).hex;
+  const std::string base = make_run_key(run_key_material(c, kData, 1.5)).id;
   ExperimentConfig other_seed = c;
   other_seed.seed = 4;
-  CHECK(make_run_key(run_key_material(other_seed, kData, 1.5)).hex != base);
-  CHECK(make_run_key(run_key_material(c, "0000000000000000000000000000000000000000000000000000000000000002", 1.5)).hex != base);
-  CHECK(make_run_key(run_key_material(c, kData, 1.5000000000000002)).hex != base);  // one ulp of sigma
+  CHECK(make_run_key(run_key_material(other_seed, kData, 1.5)).id != base);
+  CHECK(make_run_key(run_key_material(c, "0000000000000000000000000000000000000000000000000000000000000002", 1.5)).id != base);
+  CHECK(make_run_key(run_key_material(c, kData, 1.5000000000000002)).id != base);  // one ulp of sigma
   const nlohmann::json material = run_key_material(c, kData, 1.5);
   CHECK(material.at("scheme") == std::string(kRunKeyScheme));
   CHECK(material.contains("dptrain_version"));
-  CHECK(make_run_key(material).hex == base);  // deterministic
+  CHECK(make_run_key(material).id == base);  // deterministic
 }
 
-TEST_CASE("the stream seed is the key's first 64 bits") {
-  const RunKey k{"0123456789abcdef" + std::string(48, '0')};
-  CHECK(k.stream_seed() == 0x0123456789abcdefULL);
+TEST_CASE("the stream seed is a digest of its own, not a part of the published id") {
+  const RunKey k = make_run_key(run_key_material(base_config(), kData, 1.5));
+  REQUIRE(k.id.size() == 64);
+  uint64_t id_prefix = 0;
+  for (int i = 0; i < 16; ++i) id_prefix = id_prefix * 16 + static_cast<uint64_t>(std::stoi(k.id.substr(static_cast<size_t>(i), 1), nullptr, 16));
+  CHECK(k.stream_seed != id_prefix);
+  CHECK(k.id.find(fmt::format("{:016x}", k.stream_seed)) == std::string::npos);
 }
