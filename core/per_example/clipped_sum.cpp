@@ -39,7 +39,7 @@ struct FusedScratch {
   std::vector<Matrix<T>> g;       // per family: g_i = G_i^T [A_i | ...], (d_out, d_in)
   std::vector<MatrixD> g_wide;    // per family: the same in double, where g_i overflowed T
   std::vector<bool> wide;         // per family: g_wide holds this example's gradient
-  Vector<double> beta;            // (n) ||g_t|| of example i's G rows (rounded up)
+  Vector<double> alpha2, beta2;   // (>= n) bounds of ||a_t||², ||g_t||² of example i's rows
 
   template <typename S>
   static void fit(Matrix<S>& m, Index rows, Index cols) {
@@ -80,13 +80,15 @@ void form_family_gradient(const Family& family, const std::vector<UseGroup<T>>& 
   const auto G = w.G.topRows(n);
   w.g[f].noalias() = G.transpose() * A;  // (d_out, d_in) = G_i^T [A_i | ...]
   const double nd = static_cast<double>(n);
-  if (w.beta.size() < n) w.beta.resize(n);
-  for (Index t = 0; t < n; ++t) w.beta(t) = norm_bounds::norm_up(G.row(t));
+  if (w.beta2.size() < n) w.beta2.resize(n);
+  if (w.alpha2.size() < n) w.alpha2.resize(n);
+  const norm_bounds::RowSqNormBound<T> g_row(family.d_out);
+  for (Index t = 0; t < n; ++t) w.beta2(t) = g_row(G.row(t));
   for (size_t m = 0; m < family.members.size(); ++m) {
     const Index d_in = params[family.members[m]]->value.cols();
-    double U = 0.0;  // sum_t ||a_t^(m)|| ||g_t||: the triangle bound
-    for (Index t = 0; t < n; ++t) U += norm_bounds::norm_up(A.row(t).segment(family.col[m], d_in)) * w.beta(t);
-    U = norm_bounds::round_up(U, 2.0 * nd);
+    const norm_bounds::RowSqNormBound<T> a_row(d_in);
+    for (Index t = 0; t < n; ++t) w.alpha2(t) = a_row(A.row(t).segment(family.col[m], d_in));
+    const double U = norm_bounds::triangle_bound(w.alpha2.data(), w.beta2.data(), n);  // sum_t ||a_t^(m)|| ||g_t||
     const double size = static_cast<double>(family.d_out * d_in);
     double ghat = norm_bounds::norm_up(w.g[f].middleCols(family.col[m], d_in));
     if (!std::isfinite(ghat) && std::isfinite(U) && !w.wide[f]) {

@@ -48,33 +48,58 @@ inline double round_up(double x, double k) {
   return std::nextafter(x * (1.0 + 2.0 * g), std::numeric_limits<double>::infinity());
 }
 
-// An upper bound of ‖x‖_F² for a block of T values (any shape): each row's squared norm in T
-// (d = its length; relative error <= γ_d, eq. 4.4, plus d η_T/2 for squares that underflow),
-// the rows summed in double. A row whose squares overflow T is summed in double instead (squares
-// of floats are exact in double), so a finite input never gives Inf for T = float.
+// Upper bounds of the squared norms of rows of d values of T: the row's squared norm in T
+// (relative error <= γ_d, eq. 4.4, plus d η_T/2 for squares that underflow) inflated to
+// (s + d η_T) / (1 − γ_{d+1}); a row whose squares overflow T, or rows too wide for γ_d to bound
+// in T (beyond ~5.6 million floats), are summed in double instead (squares of floats are exact
+// in double), so a finite input never gives Inf for T = float. Each result is an upper bound up
+// to at most 4 roundings in double: callers sum the results (or their square roots) and round the
+// sum up once, counting those.
+template <typename T>
+class RowSqNormBound {
+ public:
+  explicit RowSqNormBound(Eigen::Index d) : d_(static_cast<double>(d)) {
+    const double g = gamma(d_ + 1.0, unit_roundoff<T>());
+    bounded_in_T_ = g < 0.5;
+    inflate_ = bounded_in_T_ ? 1.0 / (1.0 - g) : 0.0;
+  }
+
+  template <typename Row>
+  double operator()(const Row& row) const {
+    if (bounded_in_T_) {
+      const T s = row.squaredNorm();
+      if (std::isfinite(s)) return (static_cast<double>(s) + d_ * underflow_unit<T>()) * inflate_;
+    }
+    return round_up(row.template cast<double>().squaredNorm() + d_ * underflow_unit<double>(), d_);
+  }
+
+ private:
+  double d_;
+  bool bounded_in_T_ = true;
+  double inflate_ = 1.0;
+};
+
+// An upper bound of ‖x‖_F² for a block of T values (any shape), its rows summed in double.
 template <typename Derived>
 double sq_norm_up(const Eigen::MatrixBase<Derived>& x) {
-  using T = typename Derived::Scalar;
-  const double d = static_cast<double>(x.cols());
-  const double g = gamma(d + 1.0, unit_roundoff<T>());
-  const bool bounded_in_T = g < 0.5;  // else (rows beyond ~5.6 million floats) every row goes to double
-  const double inflate = bounded_in_T ? 1.0 / (1.0 - g) : 0.0;
+  const RowSqNormBound<typename Derived::Scalar> bound(x.cols());
   double total = 0.0;
-  for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    const T s = bounded_in_T ? x.row(r).squaredNorm() : T(0);
-    if (bounded_in_T && std::isfinite(s)) {
-      total += (static_cast<double>(s) + d * underflow_unit<T>()) * inflate;
-    } else {
-      total += round_up(x.row(r).template cast<double>().squaredNorm() + d * underflow_unit<double>(), d);
-    }
-  }
-  return round_up(total, static_cast<double>(x.rows()));
+  for (Eigen::Index r = 0; r < x.rows(); ++r) total += bound(x.row(r));
+  return round_up(total, 5.0 * static_cast<double>(x.rows()));
 }
 
 // An upper bound of the Euclidean norm of a block of T values.
 template <typename Derived>
 double norm_up(const Eigen::MatrixBase<Derived>& x) {
   return round_up(std::sqrt(sq_norm_up(x)), 1.0);
+}
+
+// U = Σ_t √(a_t² b_t²) from upper bounds of the rows' squared norms (RowSqNormBound): each term
+// adds at most 2 roundings to their 4 + 4 and the sum n more, so round_up counts 11 n.
+inline double triangle_bound(const double* a2, const double* b2, Eigen::Index n) {
+  double U = 0.0;
+  for (Eigen::Index t = 0; t < n; ++t) U += std::sqrt(a2[t] * b2[t]);
+  return round_up(U, 11.0 * static_cast<double>(n));
 }
 
 // The bound on ‖g‖² from a norm bound N (>= ‖g‖ if the analysis holds) and the triangle bound

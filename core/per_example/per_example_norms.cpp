@@ -30,8 +30,8 @@ template <typename T>
 struct Scratch {
   Matrix<T> A, G, M;                    // example i's rows in T; M = G_i^T A_i (materialised)
   MatrixD Ad, Gd, gram_A, gram_G;       // ghost: the rows and Grams in double
-  Vector<double> beta;                  // ghost: ||g_t|| of the rows in Gd (rounded up)
-  double sum_beta = 0.0;                // ... and their sum
+  Vector<double> alpha2, beta2;         // (>= n) bounds of ||a_t||², ||g_t||² (norm_bounds::RowSqNormBound)
+  double sum_beta = 0.0;                // ghost: sum_t ||g_t|| of the rows in Gd (rounded up)
   const Matrix<T>* cached_G = nullptr;  // the record whose G Gram is in gram_G (this example)
   const Matrix<T>* bias_G = nullptr;    // the record whose bias norm is in bias_sq (this example)
   double bias_sq = 0.0;
@@ -40,23 +40,28 @@ struct Scratch {
   static void fit(Matrix<S>& m, Index rows, Index cols) {
     if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
   }
+  void fit_norms(Index rows) {
+    if (alpha2.size() < rows) alpha2.resize(rows);
+    if (beta2.size() < rows) beta2.resize(rows);
+  }
 };
 
 // Certified ||sum of example i's G rows||^2 (norm_bounds.hpp, direct_sq_bound), in double.
 template <typename T>
 double bias_sq_norm(const UseGroup<T>& group, int i, Index d_out) {
   RowVector<double> s = RowVector<double>::Zero(d_out);  // (1, d_out) sum of example i's G rows
+  const norm_bounds::RowSqNormBound<T> row_bound(d_out);
   double sum_beta = 0.0, n = 0.0;
   for (const ParamUse<T>* use : group) {
     const BatchLayout& l = *use->layout;
     for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) {
       const auto g = use->G->row(l.example_rows()[k]);
       s += g.template cast<double>();
-      sum_beta += norm_bounds::norm_up(g);
+      sum_beta += std::sqrt(row_bound(g));
       n += 1.0;
     }
   }
-  return norm_bounds::direct_sq_bound(norm_bounds::norm_up(s), norm_bounds::round_up(sum_beta, n), n);
+  return norm_bounds::direct_sq_bound(norm_bounds::norm_up(s), norm_bounds::round_up(sum_beta, 6.0 * n), n);
 }
 
 // Certified sum_v ||sum_{r: id_r = v} g_r||^2 over example i's rows (sparse per-example
@@ -76,6 +81,7 @@ double embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
   std::vector<size_t> order(keys.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a].first < keys[b].first; });
+  const norm_bounds::RowSqNormBound<T> row_bound(d);
   double total = 0.0, sum_beta = 0.0;
   RowVector<double> s(d);
   for (size_t k = 0; k < order.size();) {
@@ -84,13 +90,13 @@ double embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
     for (; k < order.size() && keys[order[k]].first == id; ++k) {
       const auto g = keys[order[k]].second->G->row(rows[order[k]]);
       s += g.template cast<double>();
-      sum_beta += norm_bounds::norm_up(g);
+      sum_beta += std::sqrt(row_bound(g));
     }
     total += s.squaredNorm();
   }
   const double n = static_cast<double>(keys.size());
   const double s_norm = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(total, n + static_cast<double>(d))), 1.0);
-  return norm_bounds::direct_sq_bound(s_norm, norm_bounds::round_up(sum_beta, n), n);
+  return norm_bounds::direct_sq_bound(s_norm, norm_bounds::round_up(sum_beta, 6.0 * n), n);
 }
 
 // Certified ||G_i^T A_i||^2 of a linear use (norm_bounds.hpp): ghost with both Grams in
@@ -111,10 +117,15 @@ double linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratc
     const auto G = w.G.topRows(n);
     w.M.resize(d_out, d_in);
     w.M.noalias() = G.transpose() * A;  // (d_out, d_in) = G_i^T A_i
-    double U = 0.0;
-    for (Index t = 0; t < n; ++t) U += norm_bounds::norm_up(A.row(t)) * norm_bounds::norm_up(G.row(t));
+    const norm_bounds::RowSqNormBound<T> a_row(d_in), g_row(d_out);
+    w.fit_norms(n);
+    for (Index t = 0; t < n; ++t) {
+      w.alpha2(t) = a_row(A.row(t));
+      w.beta2(t) = g_row(G.row(t));
+    }
+    const double U = norm_bounds::triangle_bound(w.alpha2.data(), w.beta2.data(), n);
     const double m = static_cast<double>(d_out * d_in);
-    return norm_bounds::materialised_sq_bound<T>(norm_bounds::norm_up(w.M), norm_bounds::round_up(U, 2.0 * nd), nd, m);
+    return norm_bounds::materialised_sq_bound<T>(norm_bounds::norm_up(w.M), U, nd, m);
   }
   // Ghost: <A_i A_i^T, G_i G_i^T> in double. A single-use group's G Gram is reusable by every
   // other parameter whose record shares the same G (the LSTM's W_ih and W_hh).
@@ -125,9 +136,14 @@ double linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratc
     const auto Gd = w.Gd.topRows(n);
     w.gram_G.resize(n, n);
     w.gram_G.noalias() = Gd * Gd.transpose();  // (n, n)
-    if (w.beta.size() < n) w.beta.resize(n);
-    for (Index t = 0; t < n; ++t) w.beta(t) = norm_bounds::norm_up(Gd.row(t));
-    w.sum_beta = norm_bounds::round_up(w.beta.head(n).sum(), nd);
+    w.fit_norms(n);
+    const norm_bounds::RowSqNormBound<double> g_row(d_out);
+    double sum_beta = 0.0;
+    for (Index t = 0; t < n; ++t) {
+      w.beta2(t) = g_row(Gd.row(t));
+      sum_beta += std::sqrt(w.beta2(t));
+    }
+    w.sum_beta = norm_bounds::round_up(sum_beta, 6.0 * nd);
     w.cached_G = G_key;
   }
   Scratch<T>::fit(w.Ad, n, d_in);
@@ -135,15 +151,16 @@ double linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratc
   const auto Ad = w.Ad.topRows(n);
   w.gram_A.resize(n, n);
   w.gram_A.noalias() = Ad * Ad.transpose();  // (n, n)
-  double U = 0.0, sum_alpha = 0.0;
+  const norm_bounds::RowSqNormBound<double> a_row(d_in);
+  double sum_alpha = 0.0;
   for (Index t = 0; t < n; ++t) {
-    const double alpha = norm_bounds::norm_up(Ad.row(t));
-    sum_alpha += alpha;
-    U += alpha * w.beta(t);
+    w.alpha2(t) = a_row(Ad.row(t));
+    sum_alpha += std::sqrt(w.alpha2(t));
   }
+  const double U = norm_bounds::triangle_bound(w.alpha2.data(), w.beta2.data(), n);
   const double S_hat = w.gram_A.cwiseProduct(w.gram_G).sum();
-  return norm_bounds::ghost_sq_bound(S_hat, norm_bounds::round_up(U, 2.0 * nd), norm_bounds::round_up(sum_alpha, nd),
-                                     w.sum_beta, nd, static_cast<double>(d_in), static_cast<double>(d_out));
+  return norm_bounds::ghost_sq_bound(S_hat, U, norm_bounds::round_up(sum_alpha, 6.0 * nd), w.sum_beta, nd,
+                                     static_cast<double>(d_in), static_cast<double>(d_out));
 }
 
 }  // namespace
