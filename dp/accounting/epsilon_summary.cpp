@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 
 #include "dp/accounting/accounting_error.hpp"
@@ -13,6 +14,18 @@ namespace {
 
 nlohmann::json number(double x) {
   return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(x > 0 ? "inf" : (x < 0 ? "-inf" : "nan"));
+}
+
+// An estimate that certifies nothing: epsilon = inf, not valid, `status` says why.
+EpsilonEstimate failed(const std::string& name, const std::string& status) {
+  EpsilonEstimate e;
+  e.accountant = name;
+  e.epsilon = std::numeric_limits<double>::infinity();
+  e.upper_bound = name != "gdp";
+  if (e.upper_bound) e.upper = e.epsilon;
+  e.valid = false;
+  e.status = status;
+  return e;
 }
 
 }  // namespace
@@ -38,6 +51,8 @@ AccountantFactory accountant_factory(const std::string& name, const AccountantSe
 EpsilonEstimate estimate_epsilon(const std::string& name, const std::vector<LedgerEntry>& ledger, double delta,
                                  const AccountantSettings& settings) {
   const auto start = std::chrono::steady_clock::now();
+  (void)make_accountant(name, settings);  // an unknown name or invalid settings throw AccountingError here
+  DPT_ACCOUNTING_CHECK(delta >= 0.0 && delta <= 1.0, "delta must be in [0, 1], but is " + format_number(delta) + ".");
   EpsilonEstimate e;
   e.accountant = name;
   try {
@@ -62,6 +77,7 @@ EpsilonEstimate estimate_epsilon(const std::string& name, const std::vector<Ledg
                    {"epsilon_remove", number(r.epsilon_remove)},
                    {"epsilon_add", number(r.epsilon_add)},
                    {"truncated_mass", r.truncated_mass}};
+      e.details["total_variation_bound"] = r.total_variation;
       if (r.coarsenings > 0) e.status = "coarsened";  // still an upper bound, looser
       if (r.domain_exceeded) {
         e.status = "domain_exceeded";
@@ -80,7 +96,10 @@ EpsilonEstimate estimate_epsilon(const std::string& name, const std::vector<Ledg
       e.upper = r.upper;
       e.status = to_string(r.status);
       e.valid = r.upper_valid();
-      e.details = {{"eps_error", r.eps_error}, {"delta_error", r.delta_error}, {"mesh", r.mesh}};
+      e.details = {{"eps_error", r.eps_error},
+                   {"delta_error", r.delta_error},
+                   {"mesh", r.mesh},
+                   {"total_variation_bound", r.total_variation}};
     } else if (name == "gdp") {
       GdpAccountant a;
       for (const LedgerEntry& entry : ledger) a.compose(entry.event, entry.count);
@@ -89,13 +108,12 @@ EpsilonEstimate estimate_epsilon(const std::string& name, const std::vector<Ledg
       e.details = {{"mu", number(a.mu())},
                    {"note", "central-limit approximation (Bu et al. 2020): NOT a bound, may be below the true epsilon"}};
       if (std::isinf(e.epsilon)) e.status = "out_of_range";
-    } else {
-      throw AccountingError("accountant must be one of rdp, pld, prv, gdp, but is \"" + name + "\".");
     }
   } catch (const UnsupportedEventError& error) {
-    e.valid = false;
-    e.status = std::string("unsupported: ") + error.what();
-    e.epsilon = std::numeric_limits<double>::infinity();
+    e = failed(name, std::string("unsupported: ") + error.what());
+  } catch (const std::exception& error) {
+    // Fail closed: whatever went wrong (a ledger whose counts overflow, memory), no bound is claimed.
+    e = failed(name, std::string("error: ") + error.what());
   }
   if (std::isnan(e.epsilon)) {
     e.valid = false;

@@ -44,8 +44,13 @@ struct EpsilonEstimate {
   double seconds = 0.0;             // wall time of the computation
 };
 
-// epsilon at `delta` of the events in `ledger` by accountant `name`. Never throws for a valid
-// ledger and delta: a method that cannot answer says so in status/valid.
+// epsilon at `delta` of the events in `ledger` by accountant `name`. Throws AccountingError only
+// for an unknown `name`, invalid `settings`, or `delta` outside [0, 1] (checked before anything
+// is computed). Otherwise it never throws, whatever the events (any q in [0, 1], sigma >= 0, any
+// counts): a method that cannot answer returns epsilon = inf with valid = false and a status
+// ("domain_exceeded", "infinity_mass_above_delta", "delta_too_small", "eps_error_relaxed",
+// "unsupported: ...", "error: ..." for anything else, e.g. counts that overflow or memory). So
+// a caller can check every accountant before training and fall back on an invalid one.
 EpsilonEstimate estimate_epsilon(const std::string& name, const std::vector<LedgerEntry>& ledger, double delta,
                                  const AccountantSettings& settings = {});
 

@@ -2,12 +2,20 @@
 #include "dp/accounting/ledger_groups.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "dp/accounting/accounting_error.hpp"
 
 namespace dpt {
 namespace {
+
+constexpr double kSqrt2 = std::numbers::sqrt2;
+// The largest mu of a merged full-batch step: that of one step at sigma = 1, whose loss grid spans
+// ~21 (a step of mu spans mu^2 + 2 kTailSigmas mu; at mu ~ 16.5 it would reach kMaxGridLoss, and
+// its grid would cost more to build than the composition saves).
+constexpr double kMaxMergedMu = 1.0;
 
 int64_t checked_product(int64_t a, int64_t b) {
   DPT_ACCOUNTING_CHECK(a <= std::numeric_limits<int64_t>::max() / b,
@@ -76,6 +84,61 @@ LedgerGroups group_ledger(const std::vector<LedgerEntry>& ledger) {
   LedgerGroups groups;
   for (const LedgerEntry& entry : ledger) add_to_groups(entry.event, entry.count, groups);
   return groups;
+}
+
+LedgerGroups merge_full_batch_steps(const LedgerGroups& groups) {
+  double mu2 = 0.0;  // sum n_i / sigma_i^2 over the q = 1 groups
+  int full_batch_groups = 0;
+  int64_t full_batch_steps = 0;
+  for (const GaussianStepGroup& g : groups.groups) {
+    if (g.sampling_rate != 1.0) continue;
+    if (g.noise_multiplier == 0.0) return groups;
+    mu2 += static_cast<double>(g.count) / (g.noise_multiplier * g.noise_multiplier);
+    ++full_batch_groups;
+    full_batch_steps += g.count;  // cannot overflow: total_steps did not
+  }
+  if (full_batch_steps <= 1 || !std::isfinite(mu2)) return groups;  // nothing to merge, or no normal double
+  // k equal steps of mu^2 / k each, k the fewest with mu / sqrt(k) <= kMaxMergedMu (any k is exact;
+  // the 1e-9 keeps 100 steps at sigma = 10 one step despite rounding).
+  const double k = std::max(1.0, std::ceil(mu2 * (1.0 - 1e-9) / (kMaxMergedMu * kMaxMergedMu)));
+  if (!(k < static_cast<double>(full_batch_steps))) return groups;  // no fewer steps than as they are
+  // Each division and addition rounds by <= 1/2 ulp: 1e-15 per group covers them, and the
+  // nextafter below the square root's, so the merged sigma is never above the exact one.
+  mu2 *= 1.0 + 1e-15 * full_batch_groups;
+  const double sigma = std::nextafter(std::sqrt(k / mu2), 0.0);
+  if (!std::isnormal(sigma)) return groups;
+  LedgerGroups out;
+  out.non_private = groups.non_private;
+  out.groups.push_back(GaussianStepGroup{1.0, sigma, static_cast<int64_t>(k)});
+  out.total_steps = static_cast<int64_t>(k);
+  for (const GaussianStepGroup& g : groups.groups) {
+    if (g.sampling_rate == 1.0) continue;
+    out.groups.push_back(g);
+    out.total_steps += g.count;
+  }
+  return out;
+}
+
+LedgerGroups composition_groups(const std::vector<LedgerEntry>& ledger) {
+  return merge_full_batch_steps(group_ledger(ledger));
+}
+
+double total_variation_bound(const LedgerGroups& groups) {
+  if (groups.non_private) return 1.0;
+  if (groups.groups.empty()) return 0.0;
+  double log_same = 0.0;  // log prod_i (1 - t_i)^{n_i}
+  double t_one = 0.0;     // t of the only step, if there is one
+  for (const GaussianStepGroup& g : groups.groups) {
+    // erf(x) <= 1 exactly, so TV <= q; the factor covers the rounding of erf and of the product.
+    const double erf_term = g.noise_multiplier == 0.0 ? 1.0 : std::erf(1.0 / (2.0 * kSqrt2 * g.noise_multiplier));
+    const double t = std::min(g.sampling_rate, g.sampling_rate * erf_term * (1.0 + 1e-15));
+    if (!(t < 1.0)) return 1.0;
+    log_same += static_cast<double>(g.count) * std::log1p(-t);
+    t_one = t;
+  }
+  if (groups.total_steps == 1) return t_one;
+  // log1p, the product and expm1 are each within a few ulp: 1e-12 relative is ample.
+  return std::min(1.0, -std::expm1(log_same) * (1.0 + 1e-12));
 }
 
 }  // namespace dpt

@@ -51,7 +51,7 @@ void PldAccountant::compose(const DpEvent& event, int64_t count) {
 const PldAccountant::Composed& PldAccountant::composed() const {
   if (cache_) return *cache_;
   auto out = std::make_shared<Composed>();
-  const LedgerGroups groups = group_ledger(ledger_);
+  const LedgerGroups groups = composition_groups(ledger_);
   out->non_private = groups.non_private;
   for (const GaussianStepGroup& g : groups.groups) out->no_noise = out->no_noise || g.noise_multiplier == 0.0;
   const double h = options_.value_discretization_interval;
@@ -67,6 +67,12 @@ const PldAccountant::Composed& PldAccountant::composed() const {
     total = identity_pmf(h);
     if (groups.non_private) continue;
     for (const GaussianStepGroup& g : groups.groups) {
+      // One step must fit step_bins on a grid no coarser than kMaxInterval (q = 1 with sigma below
+      // ~1e-3 spans losses down to -1/(2 sigma^2)): otherwise say so before building anything.
+      if (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, direction, kMaxInterval) > step_bins) {
+        out->domain_exceeded = true;
+        break;
+      }
       // When the composed grid would exceed max_bins, the step is discretised again at twice the
       // interval (connect-the-dots stays tight; rounding a fine grid up would add ~h/2 per step).
       PldCompositionOptions no_coarsening = options_.composition;
@@ -80,6 +86,10 @@ const PldAccountant::Composed& PldAccountant::composed() const {
         }
         const PldPmf step = subsampled_gaussian_pld(g.sampling_rate, g.noise_multiplier, direction, interval,
                                                     options_.discretisation, step_bins);
+        if (step.interval > kMaxInterval) {  // coarsened past the largest meaningful step
+          out->domain_exceeded = true;
+          break;
+        }
         PldCompositionStatus status;
         part = self_compose_pmf(step, g.count, no_coarsening, status);
         out->status.largest_fft = std::max(out->status.largest_fft, status.largest_fft);
@@ -95,6 +105,7 @@ const PldAccountant::Composed& PldAccountant::composed() const {
       if (out->domain_exceeded) break;
       total = compose_pmfs(total, part, options_.composition, out->status);
     }
+    if (out->domain_exceeded) break;
   }
   cache_ = out;
   return *cache_;
@@ -102,8 +113,25 @@ const PldAccountant::Composed& PldAccountant::composed() const {
 
 PldEpsilonResult PldAccountant::get_epsilon_result(double delta) const {
   check_delta(delta);
-  const Composed& c = composed();
   PldEpsilonResult r;
+  const LedgerGroups groups = composition_groups(ledger_);
+  r.total_variation = total_variation_bound(groups);
+  if (delta >= r.total_variation) {  // delta(0) = TV <= delta: epsilon = 0 exactly, no PLD needed
+    r.by_total_variation = true;
+    return r;
+  }
+  // Every self-composition (count > 1) puts at least this mass at +inf: delta below it gets inf
+  // however the composition turns out, so it is not computed (delta = 1e-300 costs nothing).
+  // (With sigma = 0 the infinite loss is genuine and reported as such below.)
+  const auto& g = groups.groups;
+  const bool self_composes = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.count > 1; });
+  const bool no_noise = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.noise_multiplier == 0.0; });
+  if (!groups.non_private && !no_noise && self_composes && delta < self_composition_infinity_floor(options_.composition)) {
+    r.epsilon = r.epsilon_remove = r.epsilon_add = kInf;
+    r.delta_below_floor = true;
+    return r;
+  }
+  const Composed& c = composed();
   r.interval = std::max(c.remove.interval, c.add.interval);
   r.coarsenings = std::max(c.remove.coarsenings, c.add.coarsenings);
   r.truncated_mass = std::max(c.remove.truncated_mass, c.add.truncated_mass);
@@ -131,9 +159,10 @@ double PldAccountant::get_epsilon(double delta) const { return get_epsilon_resul
 double PldAccountant::get_delta(double epsilon) const {
   DPT_ACCOUNTING_CHECK(std::isfinite(epsilon) && epsilon >= 0.0,
                        "epsilon must be finite and >= 0, but is " + format_number(epsilon) + ".");
+  const double tv = total_variation_bound(composition_groups(ledger_));  // delta(eps) <= delta(0) = TV
   const Composed& c = composed();
-  if (c.non_private || c.domain_exceeded) return 1.0;
-  return std::max(pmf_delta_for_epsilon(c.remove, epsilon), pmf_delta_for_epsilon(c.add, epsilon));
+  if (c.non_private || c.domain_exceeded) return tv;
+  return std::min(tv, std::max(pmf_delta_for_epsilon(c.remove, epsilon), pmf_delta_for_epsilon(c.add, epsilon)));
 }
 
 nlohmann::json PldAccountant::to_json() const {

@@ -2,7 +2,10 @@
 // each (q, sigma) group of the ledger is discretised pessimistically (connect-the-dots by
 // default), self-composed by FFT repeated squaring, and the groups are convolved, separately
 // for the remove and the add direction of add/remove-one adjacency; epsilon and delta are the
-// maxima over the two. The result is an upper bound (up to double round-off in the FFT).
+// maxima over the two. The result is an upper bound (up to double round-off in the FFT, which is
+// charged to delta). q = 1 steps are merged first, and delta >= the total-variation bound gives
+// epsilon = 0 without any PLD (both exact; ledger_groups.hpp). Where no grid can hold the loss
+// (q = 1, tiny sigma) or delta is below the mass put at +inf, epsilon = inf with a flag saying so.
 // Supports Gaussian, PoissonSampled(Gaussian), SelfComposed, Composed, NoOp, NonPrivate.
 #pragma once
 
@@ -39,9 +42,15 @@ struct PldEpsilonResult {
   // losses above kMaxGridLoss = 300, which matter when sigma < ~0.1) exceeds delta: not a
   // statement about the mechanism; use another accountant.
   bool delta_below_floor = false;
-  // No grid of at most max_bins holds the composition even at interval h * 2^40: epsilon = inf
-  // is NOT a statement about the mechanism; use another accountant.
+  // No grid of at most max_bins holds the composition at an interval <= 1 (at most h * 2^40), or
+  // one step alone (q = 1, sigma below ~1e-3): epsilon = inf is NOT a statement about the
+  // mechanism; use another accountant.
   bool domain_exceeded = false;
+  // total_variation_bound of the ledger (ledger_groups.hpp), an upper bound on delta(0).
+  double total_variation = 1.0;
+  // delta >= total_variation, so epsilon = 0 exactly and no PLD was computed (the other fields
+  // are then 0).
+  bool by_total_variation = false;
 };
 
 class PldAccountant final : public PrivacyAccountant {

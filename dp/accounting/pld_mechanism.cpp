@@ -18,6 +18,10 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kSqrtHalf = 0.70710678118654752440;
+// subsampled_gaussian_grid_bins saturates at INT64_MAX from here (no overflowing casts).
+constexpr double kMaxGridBins = 0x1p62;
+// subsampled_gaussian_prv refuses grids larger than this (its caller sizes the mesh first).
+constexpr double kMaxPrvStepBins = 0x1p27;
 
 // P(a < Z <= b) for Z ~ N(0, 1), a <= b (may be infinite), from the tail on the side of the interval.
 double normal_mass(double a, double b) {
@@ -128,12 +132,24 @@ std::string to_string(PldDiscretisation d) {
   return d == PldDiscretisation::kConnectTheDots ? "connect_the_dots" : "pessimistic_rounding";
 }
 
+namespace {
+
+// Bins of the grid of step h spanning [lmin, lmax], in double: +inf when the range is not finite
+// (sigma so small that sigma^2 underflows, q = 1), and never an overflowing integer cast.
+double grid_bins(double lmin, double lmax, double h) {
+  const double bins = std::ceil(lmax / h) - std::floor(lmin / h) + 1.0;
+  return std::isnan(bins) ? kInf : bins;
+}
+
+}  // namespace
+
 int64_t subsampled_gaussian_grid_bins(double q, double sigma, PldDirection direction, double interval) {
   check_args(q, sigma, interval);
   if (q == 0.0 || sigma == 0.0) return 1;
   double lmin, lmax;
   Loss(q, sigma, direction).loss_range(lmin, lmax);
-  return static_cast<int64_t>(std::ceil(lmax / interval) - std::floor(lmin / interval)) + 1;
+  const double bins = grid_bins(lmin, lmax, interval);
+  return bins < kMaxGridBins ? static_cast<int64_t>(bins) : std::numeric_limits<int64_t>::max();
 }
 
 PldPmf subsampled_gaussian_pld(double q, double sigma, PldDirection direction, double interval,
@@ -154,9 +170,12 @@ PldPmf subsampled_gaussian_pld(double q, double sigma, PldDirection direction, d
   const Loss loss(q, sigma, direction);
   double lmin, lmax;
   loss.loss_range(lmin, lmax);
+  DPT_ACCOUNTING_CHECK(std::isfinite(lmin) && std::isfinite(lmax),
+                       "no grid holds the privacy loss of sampling_rate " + format_number(q) + ", noise_multiplier " +
+                           format_number(sigma) + " (loss range not finite).");
   PldPmf pmf;
   pmf.interval = interval;
-  while (std::ceil(lmax / pmf.interval) - std::floor(lmin / pmf.interval) + 1 > static_cast<double>(max_bins)) {
+  while (grid_bins(lmin, lmax, pmf.interval) > static_cast<double>(max_bins)) {
     pmf.interval *= 2.0;
     ++pmf.coarsenings;
   }
@@ -199,12 +218,26 @@ PldPmf subsampled_gaussian_pld(double q, double sigma, PldDirection direction, d
   return pmf;
 }
 
+double subsampled_gaussian_prv_tail_floor(double q, double sigma, PldDirection direction, double max_mesh) {
+  check_args(q, sigma, max_mesh);
+  DPT_ACCOUNTING_CHECK(q > 0.0 && sigma > 0.0, "internal error: PRV step needs q > 0 and sigma > 0.");
+  const Loss loss(q, sigma, direction);
+  double lmin, lmax;
+  loss.loss_range(lmin, lmax);
+  if (!(std::isfinite(lmin) && std::isfinite(lmax))) return 0.0;
+  const double tail = (1.0 - loss.p_above(lmin - max_mesh)) + loss.p_above(lmax + max_mesh);
+  return std::max(0.0, tail * (1.0 - 1e-9));
+}
+
 PrvStep subsampled_gaussian_prv(double q, double sigma, PldDirection direction, double mesh) {
   check_args(q, sigma, mesh);
   DPT_ACCOUNTING_CHECK(q > 0.0 && sigma > 0.0, "internal error: PRV step needs q > 0 and sigma > 0.");
   const Loss loss(q, sigma, direction);
   double lmin, lmax;
   loss.loss_range(lmin, lmax);
+  DPT_ACCOUNTING_CHECK(grid_bins(lmin, lmax, mesh) <= kMaxPrvStepBins,
+                       "the PRV mesh " + format_number(mesh) + " needs more than 2^27 bins for sampling_rate " +
+                           format_number(q) + ", noise_multiplier " + format_number(sigma) + ".");
   const double h = mesh;
   const int64_t lo = static_cast<int64_t>(std::floor(lmin / h));
   const int64_t hi = std::max(lo + 1, static_cast<int64_t>(std::ceil(lmax / h)));

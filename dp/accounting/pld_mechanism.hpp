@@ -31,7 +31,9 @@ inline constexpr double kTailSigmas = 10.0;
 
 // The PLD of one step, pessimistic (delta(eps) computed from it is >= the true one for every eps).
 // q in [0, 1], sigma >= 0, interval > 0. When the grid would exceed max_bins, the interval is
-// doubled until it fits (pmf.coarsenings counts the doublings).
+// doubled until it fits (pmf.coarsenings counts the doublings), however coarse that is: callers
+// that need a bounded interval check subsampled_gaussian_grid_bins first. Throws AccountingError
+// when the loss range is not finite (subsampled_gaussian_grid_bins = INT64_MAX).
 PldPmf subsampled_gaussian_pld(double sampling_rate, double noise_multiplier, PldDirection direction,
                                double interval, PldDiscretisation discretisation, int64_t max_bins);
 
@@ -42,10 +44,18 @@ struct PrvStep {
   double tail_mass = 0.0;     // P(L outside the clamped range): Y != L only there
   double mean_error = 0.0;    // bound on the error of the computed E[Y] (quadrature)
 };
-// Requires 0 < q <= 1, sigma > 0, mesh > 0.
+// Requires 0 < q <= 1, sigma > 0, mesh > 0, and at most 2^27 bins at that mesh
+// (subsampled_gaussian_grid_bins); throws AccountingError otherwise.
 PrvStep subsampled_gaussian_prv(double sampling_rate, double noise_multiplier, PldDirection direction, double mesh);
 
-// The number of grid bins one step spans at `interval` (without building it).
+// A lower bound on PrvStep::tail_mass at every mesh <= max_mesh (the clamped range [a, b] lies
+// within max_mesh of the loss range): P(L <= lmin - max_mesh) + P(L > lmax + max_mesh), shrunk by
+// 1e-9 relative against rounding. Requires 0 < q <= 1, sigma > 0, max_mesh > 0.
+double subsampled_gaussian_prv_tail_floor(double sampling_rate, double noise_multiplier, PldDirection direction,
+                                          double max_mesh);
+
+// The number of grid bins one step spans at `interval` (without building it); INT64_MAX when no
+// grid of that step holds the loss (a range beyond 2^62 steps, or not finite: sigma^2 underflows).
 int64_t subsampled_gaussian_grid_bins(double sampling_rate, double noise_multiplier, PldDirection direction,
                                       double interval);
 

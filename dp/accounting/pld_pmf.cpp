@@ -15,6 +15,10 @@ namespace dpt {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// Largest |grid index| of a self-composition's window (its int64 arithmetic stays exact below 2^62).
+constexpr double kMaxSumIndex = 0x1p60;
+// exp(x) is exactly 0 for x below this (the smallest subnormal is e^-744.4).
+constexpr double kExpUnderflow = -746.0;
 
 int64_t floor_div2(int64_t i) { return i >= 0 ? i / 2 : -((-i + 1) / 2); }
 int64_t ceil_div2(int64_t i) { return -floor_div2(-i); }
@@ -77,17 +81,16 @@ std::vector<double> fft_convolve(const std::vector<double>& a, const std::vector
   return buffer;
 }
 
-// Brings a and b to the same interval (coarsening the finer one).
+// Brings a and b to the same interval (coarsening the finer one, however many doublings apart).
 void align_intervals(PldPmf& a, PldPmf& b) {
-  for (int guard = 0; a.interval != b.interval; ++guard) {
-    DPT_ACCOUNTING_CHECK(guard < 64, "internal error: PLD intervals " + format_number(a.interval) + " and " +
-                                         format_number(b.interval) + " are not a power of two apart.");
-    if (a.interval < b.interval) {
-      a = coarsen_pmf(a);
-    } else {
-      b = coarsen_pmf(b);
-    }
-  }
+  if (a.interval == b.interval) return;
+  PldPmf& fine = a.interval < b.interval ? a : b;
+  const double coarse = std::max(a.interval, b.interval);
+  int exponent = 0;
+  DPT_ACCOUNTING_CHECK(std::frexp(coarse / fine.interval, &exponent) == 0.5,
+                       "internal error: PLD intervals " + format_number(a.interval) + " and " +
+                           format_number(b.interval) + " are not a power of two apart.");
+  while (fine.interval < coarse) fine = coarsen_pmf(fine);
 }
 
 PldPmf convolve(PldPmf a, PldPmf b, bool square, double tail_mass, const PldCompositionOptions& options,
@@ -171,7 +174,10 @@ double log_mgf(const std::vector<double>& log_p, int64_t offset, double lambda) 
   for (size_t k = 0; k < log_p.size(); ++k) m = std::max(m, log_p[k] + lambda * static_cast<double>(k));
   if (m == -kInf) return -kInf;
   double sum = 0.0;
-  for (size_t k = 0; k < log_p.size(); ++k) sum += std::exp(log_p[k] + lambda * static_cast<double>(k) - m);
+  for (size_t k = 0; k < log_p.size(); ++k) {
+    const double x = log_p[k] + lambda * static_cast<double>(k) - m;
+    if (x > kExpUnderflow) sum += std::exp(x);  // below, exp(x) is exactly 0 (and slow to compute)
+  }
   return m + std::log(sum) + lambda * static_cast<double>(offset);
 }
 
@@ -189,16 +195,40 @@ void chernoff_window(const PldPmf& pmf, int64_t count, double tail, double& lowe
   // grid reaches 100 times below it so that huge counts or variances still get a finite window.
   const double var = pmf_variance(pmf);
   const double lambda_star = var > 0.0 ? std::sqrt(-2.0 * log_tail / (n * var)) : 1e-3;
-  for (double lambda_loss = std::min(1e-3, lambda_star / 100.0); lambda_loss <= 2e3; lambda_loss *= 1.6) {
+  // Each bound, (n K(+-lambda) - log tail) / lambda with K the log-MGF (convex), has a single
+  // minimum in lambda (its derivative's numerator n (lambda K' - K) + log tail increases), so its
+  // scan stops at the first grid point where it gets worse: the later ones are worse still.
+  bool up_done = false;
+  bool down_done = false;
+  double last_up = kInf;
+  double last_down = -kInf;
+  for (double lambda_loss = std::min(1e-3, lambda_star / 100.0); lambda_loss <= 2e3 && !(up_done && down_done);
+       lambda_loss *= 1.6) {
     const double lambda = lambda_loss * pmf.interval;
-    const double up = (n * log_mgf(log_p, pmf.offset, lambda) - log_tail) / lambda;
-    const double down = -(n * log_mgf(log_p, pmf.offset, -lambda) - log_tail) / lambda;
-    if (std::isfinite(up)) upper = std::min(upper, up);
-    if (std::isfinite(down)) lower = std::max(lower, down);
+    if (!up_done) {
+      const double up = (n * log_mgf(log_p, pmf.offset, lambda) - log_tail) / lambda;
+      if (std::isfinite(up)) {
+        upper = std::min(upper, up);
+        up_done = up > last_up;
+        last_up = up;
+      }
+    }
+    if (!down_done) {
+      const double down = -(n * log_mgf(log_p, pmf.offset, -lambda) - log_tail) / lambda;
+      if (std::isfinite(down)) {
+        lower = std::max(lower, down);
+        down_done = down < last_down;
+        last_down = down;
+      }
+    }
   }
 }
 
 }  // namespace
+
+double self_composition_infinity_floor(const PldCompositionOptions& options) {
+  return std::max(options.tail_mass_truncation, 1e-300) / 2.0;
+}
 
 PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOptions& options,
                         PldCompositionStatus& status) {
@@ -213,7 +243,7 @@ PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOp
   // raised to the power count by repeated squaring, pointwise. Mass beyond the window wraps
   // around: from above it lands at low losses (so `tail` is added to the infinity mass), from
   // below at high losses (more loss: pessimistic).
-  const double tail = std::max(options.tail_mass_truncation, 1e-300) / 2.0;
+  const double tail = self_composition_infinity_floor(options);
   PldPmf base = pmf;
   double lower = 0.0;
   double upper = 0.0;
@@ -221,13 +251,15 @@ PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOp
   for (;;) {
     chernoff_window(base, count, tail, lower, upper);
     const double w = std::floor(upper) - std::ceil(lower) + 2.0;
-    if (w <= static_cast<double>(options.max_bins)) {
+    // Grid indices of the sum must stay far from int64 overflow (count * offset at huge counts).
+    const bool indexable = std::abs(lower) < kMaxSumIndex && std::abs(upper) < kMaxSumIndex;
+    if (w <= static_cast<double>(options.max_bins) && indexable) {
       window = std::max<int64_t>(static_cast<int64_t>(w), 1);
       break;
     }
     if (!options.allow_coarsening) {
       status.exceeded = true;
-      status.needed_bins = w;
+      status.needed_bins = indexable ? w : kInf;
       return base;
     }
     base = coarsen_pmf(base);
@@ -261,7 +293,7 @@ PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOp
   out.coarsenings = base.coarsenings;
   out.offset = first;
   out.probs.assign(static_cast<size_t>(nfft), 0.0);
-  const int64_t origin = count * base.offset;  // index of slot 0, modulo nfft
+  const int64_t origin = ((count % nfft) * (base.offset % nfft)) % nfft;  // index of slot 0 (count * offset), mod nfft
   double negative = 0.0;  // round-off shows as negative masses; their total gauges the noise
   for (int64_t i = 0; i < nfft; ++i) {
     const int64_t slot = (((first + i - origin) % nfft) + nfft) % nfft;

@@ -53,6 +53,10 @@ PldPmf identity_pmf(double interval);
 PldPmf compose_pmfs(const PldPmf& a, const PldPmf& b, const PldCompositionOptions& options,
                     PldCompositionStatus& status);
 
+// The mass a self-composition with count > 1 always puts at +infinity (the tail its FFT window may
+// leave out, max(tail_mass_truncation, 1e-300) / 2): no delta below it can be certified.
+double self_composition_infinity_floor(const PldCompositionOptions& options);
+
 // `pmf` composed `count` >= 1 times, by repeated squaring with truncation after every product.
 PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOptions& options,
                         PldCompositionStatus& status);

@@ -18,6 +18,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kFormatVersion = 1;
 constexpr double kDefaultDeltaErrorForDeltaQueries = 1e-12;
 constexpr int kMaxMeshDoublings = 40;
+// A coarser mesh than this says nothing useful (and PLD's grid stops at the same step).
+constexpr double kMaxMesh = 1.0;
 
 PrvOptions validated(const PrvOptions& o) {
   DPT_ACCOUNTING_CHECK(std::isfinite(o.eps_error) && o.eps_error > 0.0 && o.eps_error <= 10.0,
@@ -29,6 +31,17 @@ PrvOptions validated(const PrvOptions& o) {
   DPT_ACCOUNTING_CHECK(o.tail_mass_truncation >= 0.0 && o.tail_mass_truncation <= 1e-6,
                        "tail_mass_truncation must be in [0, 1e-6], but is " + format_number(o.tail_mass_truncation) + ".");
   return o;
+}
+
+// A lower bound on Composed::tail_mass (the remove direction's tails alone, at any mesh <= kMaxMesh).
+double tail_mass_floor(const LedgerGroups& groups) {
+  double floor = 0.0;
+  for (const GaussianStepGroup& g : groups.groups) {
+    if (g.noise_multiplier == 0.0) continue;  // no noise: composed() says so
+    floor += static_cast<double>(g.count) *
+             subsampled_gaussian_prv_tail_floor(g.sampling_rate, g.noise_multiplier, PldDirection::kRemove, kMaxMesh);
+  }
+  return floor * (1.0 - 1e-12);  // the sum's rounding
 }
 
 }  // namespace
@@ -52,10 +65,10 @@ void PrvAccountant::compose(const DpEvent& event, int64_t count) {
   cache_.reset();
 }
 
-const PrvAccountant::Composed& PrvAccountant::composed(double eta) const {
-  if (cache_ && cache_eta_ == eta) return *cache_;
+const PrvAccountant::Composed& PrvAccountant::composed(double eta, bool certified_only) const {
+  if (cache_ && cache_eta_ == eta && (cache_->complete || certified_only)) return *cache_;
   auto out = std::make_shared<Composed>();
-  const LedgerGroups groups = group_ledger(ledger_);
+  const LedgerGroups groups = composition_groups(ledger_);
   out->non_private = groups.non_private;
   out->empty = groups.groups.empty();
   for (const GaussianStepGroup& g : groups.groups) out->no_noise = out->no_noise || g.noise_multiplier == 0.0;
@@ -65,17 +78,36 @@ const PrvAccountant::Composed& PrvAccountant::composed(double eta) const {
     return *cache_;
   }
   const double n = static_cast<double>(groups.total_steps);
-  const double spread = std::sqrt(n * std::log(1.0 / eta) / 2.0);  // t = h * spread
+  const double spread = std::sqrt(n * -std::log(eta) / 2.0);  // t = h * spread (1/eta may overflow)
   double h = options_.eps_error / spread;
-  // Keep one step's grid within half of max_bins.
+  auto domain_exceeded = [&]() -> const Composed& {
+    out->status = PrvStatus::kDomainExceeded;
+    out->mesh = h;
+    cache_ = out;
+    cache_eta_ = eta;
+    return *cache_;
+  };
+  auto stop_relaxed = [&]() -> const Composed& {  // certified_only: a relaxed mesh certifies nothing
+    out->status = PrvStatus::kEpsErrorRelaxed;
+    out->complete = false;
+    out->mesh = h;
+    cache_ = out;
+    cache_eta_ = eta;
+    return *cache_;
+  };
+  // Keep one step's grid within half of max_bins, on a mesh no coarser than kMaxMesh.
   for (const GaussianStepGroup& g : groups.groups) {
     for (const PldDirection d : {PldDirection::kRemove, PldDirection::kAdd}) {
+      if (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, d, kMaxMesh) > options_.max_bins / 2)
+        return domain_exceeded();
       while (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, d, h) > options_.max_bins / 2) {
         h *= 2.0;
         out->status = PrvStatus::kEpsErrorRelaxed;
       }
     }
   }
+  if (!(h <= kMaxMesh)) return domain_exceeded();
+  if (certified_only && out->status == PrvStatus::kEpsErrorRelaxed) return stop_relaxed();
   PldCompositionOptions composition;
   composition.max_bins = options_.max_bins;
   composition.allow_coarsening = false;  // merging cells would break the mean correction
@@ -109,6 +141,8 @@ const PrvAccountant::Composed& PrvAccountant::composed(double eta) const {
     const double ratio = status.needed_bins / static_cast<double>(options_.max_bins);
     h *= ratio > 2.0 ? std::exp2(std::min(40.0, std::ceil(std::log2(ratio)))) : 2.0;
     out->status = PrvStatus::kEpsErrorRelaxed;
+    if (!(h <= kMaxMesh)) return domain_exceeded();
+    if (certified_only) return stop_relaxed();
   }
   out->mesh = h;
   out->hoeffding = h * spread;
@@ -117,15 +151,47 @@ const PrvAccountant::Composed& PrvAccountant::composed(double eta) const {
   return *cache_;
 }
 
-PrvEpsilonResult PrvAccountant::get_epsilon_result(double delta) const {
+PrvEpsilonResult PrvAccountant::get_epsilon_result(double delta) const { return epsilon_result(delta, false); }
+
+PrvEpsilonResult PrvAccountant::epsilon_result(double delta, bool certified_only) const {
   DPT_ACCOUNTING_CHECK(delta >= 0.0 && delta <= 1.0, "delta must be in [0, 1], but is " + format_number(delta) + ".");
   PrvEpsilonResult r;
   r.delta_error = options_.delta_error > 0.0 ? options_.delta_error : delta / 1000.0;
-  if (!(r.delta_error > 0.0)) r.delta_error = std::numeric_limits<double>::min();
+  // A subnormal delta (1e-320) would give an eta whose log is inaccurate: keep eta normal (delta is
+  // then below delta_error and the upper bound is reported as delta_too_small).
+  r.delta_error = std::max(r.delta_error, 2.0 * std::numeric_limits<double>::min());
   const double eta = r.delta_error / 2.0;  // the rest of delta_error is for tails and truncation
-  const Composed& c = composed(eta);
+  const LedgerGroups groups = composition_groups(ledger_);
+  r.total_variation = total_variation_bound(groups);
+  if (delta >= r.total_variation) {  // delta(0) = TV <= delta: epsilon = 0 exactly, no PRV needed
+    r.by_total_variation = true;
+    return r;
+  }
+  // The upper bound needs delta - eta above the steps' clamped tails and above the +inf mass that
+  // every self-composition (count > 1) charges; both floors are known before any composition, so
+  // a delta below them (1e-300) costs nothing: no upper bound, lower 0, no estimate.
+  PldCompositionOptions composition;
+  composition.tail_mass_truncation = options_.tail_mass_truncation;
+  const auto& g = groups.groups;
+  const bool self_composes = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.count > 1; });
+  const bool no_noise = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.noise_multiplier == 0.0; });
+  const bool below_floor = delta <= eta + tail_mass_floor(groups) ||
+                           (self_composes && delta - eta < self_composition_infinity_floor(composition));
+  if (!groups.non_private && !no_noise && below_floor) {  // (sigma = 0: genuinely inf, below)
+    r.lower = 0.0;
+    r.estimate = r.upper = kInf;
+    r.status = PrvStatus::kDeltaTooSmall;
+    return r;
+  }
+  const Composed& c = composed(eta, certified_only);
   if (c.non_private || c.no_noise) {
     r.lower = r.estimate = r.upper = delta >= 1.0 ? 0.0 : kInf;
+    return r;
+  }
+  if (!c.complete) {  // certified_only, and the mesh had to be relaxed: no valid bound
+    r.status = c.status;
+    r.mesh = c.mesh;
+    r.estimate = r.upper = kInf;
     return r;
   }
   if (c.empty) return r;
@@ -166,7 +232,10 @@ PrvEpsilonResult PrvAccountant::get_epsilon_result(double delta) const {
   return r;
 }
 
-double PrvAccountant::get_epsilon(double delta) const { return get_epsilon_result(delta).upper; }
+double PrvAccountant::get_epsilon(double delta) const {
+  const PrvEpsilonResult r = epsilon_result(delta, true);
+  return r.upper_valid() ? r.upper : kInf;  // an uncertified bracket bounds nothing
+}
 
 PrvDeltaResult PrvAccountant::get_delta_result(double epsilon) const {
   DPT_ACCOUNTING_CHECK(std::isfinite(epsilon) && epsilon >= 0.0,
@@ -174,6 +243,7 @@ PrvDeltaResult PrvAccountant::get_delta_result(double epsilon) const {
   PrvDeltaResult r;
   const double delta_error = options_.delta_error > 0.0 ? options_.delta_error : kDefaultDeltaErrorForDeltaQueries;
   const double eta = delta_error / 2.0;
+  const double tv = total_variation_bound(composition_groups(ledger_));  // delta(eps) <= delta(0) = TV
   const Composed& c = composed(eta);
   if (c.empty && !c.non_private) {
     r.upper = 0.0;
@@ -181,7 +251,7 @@ PrvDeltaResult PrvAccountant::get_delta_result(double epsilon) const {
   }
   if (c.non_private || c.no_noise || c.status == PrvStatus::kDomainExceeded) {
     r.lower = 0.0;
-    r.estimate = r.upper = 1.0;
+    r.estimate = r.upper = tv;
     r.status = c.status;
     return r;
   }
@@ -195,12 +265,17 @@ PrvDeltaResult PrvAccountant::get_delta_result(double epsilon) const {
     r.upper = std::max(r.upper, pmf_delta_for_epsilon(*pmf, epsilon - t) + slack);
     r.lower = std::max(r.lower, pmf_delta_for_epsilon(*pmf, epsilon + t) - slack - truncation);
   }
-  r.upper = std::min(1.0, r.upper);
-  r.lower = std::max(0.0, r.lower);
+  r.upper = std::min(tv, r.upper);
+  r.estimate = std::min(tv, r.estimate);
+  r.lower = std::clamp(r.lower, 0.0, tv);
   return r;
 }
 
-double PrvAccountant::get_delta(double epsilon) const { return get_delta_result(epsilon).upper; }
+double PrvAccountant::get_delta(double epsilon) const {
+  const PrvDeltaResult r = get_delta_result(epsilon);
+  // An uncertified bracket bounds nothing; TV still bounds delta(eps) (r.upper is capped by it).
+  return r.status == PrvStatus::kOk ? r.upper : total_variation_bound(composition_groups(ledger_));
+}
 
 nlohmann::json PrvAccountant::to_json() const {
   return {{"accountant", name()},

@@ -47,6 +47,10 @@ struct PrvEpsilonResult {
   double mesh = 0.0;
   int64_t bins = 0;
   int64_t largest_fft = 0;
+  // total_variation_bound of the ledger (ledger_groups.hpp); when delta >= it, epsilon = 0
+  // exactly (lower = estimate = upper = 0, status ok) and nothing was composed.
+  double total_variation = 1.0;
+  bool by_total_variation = false;
   // Bounds usable as guarantees: only at the requested mesh. With a relaxed (coarse) mesh the
   // numerically integrated mean that centres the discretisation may be poorly resolved, so the
   // bracket is reported but not trusted (a fuzz run found a lower bound above the PLD bound at
@@ -68,9 +72,11 @@ class PrvAccountant final : public PrivacyAccountant {
   std::string name() const override { return "prv"; }
   bool supports(const DpEvent& event) const override;
   void compose(const DpEvent& event, int64_t count = 1) override;
-  // The upper bound (inf when unavailable).
+  // The upper bound; inf when unavailable or not certified (!upper_valid(): a relaxed mesh,
+  // delta too small, domain exceeded), so calibration never relies on an uncertified bound.
   double get_epsilon(double delta) const override;
-  // The upper bound on delta.
+  // The upper bound on delta; with a relaxed mesh or an exceeded domain only the total-variation
+  // bound (which may be 1).
   double get_delta(double epsilon) const override;
   const std::vector<LedgerEntry>& ledger() const override { return ledger_; }
 
@@ -96,9 +102,13 @@ class PrvAccountant final : public PrivacyAccountant {
     bool no_noise = false;
     bool empty = false;
     int64_t largest_fft = 0;
+    bool complete = true;  // false: stopped at the first sign of a relaxed mesh (PMFs not composed)
   };
-  // Composition for the given Hoeffding eta (cached for the last eta; not thread-safe).
-  const Composed& composed(double eta) const;
+  // Composition for the given Hoeffding eta (cached for the last eta; not thread-safe). With
+  // certified_only, stops as soon as the mesh must be relaxed (then nothing can be certified):
+  // get_epsilon's answer, +inf, without the FFTs at the coarser mesh.
+  const Composed& composed(double eta, bool certified_only = false) const;
+  PrvEpsilonResult epsilon_result(double delta, bool certified_only) const;
 
   PrvOptions options_;
   std::vector<LedgerEntry> ledger_;
