@@ -1,6 +1,7 @@
-// Calibration: the smallest noise multiplier meeting a target epsilon (bracket, then bisect,
-// returning the upper end so the target always holds, like Opacus's get_noise_multiplier),
-// and the largest number of steps within a budget. Generic over the accountant.
+// Calibration: the smallest noise multiplier meeting a target epsilon (bracket, then narrow by
+// safeguarded secant steps, returning the upper end so the target always holds, like Opacus's
+// get_noise_multiplier), and the largest number of steps within a budget. Generic over the
+// accountant.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,8 @@ namespace dpt {
 inline constexpr double kDefaultCalibrationTolerance = 1e-6;
 // Bracketing gives up beyond this noise multiplier (the target is then called unreachable).
 inline constexpr double kMaxNoiseMultiplier = 1e6;
+// Narrowing stops after this many evaluations of epsilon(sigma) in all (bisection needs ~25).
+inline constexpr int kMaxCalibrationEvaluations = 60;
 // max_steps_within_budget gives up beyond this many steps.
 inline constexpr int64_t kMaxBudgetSteps = int64_t{1} << 50;
 
@@ -21,6 +24,11 @@ struct NoiseCalibration {
   double noise_multiplier = 0.0;  // sigma with epsilon(sigma) <= target; sigma*(1 - tolerance) does not
   double epsilon = 0.0;           // epsilon(noise_multiplier), <= target
   int evaluations = 0;            // calls of epsilon(sigma)
+  // false: narrowing stopped before the bracket was within tolerance, because epsilon(sigma) was
+  // seen NOT to be monotone at that scale (PLD's discretisation noise where epsilon is large) or
+  // after kMaxCalibrationEvaluations. noise_multiplier still meets the target (its epsilon was
+  // computed); it may only be larger than necessary by more than the tolerance.
+  bool converged = true;
 };
 
 struct StepsBudget {
@@ -29,16 +37,23 @@ struct StepsBudget {
 };
 
 // Smallest sigma with epsilon_of_sigma(sigma) <= target_epsilon, for any epsilon(sigma) that is
-// non-increasing in sigma. Bracket: start at sigma = 1, halve or double until the target is
-// crossed; bisect until the relative bracket width is <= tolerance; return the upper end, whose
-// epsilon was computed and is <= target. Throws UnreachableTargetError when target_epsilon is not
-// finite and > 0, or when even sigma = kMaxNoiseMultiplier exceeds the target.
+// non-increasing in sigma (+inf allowed). Bracket: from initial_sigma, step down or up by a
+// growing factor until the target is crossed; narrow by safeguarded log-log secant steps until the
+// relative bracket width is <= tolerance; return the upper end, whose epsilon was computed and is
+// <= target (and sigma (1 - tolerance) is below the lower end, whose epsilon exceeds it). If a
+// probe shows epsilon not monotone, or after kMaxCalibrationEvaluations, narrowing stops with
+// converged = false (the upper end still meets the target). Throws
+// UnreachableTargetError when target_epsilon is not finite and > 0, or when even sigma =
+// kMaxNoiseMultiplier exceeds the target; AccountingError for a bad tolerance or initial_sigma.
 NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
                                             const std::function<double(double)>& epsilon_of_sigma,
-                                            double tolerance = kDefaultCalibrationTolerance);
+                                            double tolerance = kDefaultCalibrationTolerance,
+                                            double initial_sigma = 1.0);
 
 // The same for DP-SGD: `steps` Poisson-sampled Gaussian steps at rate `sampling_rate`, epsilon at
-// `delta`, as certified by accountants made by `make_accountant`.
+// `delta`, as certified by accountants made by `make_accountant` (their get_epsilon: +inf where
+// they certify nothing, so the sigma returned always has a valid bound). Bracketing starts at the
+// GDP approximation's sigma (cheap), which only saves evaluations.
 NoiseCalibration calibrate_noise_multiplier(double target_epsilon, double sampling_rate, int64_t steps, double delta,
                                             const AccountantFactory& make_accountant,
                                             double tolerance = kDefaultCalibrationTolerance);
