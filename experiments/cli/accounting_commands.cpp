@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -210,15 +211,24 @@ std::string edge_warning(const EpsilonResult& e, const std::vector<double>& orde
       e.optimal_order, smallest ? "smallest" : "largest", smallest ? "smaller" : "larger");
 }
 
-nlohmann::json question_json(const PrivacyQuestion& p, const EpsilonResult& e) {
-  return {{"accountant", "rdp"},
-          {"epsilon", json_number(e.epsilon)},
-          {"delta", p.delta},
-          {"sampling_rate", p.sampling_rate},
-          {"steps", p.steps},
-          {"optimal_order", std::isfinite(e.epsilon) ? nlohmann::json(e.optimal_order) : nlohmann::json(nullptr)},
-          {"order_at_grid_edge", e.order_at_grid_edge},
-          {"conversion", to_string(p.conversion)}};
+// Why RDP gives no finite epsilon (only called when it is inf).
+std::string rdp_infinity_reason(double sigma) {
+  return sigma == 0.0 ? "no noise: no finite guarantee"
+                      : "the RDP of so small a noise multiplier overflows: no finite guarantee";
+}
+
+nlohmann::json question_json(const PrivacyQuestion& p, const EpsilonResult& e, double sigma) {
+  nlohmann::json out = {
+      {"accountant", "rdp"},
+      {"epsilon", json_number(e.epsilon)},
+      {"delta", p.delta},
+      {"sampling_rate", p.sampling_rate},
+      {"steps", p.steps},
+      {"optimal_order", std::isfinite(e.epsilon) ? nlohmann::json(e.optimal_order) : nlohmann::json(nullptr)},
+      {"order_at_grid_edge", e.order_at_grid_edge},
+      {"conversion", to_string(p.conversion)}};
+  if (!std::isfinite(e.epsilon)) out["status"] = rdp_infinity_reason(sigma);
+  return out;
 }
 
 void print_question(const PrivacyQuestion& p) {
@@ -228,12 +238,12 @@ void print_question(const PrivacyQuestion& p) {
   fmt::print("  delta                {}\n", p.delta);
 }
 
-void print_result(const PrivacyQuestion& p, const EpsilonResult& e, int digits = 6) {
+void print_result(const PrivacyQuestion& p, const EpsilonResult& e, double sigma, int digits = 6) {
   if (std::isfinite(e.epsilon)) {
     fmt::print("  epsilon              {}\n", format_rounded_up(e.epsilon, digits));
     fmt::print("  optimal RDP order    {}\n", e.optimal_order);
   } else {
-    fmt::print("  epsilon              inf (no noise: no finite guarantee)\n");
+    fmt::print("  epsilon              inf ({})\n", rdp_infinity_reason(sigma));
   }
   if (e.order_at_grid_edge) fmt::print("{}\n", edge_warning(e, p.orders));
 }
@@ -267,6 +277,16 @@ std::vector<EpsilonEstimate> estimates_for(const PrivacyQuestion& p, double sigm
     if (p.accountant == "all" || p.accountant == name) out.push_back(estimate_epsilon(name, ledger, p.delta, p.settings));
   }
   return out;
+}
+
+// A single pld or prv accountant without a valid bound (e.g. delta below what it can certify,
+// or q = 1 with a tiny sigma): the RDP bound, cheap and always defined, is shown beside it.
+std::optional<EpsilonEstimate> rdp_fallback(const PrivacyQuestion& p, double sigma,
+                                            const std::vector<EpsilonEstimate>& estimates) {
+  if (p.accountant == "all" || estimates.size() != 1 || !estimates.front().upper_bound || estimates.front().valid)
+    return std::nullopt;
+  const std::vector<LedgerEntry> ledger = {{DpEvent::poisson_sampled_gaussian(p.sampling_rate, sigma), p.steps}};
+  return estimate_epsilon("rdp", ledger, p.delta, p.settings);
 }
 
 std::string bound_label(const EpsilonEstimate& e) {
@@ -350,8 +370,11 @@ int run_epsilon_command(const EpsilonOptions& options) {
     const PrivacyQuestion p = validate(options.question);
     if (p.accountant != "rdp") {
       const std::vector<EpsilonEstimate> estimates = estimates_for(p, sigma);
+      const std::optional<EpsilonEstimate> fallback = rdp_fallback(p, sigma, estimates);
       if (options.question.json) {
-        fmt::print("{}\n", estimates_json(p, sigma, estimates).dump());
+        nlohmann::json out = estimates_json(p, sigma, estimates);
+        if (fallback) out["fallback"] = to_json(*fallback);
+        fmt::print("{}\n", out.dump());
         return 0;
       }
       fmt::print("{}\n", p.accountant == "all" ? "All accountants" : fmt::format("{} accountant", p.accountant));
@@ -359,13 +382,17 @@ int run_epsilon_command(const EpsilonOptions& options) {
       fmt::print("  noise multiplier     {}\n", sigma);
       print_question(p);
       print_estimates(estimates);
+      if (fallback) {
+        fmt::print("  fallback: rdp        {}  [{}]  ({} has no valid bound here)\n", eps_text(fallback->epsilon),
+                   bound_label(*fallback), p.accountant);
+      }
       return 0;
     }
     RdpAccountant accountant(p.orders, p.conversion);
     accountant.compose(DpEvent::poisson_sampled_gaussian(p.sampling_rate, sigma), p.steps);
     const EpsilonResult e = accountant.get_epsilon_result(p.delta);
     if (options.question.json) {
-      nlohmann::json out = question_json(p, e);
+      nlohmann::json out = question_json(p, e, sigma);
       out["noise_multiplier"] = sigma;
       fmt::print("{}\n", out.dump());
       if (e.order_at_grid_edge) fmt::print(stderr, "{}\n", edge_warning(e, p.orders));
@@ -374,10 +401,14 @@ int run_epsilon_command(const EpsilonOptions& options) {
     fmt::print("{}\n", header(p));
     fmt::print("  noise multiplier     {}\n", sigma);
     print_question(p);
-    print_result(p, e);
+    print_result(p, e, sigma);
     return 0;
   });
 }
+
+// Printed instead of the tolerance when calibration stopped narrowing early (NoiseCalibration::converged).
+constexpr const char* not_converged =
+    "epsilon(sigma) is not monotone at the tolerance's scale here: a smaller sigma may also meet the target";
 
 int run_calibrate_command(const CalibrateOptions& options) {
   return guarded("calibrate", [&] {
@@ -400,14 +431,16 @@ int run_calibrate_command(const CalibrateOptions& options) {
         out["target_epsilon"] = target;
         out["tolerance"] = tolerance;
         out["evaluations"] = c.evaluations;
+        if (!c.converged) out["converged"] = false;
         fmt::print("{}\n", out.dump());
         return 0;
       }
       fmt::print("{} accountant, Poisson-sampled Gaussian, add/remove-one adjacency\n", p.accountant);
       fmt::print("  target epsilon       {}\n", target);
       print_question(p);
-      fmt::print("  noise multiplier     {}  (smallest within a relative {}; epsilon <= target holds{})\n",
-                 c.noise_multiplier, tolerance, p.accountant == "gdp" ? " for the GDP APPROXIMATION only: not a guarantee" : "");
+      fmt::print("  noise multiplier     {}  ({}; epsilon <= target holds{})\n", c.noise_multiplier,
+                 c.converged ? fmt::format("smallest within a relative {}", tolerance) : std::string(not_converged),
+                 p.accountant == "gdp" ? " for the GDP APPROXIMATION only: not a guarantee" : "");
       print_estimates(estimates);
       return 0;
     }
@@ -417,10 +450,11 @@ int run_calibrate_command(const CalibrateOptions& options) {
     accountant.compose(DpEvent::poisson_sampled_gaussian(p.sampling_rate, c.noise_multiplier), p.steps);
     const EpsilonResult e = accountant.get_epsilon_result(p.delta);
     if (options.question.json) {
-      nlohmann::json out = question_json(p, e);
+      nlohmann::json out = question_json(p, e, c.noise_multiplier);
       out["noise_multiplier"] = c.noise_multiplier;
       out["target_epsilon"] = target;
       out["tolerance"] = tolerance;
+      if (!c.converged) out["converged"] = false;
       fmt::print("{}\n", out.dump());
       if (e.order_at_grid_edge) fmt::print(stderr, "{}\n", edge_warning(e, p.orders));
       return 0;
@@ -428,9 +462,9 @@ int run_calibrate_command(const CalibrateOptions& options) {
     fmt::print("{}\n", header(p));
     fmt::print("  target epsilon       {}\n", target);
     print_question(p);
-    fmt::print("  noise multiplier     {}  (smallest within a relative {}; epsilon <= target holds)\n",
-               c.noise_multiplier, tolerance);
-    print_result(p, e, 9);
+    fmt::print("  noise multiplier     {}  ({}; epsilon <= target holds)\n", c.noise_multiplier,
+               c.converged ? fmt::format("smallest within a relative {}", tolerance) : std::string(not_converged));
+    print_result(p, e, c.noise_multiplier, 9);
     return 0;
   });
 }
