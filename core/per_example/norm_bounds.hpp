@@ -142,10 +142,12 @@ double materialised_sq_bound(double ghat_norm_up, double U, double n, double m) 
   return sq_from_norm_bounds(round_up(ghat_norm_up + round_up(err, 4.0), 1.0), U);
 }
 
-// A direct sum (bias, embedding) accumulated in double: ŝ = fl(Σ_t g_t) over n rows, so
-// ‖ŝ − s‖ ≤ γ_n Σ_t β_t; here U = Σ_t β_t is also the triangle bound.
-inline double direct_sq_bound(double s_hat_norm_up, double U, double n) {
-  const double err = gamma(n, unit_roundoff<double>()) * U + n * underflow_unit<double>();
+// A direct sum (bias, embedding) accumulated in T: ŝ = fl(Σ_t g_t) over n rows, so
+// ‖ŝ − s‖ ≤ γ^T_n Σ_t β_t (additions do not underflow); here U = Σ_t β_t is also the triangle
+// bound.
+template <typename T>
+double direct_sq_bound(double s_hat_norm_up, double U, double n) {
+  const double err = gamma(n, unit_roundoff<T>()) * U;
   return sq_from_norm_bounds(round_up(s_hat_norm_up + round_up(err, 4.0), 1.0), U);
 }
 

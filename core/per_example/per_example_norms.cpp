@@ -46,26 +46,27 @@ struct Scratch {
   }
 };
 
-// Certified ||sum of example i's G rows||^2 (norm_bounds.hpp, direct_sq_bound), in double.
+// Certified ||sum of example i's G rows||^2 (norm_bounds.hpp, direct_sq_bound): the sum in T,
+// its error bounded by gamma_n sum_t ||g_t||.
 template <typename T>
 double bias_sq_norm(const UseGroup<T>& group, int i, Index d_out) {
-  RowVector<double> s = RowVector<double>::Zero(d_out);  // (1, d_out) sum of example i's G rows
+  RowVector<T> s = RowVector<T>::Zero(d_out);  // (1, d_out) sum of example i's G rows
   const norm_bounds::RowSqNormBound<T> row_bound(d_out);
   double sum_beta = 0.0, n = 0.0;
   for (const ParamUse<T>* use : group) {
     const BatchLayout& l = *use->layout;
     for (int k = l.row_begin(i); k < l.row_begin(i + 1); ++k) {
       const auto g = use->G->row(l.example_rows()[k]);
-      s += g.template cast<double>();
+      s += g;
       sum_beta += std::sqrt(row_bound(g));
       n += 1.0;
     }
   }
-  return norm_bounds::direct_sq_bound(norm_bounds::norm_up(s), norm_bounds::round_up(sum_beta, 6.0 * n), n);
+  return norm_bounds::direct_sq_bound<T>(norm_bounds::norm_up(s), norm_bounds::round_up(sum_beta, 6.0 * n), n);
 }
 
 // Certified sum_v ||sum_{r: id_r = v} g_r||^2 over example i's rows (sparse per-example
-// gradient), accumulated in double.
+// gradient): the sums in T, their error bounded by gamma_n sum_t ||g_t||.
 template <typename T>
 double embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
   std::vector<std::pair<int32_t, const ParamUse<T>*>> keys;  // (id, use) per row
@@ -82,21 +83,22 @@ double embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a].first < keys[b].first; });
   const norm_bounds::RowSqNormBound<T> row_bound(d);
-  double total = 0.0, sum_beta = 0.0;
-  RowVector<double> s(d);
+  double total = 0.0, sum_beta = 0.0, groups = 0.0;
+  RowVector<T> s(d);
   for (size_t k = 0; k < order.size();) {
     s.setZero();
     const int32_t id = keys[order[k]].first;
     for (; k < order.size() && keys[order[k]].first == id; ++k) {
       const auto g = keys[order[k]].second->G->row(rows[order[k]]);
-      s += g.template cast<double>();
+      s += g;
       sum_beta += std::sqrt(row_bound(g));
     }
-    total += s.squaredNorm();
+    total += row_bound(s);
+    groups += 1.0;
   }
   const double n = static_cast<double>(keys.size());
-  const double s_norm = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(total, n + static_cast<double>(d))), 1.0);
-  return norm_bounds::direct_sq_bound(s_norm, norm_bounds::round_up(sum_beta, 6.0 * n), n);
+  const double s_norm = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(total, 5.0 * groups)), 1.0);
+  return norm_bounds::direct_sq_bound<T>(s_norm, norm_bounds::round_up(sum_beta, 6.0 * n), n);
 }
 
 // Certified ||G_i^T A_i||^2 of a linear use (norm_bounds.hpp): ghost with both Grams in
