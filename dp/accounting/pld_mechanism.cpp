@@ -218,23 +218,33 @@ PldPmf subsampled_gaussian_pld(double q, double sigma, PldDirection direction, d
   return pmf;
 }
 
-double subsampled_gaussian_prv_tail_floor(double q, double sigma, PldDirection direction, double max_mesh) {
-  check_args(q, sigma, max_mesh);
+namespace {
+
+// One PRV step's privacy loss and its range [lmin, lmax], after the checks both PRV functions share.
+struct PrvStepLoss {
+  Loss loss;
+  double lmin = 0.0, lmax = 0.0;
+};
+
+PrvStepLoss prv_step_loss(double q, double sigma, PldDirection direction, double mesh) {
+  check_args(q, sigma, mesh);
   DPT_ACCOUNTING_CHECK(q > 0.0 && sigma > 0.0, "internal error: PRV step needs q > 0 and sigma > 0.");
-  const Loss loss(q, sigma, direction);
-  double lmin, lmax;
-  loss.loss_range(lmin, lmax);
+  PrvStepLoss s{Loss(q, sigma, direction)};
+  s.loss.loss_range(s.lmin, s.lmax);
+  return s;
+}
+
+}  // namespace
+
+double subsampled_gaussian_prv_tail_floor(double q, double sigma, PldDirection direction, double max_mesh) {
+  const auto [loss, lmin, lmax] = prv_step_loss(q, sigma, direction, max_mesh);
   if (!(std::isfinite(lmin) && std::isfinite(lmax))) return 0.0;
   const double tail = (1.0 - loss.p_above(lmin - max_mesh)) + loss.p_above(lmax + max_mesh);
   return std::max(0.0, tail * (1.0 - 1e-9));
 }
 
 PrvStep subsampled_gaussian_prv(double q, double sigma, PldDirection direction, double mesh) {
-  check_args(q, sigma, mesh);
-  DPT_ACCOUNTING_CHECK(q > 0.0 && sigma > 0.0, "internal error: PRV step needs q > 0 and sigma > 0.");
-  const Loss loss(q, sigma, direction);
-  double lmin, lmax;
-  loss.loss_range(lmin, lmax);
+  const auto [loss, lmin, lmax] = prv_step_loss(q, sigma, direction, mesh);
   DPT_ACCOUNTING_CHECK(grid_bins(lmin, lmax, mesh) <= kMaxPrvStepBins,
                        "the PRV mesh " + format_number(mesh) + " needs more than 2^27 bins for sampling_rate " +
                            format_number(q) + ", noise_multiplier " + format_number(sigma) + ".");
