@@ -3,6 +3,9 @@
 #include <exception>
 #include <fmt/core.h>
 
+#include <filesystem>
+#include <new>
+
 #include "core/runtime/allocator.hpp"
 #include "core/error.hpp"
 #include "experiments/cli/accounting_commands.hpp"
@@ -49,6 +52,12 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const dpt::Error& e) {
     fmt::print(stderr, "dptrain: error: {}\n", e.what());
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {  // the environment (a full or read-only disk, permissions), not a bug
+    fmt::print(stderr, "dptrain: error: {}: {}\n", e.path1().string(), e.code().message());
+    return 1;
+  } catch (const std::bad_alloc&) {  // sizes that cannot fit are refused earlier, naming the field (memory_estimate)
+    fmt::print(stderr, "dptrain: error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "dptrain: internal error: {}\n", e.what());

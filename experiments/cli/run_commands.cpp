@@ -13,18 +13,29 @@
 
 namespace dpt {
 
+namespace {
+
+// --out '' would silently mean the default folder (run) or no file (grads): refused, exit 2.
+const CLI::Validator kNotEmpty(
+    [](std::string& value) { return value.empty() ? std::string("must not be empty") : std::string(); }, "PATH",
+    "not empty");
+
+}  // namespace
+
 void RunCommands::add_to(CLI::App& app) {
   run = app.add_subcommand("run", "train the experiment of a JSON config into a run folder");
   run->add_option("config", config_file, "experiment config (JSON)")->required();
-  run->add_option("--out", out, "run folder (default: <output.dir>/<name>)");
+  run->add_option("--out", out, "run folder (default: <output.dir>/<name>)")->check(kNotEmpty);
   run->add_option("--threads", threads, "worker threads (default: one per core; results are identical for any count)")->check(CLI::PositiveNumber);
   run->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
   run->add_option("--debug-fail-accountant", debug_fail_accountant, "tests: this accountant fails in every report")->group("");
+  run->add_option("--debug-kill-after-write", debug_kill_after_write, "tests: SIGKILL after the k-th atomic file write")->group("");
 
   resume = app.add_subcommand("resume", "continue a run from its latest checkpoint");
   resume->add_option("run_dir", run_dir, "run folder")->required();
   resume->add_option("--threads", threads, "worker threads (default: one per core)")->check(CLI::PositiveNumber);
   resume->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
+  resume->add_option("--debug-kill-after-write", debug_kill_after_write, "tests: SIGKILL after the k-th atomic file write")->group("");
 
   report = app.add_subcommand("report", "print a run's epsilon budget report (privacy.md)");
   report->add_option("run_dir", run_dir, "run folder")->required();
@@ -32,7 +43,7 @@ void RunCommands::add_to(CLI::App& app) {
   grads = app.add_subcommand("grads", "write initial weights, inputs, targets and per-example gradients");
   grads->add_option("config", config_file, "experiment config (JSON)")->required();
   grads->add_option("--examples", examples, "training example indices, e.g. 0,5,9")->delimiter(',')->required();
-  grads->add_option("--out", out, "output .safetensors file")->required();
+  grads->add_option("--out", out, "output .safetensors file")->required()->check(kNotEmpty);
 }
 
 int RunCommands::dispatch() const {
@@ -42,6 +53,7 @@ int RunCommands::dispatch() const {
   options.progress = isatty(STDERR_FILENO) != 0;
   options.debug_kill_at_step = debug_kill_at_step;
   options.debug_fail_accountant = debug_fail_accountant;
+  options.debug_kill_after_write = debug_kill_after_write;
   if (run != nullptr && *run) {
     const std::string dir = run_experiment(load_config(config_file), options);
     fmt::print("{}", read_file((std::filesystem::path(dir) / "privacy.md").string()));

@@ -18,6 +18,7 @@ struct RunCommands {
   std::string out;
   int threads = 0;  // 0: one per core
   std::string debug_fail_accountant;
+  long debug_kill_after_write = 0;
   int64_t debug_kill_at_step = -1;
   std::vector<int64_t> examples;
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,9 @@
 
 namespace dpt {
 namespace {
+
+long g_kill_after_write = 0;  // set_debug_kill_after_write: tests only
+long g_writes = 0;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw IoError(path + ": " + what + (errno != 0 ? std::string(" (") + std::strerror(errno) + ")" : ""));
@@ -38,7 +42,7 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   tmp_name += ".tmp";
   const std::string tmp = (dir / tmp_name).string();
   errno = 0;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) fail(tmp, "cannot create");
   size_t written = 0;
   while (written < content.size()) {
@@ -60,6 +64,12 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     fail(path, "cannot rename the written file into place");
   }
   fsync_path(dir.string());
+  if (g_kill_after_write > 0 && ++g_writes == g_kill_after_write) std::raise(SIGKILL);
+}
+
+void set_debug_kill_after_write(long k) {
+  g_kill_after_write = k;
+  g_writes = 0;
 }
 
 std::string read_file(const std::string& path) {

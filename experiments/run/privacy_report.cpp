@@ -65,6 +65,8 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
                        "derive from the run key: runs that differ in anything it covers draw independent randomness, "
                        "so the epsilons of several released runs compose; two runs with the same key are one run."}};
   j["epsilon_history"] = r.epsilon_history;
+  if (!r.stopped.empty()) j["stopped"] = r.stopped;
+  if (!r.warnings.empty()) j["warnings"] = r.warnings;
   j["statement"] = fmt::format(
       "The trained model's weights are ({}, {})-differentially private with respect to adding or removing "
       "{} from the training split. Metrics of training batches (metrics.jsonl) and evaluations on the "
@@ -102,6 +104,8 @@ std::string to_markdown(const PrivacyReport& r) {
     }
     md += "\n";
   }
+  if (!r.stopped.empty()) md += fmt::format("**Stopped early** — {}. No model was released.\n\n", r.stopped);
+  for (const std::string& w : r.warnings) md += fmt::format("**Warning:** {}.\n\n", w);
   if (r.target_epsilon) {
     md += fmt::format("Target ε = {}: **{}**.\n\n", *r.target_epsilon, r.epsilon <= *r.target_epsilon ? "met" : "NOT met");
   }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dpt {
 
@@ -43,6 +44,8 @@ struct PrivacyReport {
   std::string run_id;               // names the run key every random stream derives from (not the streams' seed)
   std::string run_key_covers;       // run_key_coverage()
   int64_t nonfinite_examples = 0;
+  std::string stopped;              // why the run stopped early (docs/run_folders.md), empty if it did not
+  std::vector<std::string> warnings;  // degenerate data, a large delta
   nlohmann::json epsilon_history = nlohmann::json::array();  // [{"epoch", "step", "epsilon"}]
 };
 

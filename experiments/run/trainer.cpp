@@ -35,6 +35,8 @@
 #include "experiments/run/checkpoint.hpp"
 #include "experiments/run/manifest.hpp"
 #include "experiments/run/privacy_report.hpp"
+#include "experiments/run/resume_checks.hpp"
+#include "experiments/run/run_folder.hpp"
 #include "experiments/run/run_model.hpp"
 #include "experiments/run/run_key.hpp"
 #include "experiments/run/run_setup.hpp"
@@ -46,6 +48,9 @@ namespace dpt {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr double kMaxDroppedShare = 0.5;     // of an epoch's examples (check_dropped_share)
+constexpr double kMaxGradientScale = 1e30;   // float holds up to 3.4e38 (check_scale)
 
 std::unique_ptr<Optimizer<float>> make_optimizer(const OptimizerConfig& c) {
   if (c.name == "sgd") return std::make_unique<Sgd<float>>(SgdOptions{c.momentum, c.nesterov, c.weight_decay});
@@ -138,14 +143,54 @@ class Trainer {
       accountant_ = std::make_unique<RdpAccountant>();
       check_accountants_at_planned_steps();
     }
+    check_scale();
+    collect_warnings();
     if (resuming) restore();
   }
 
+  // The clipped sum is at most C per example and the noise has std σC, all in float: a scale
+  // float cannot hold would train a model of Inf and NaN.
+  void check_scale() const {
+    if (!privatizer_) return;
+    const double C = config_.privacy.clip_norm;
+    const double scale = C * (sampler_->expected_batch_size() + 10.0 * resolved_.noise_multiplier);
+    if (!(scale <= kMaxGradientScale)) {
+      const bool noise = 10.0 * resolved_.noise_multiplier > sampler_->expected_batch_size();
+      throw ConfigError(noise ? "privacy.noise_multiplier" : "privacy.clip_norm", fmt::format("clip_norm x (expected batch size + 10 noise_multiplier) must be <= {:g} "
+                                                         "(float gradients), got {:g} (clip_norm {:g}, noise_multiplier {:g})",
+                                                         kMaxGradientScale, scale, C, resolved_.noise_multiplier));
+    }
+  }
+
+  void collect_warnings() {
+    const int64_t N = resolved_.dataset_size;
+    if (N < 10) {
+      warnings_.push_back(fmt::format("the training split has only {} examples: with so few, (ε, δ) says little, and δ = {:g} is "
+                                      "{} in {} odds of releasing one example outright",
+                                      N, resolved_.delta, 1, static_cast<int64_t>(std::llround(1.0 / resolved_.delta))));
+    }
+    if (resolved_.delta > 0.1 / static_cast<double>(N)) {
+      warnings_.push_back(fmt::format("privacy.delta = {:g} is above 1/(10 N) = {:g}: a guarantee that fails with probability near "
+                                      "1/N for a dataset of N examples",
+                                      resolved_.delta, 0.1 / static_cast<double>(N)));
+    }
+    if (data_.task == TaskKind::kClassification && !data_.train.empty()) {
+      const int32_t first = data_.train.front().label;
+      const bool one_class = std::all_of(data_.train.begin(), data_.train.end(), [&](const Example& e) { return e.label == first; });
+      if (one_class) warnings_.push_back(fmt::format("every training example has the same label ({}): nothing to learn", first));
+    }
+    for (const std::string& w : warnings_) fmt::print(stderr, "warning: {}\n", w);
+  }
+
+  // The first files of a run; manifest.json comes last and marks the run as started (a folder
+  // stopped before it never started: run_folder.hpp).
   void write_run_files() {
-    fs::create_directories(run_dir_);
-    write_file_atomic(path("config.json"), to_json(with_resolved_defaults(config_, resolved_)).dump(2) + "\n");
+    config_text_ = to_json(with_resolved_defaults(config_, resolved_)).dump(2) + "\n";
+    write_file_atomic(path("config.json"), config_text_);
+    write_file_atomic(path("metrics.jsonl"), "");
+    write_report();
     RunManifest m;
-    m.config_hash = sha256_hex(read_file(path("config.json")));
+    m.config_hash = sha256_hex(config_text_);
     m.data_hash = data_.content_hash;
     m.seed = config_.privacy.secure_mode ? std::optional<uint64_t>() : config_.seed;
     m.run_id = key_.id;
@@ -155,9 +200,8 @@ class Trainer {
                   {"delta", resolved_.delta},                 {"delta_source", resolved_.delta_source},
                   {"noise_multiplier", resolved_.noise_multiplier},
                   {"noise_multiplier_calibrated", resolved_.calibrated}};
-    write_file_atomic(path("manifest.json"), manifest_json(m).dump(2) + "\n");
-    write_file_atomic(path("metrics.jsonl"), "");
-    write_report();
+    manifest_text_ = manifest_json(m).dump(2) + "\n";
+    write_file_atomic(path("manifest.json"), manifest_text_);
   }
 
   void train() {
@@ -182,7 +226,9 @@ class Trainer {
         line["nonfinite"] = s.nonfinite;
       }
       append(metrics, line);
+      check_health(step, s);
       const bool epoch_end = (step + 1) % resolved_.steps_per_epoch == 0 || step + 1 == resolved_.steps;
+      if (epoch_end) check_dropped_share(step);
       nlohmann::ordered_json epoch_line;
       double report_ms = 0.0, checkpoint_ms = 0.0;
       if (epoch_end) {
@@ -259,11 +305,44 @@ class Trainer {
       r.clipped = g.clipped_examples;
       r.nonfinite = g.nonfinite_examples;
       progress_.nonfinite_examples += g.nonfinite_examples;
+      progress_.epoch_nonfinite += g.nonfinite_examples;
     } else if (!idx.empty()) {
       for (MatrixF& m : plain) m /= static_cast<float>(idx.size());                  // not private: mean gradient
       optimizer_->step(params_, plain, lr);
     }
     return r;
+  }
+
+  // No silent garbage (issue 12; docs/run_folders.md): a run whose weights become NaN or Inf, or
+  // whose loss does without an example to blame, stops here — before the next checkpoint, so the
+  // last one (from before) stays the one a resume starts from. The report says why, charged for
+  // every step that ran.
+  void check_health(int64_t step, const StepResult& s) {
+    bool finite = true;
+    for (const Parameter<float>* p : params_) finite = finite && p->value.allFinite();
+    if (!finite) stop(step, "the weights became NaN or Inf (the run diverged)");
+    if (!std::isfinite(s.loss_sum) && s.nonfinite == 0) stop(step, "the training loss became NaN or Inf (the run diverged)");
+  }
+
+  // A run that drops more than kMaxDroppedShare of an epoch's examples for NaN/Inf gradients
+  // trains on what is left of its data without saying so: it stops instead.
+  void check_dropped_share(int64_t step) {
+    const int64_t dropped = progress_.epoch_nonfinite, seen = progress_.epoch_examples;
+    if (seen > 0 && static_cast<double>(dropped) > kMaxDroppedShare * static_cast<double>(seen)) {
+      stop(step, fmt::format("{} of the epoch's {} examples had NaN or Inf gradients and were dropped (more than {:.0f}%)", dropped,
+                             seen, 100.0 * kMaxDroppedShare));
+    }
+  }
+
+  [[noreturn]] void stop(int64_t step, const std::string& why) {
+    stopped_ = fmt::format("stopped at step {}: {}", step, why);
+    write_report();
+    const std::string resumable = last_checkpoint_step_ >= 0
+                                      ? fmt::format("its last checkpoint, at step {}, is from before", last_checkpoint_step_)
+                                      : std::string("it has no checkpoint yet");
+    throw TrainingStopped(fmt::format("{}: training {}. Nothing was released; {} (resuming repeats the same steps). Check the data, "
+                                      "or lower training.optimizer.learning_rate.",
+                                      run_dir_, stopped_, resumable));
   }
 
   // Plain log line (stderr) when not on a terminal: timings stay out of metrics.jsonl so that it
@@ -300,6 +379,7 @@ class Trainer {
     progress_.epochs_done = epoch + 1;
     progress_.epoch_loss_sum = 0.0;
     progress_.epoch_examples = 0;
+    progress_.epoch_nonfinite = 0;
     write_report();
     last_report_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return line;
@@ -308,12 +388,21 @@ class Trainer {
   void checkpoint(std::ofstream& metrics) {
     metrics.flush();
     fsync_path(path("metrics.jsonl"));
-    progress_.metrics_bytes = static_cast<uint64_t>(fs::file_size(path("metrics.jsonl")));
+    if (fs::file_size(path("metrics.jsonl")) != metrics_written_) {
+      throw IoError(path("metrics.jsonl") + ": changed by something other than this run (" +
+                    std::to_string(fs::file_size(path("metrics.jsonl"))) + " bytes, this run wrote " +
+                    std::to_string(metrics_written_) + ")");
+    }
+    progress_.metrics_bytes = metrics_written_;
     Checkpoint c;
     c.progress = progress_;
     c.optimizer = optimizer_->state();
     c.accountant = accountant_ ? accountant_->to_json() : nlohmann::json(nullptr);
+    c.metrics_sha256 = metrics_hash_.hex_digest();
+    c.config_sha256 = sha256_hex(config_text_);
+    c.manifest_sha256 = sha256_hex(manifest_text_);
     save_checkpoint(run_dir_, params_, c);
+    last_checkpoint_step_ = progress_.next_step;
   }
 
   void finish(std::ofstream& metrics) {
@@ -327,46 +416,31 @@ class Trainer {
     write_file_atomic(path("model.safetensors"), serialize_safetensors(params_, {{"format", "pt"}, {"run", config_.name}}));
   }
 
+  // Resume: nothing of the folder is used before it is verified (resume_checks.hpp); every
+  // check reads only, so a refused resume leaves the folder as it was.
   void restore() {
-    // config.json holds the resolved delta; the manifest says how it was chosen and which sigma
-    // the run started with (a resumed run must use the very same mechanism).
-    const std::string manifest_file = path("manifest.json");
-    nlohmann::json manifest;
-    try {
-      manifest = nlohmann::json::parse(read_file(manifest_file));
-      resolved_.delta_source = manifest.at("resolved").at("delta_source").get<std::string>();
-      const double sigma = manifest.at("resolved").at("noise_multiplier").get<double>();
-      if (sigma != resolved_.noise_multiplier) {
-        throw IoError(manifest_file + ": the run started with noise_multiplier " + std::to_string(sigma) +
-                      " but resuming resolves " + std::to_string(resolved_.noise_multiplier));
-      }
-      // The streams of the steps still to run derive from the run key: it must be the one the
-      // run started with, recomputed from config.json and the data as they are now.
-      if (!manifest.contains("run_id")) {
-        throw IoError(manifest_file + ": has no run_id (written by a dptrain before run keys); its remaining steps "
-                                      "cannot be drawn from the streams it started with — start a new run");
-      }
-      const std::string recorded = manifest.at("run_id").get<std::string>();
-      if (recorded != "sha256:" + key_.id) {
-        throw IoError(manifest_file + ": the run started with run_id " + recorded + ", but config.json and the data now "
-                      "give sha256:" + key_.id + " (changed since the run started; resuming would not continue the same run)");
-      }
-    } catch (const nlohmann::json::exception& e) {
-      throw IoError(manifest_file + ": corrupted manifest (" + e.what() + ")");
-    }
+    config_text_ = read_file(path("config.json"));
+    manifest_text_ = read_file(path("manifest.json"));
+    resolved_.delta_source = verify_manifest(path("manifest.json"), manifest_text_, resolved_, key_.id);
     const std::optional<Checkpoint> c = load_latest_checkpoint(run_dir_, params_);
     if (!c) {
-      // Killed before its first checkpoint: nothing was released, start again from step 0.
-      fs::resize_file(path("metrics.jsonl"), 0);
+      // Stopped before its first checkpoint: nothing was released, start again from step 0.
+      write_file_atomic(path("metrics.jsonl"), "");
       return;
     }
+    const std::string metrics = verify_checkpoint(run_dir_, *c, resolved_, accountant_ != nullptr, config_text_, manifest_text_);
     progress_ = c->progress;
+    last_checkpoint_step_ = progress_.next_step;
     if (!c->optimizer.buffers.empty() || c->optimizer.step > 0) optimizer_->load_state(params_, c->optimizer);
-    if (accountant_) {
-      *accountant_ = RdpAccountant::from_json(c->accountant);
+    if (accountant_ && progress_.next_step > 0) {
+      accountant_->compose(DpEvent::poisson_sampled_gaussian(resolved_.sampling_rate, resolved_.noise_multiplier),
+                           progress_.next_step);  // exactly what verify_checkpoint found in the checkpoint
     }
-    // Metrics written after the checkpoint are produced again by the resumed steps.
+    // Metrics written after the checkpoint are produced again by the resumed steps: truncated to
+    // the verified prefix, never padded.
     fs::resize_file(path("metrics.jsonl"), progress_.metrics_bytes);
+    metrics_hash_.update(metrics);
+    metrics_written_ = progress_.metrics_bytes;
   }
 
   void write_report() {
@@ -491,6 +565,8 @@ class Trainer {
     r.run_id = key_.id;
     r.run_key_covers = run_key_coverage();
     r.nonfinite_examples = progress_.nonfinite_examples;
+    r.stopped = stopped_;
+    r.warnings = warnings_;
     r.epsilon_history = progress_.epsilon_history;
     return r;
   }
@@ -505,9 +581,13 @@ class Trainer {
                static_cast<double>(step + 1 - first) * sampler_->expected_batch_size() / std::max(seconds, 1e-9), eta);
   }
 
-  static void append(std::ofstream& out, const nlohmann::ordered_json& line) {
-    out << line.dump() << '\n';
-    if (!out) throw IoError("metrics.jsonl: write failed");
+  // One line of metrics.jsonl, also hashed: a checkpoint records the digest of what was written.
+  void append(std::ofstream& out, const nlohmann::ordered_json& line) {
+    const std::string text = line.dump() + "\n";
+    out << text;
+    if (!out) throw IoError(path("metrics.jsonl") + ": write failed");
+    metrics_hash_.update(text);
+    metrics_written_ += text.size();
   }
 
   std::string path(const std::string& file) const { return (fs::path(run_dir_) / file).string(); }
@@ -532,6 +612,12 @@ class Trainer {
   RunKey key_;
   uint64_t dropout_seed_ = 0;
   bool complete_ = false;
+  std::string stopped_;                 // why the run stopped early, if it did
+  int64_t last_checkpoint_step_ = -1;   // next_step of the newest checkpoint (-1: none)
+  std::vector<std::string> warnings_;   // degenerate data, large delta: in the log and the report
+  std::string config_text_, manifest_text_;  // as written at the start: checkpoints record their digests
+  Sha256 metrics_hash_;                      // of every byte of metrics.jsonl written so far
+  uint64_t metrics_written_ = 0;
   double last_report_ms_ = 0.0;  // time of the last privacy.json + privacy.md write
 };
 
@@ -540,20 +626,27 @@ class Trainer {
 std::string run_experiment(const ExperimentConfig& config, const RunOptions& options) {
   const std::string run_dir =
       options.out_dir.empty() ? (fs::path(config.output.dir) / config.name).string() : options.out_dir;
-  if (fs::exists(run_dir) && !fs::is_empty(run_dir)) {
-    throw IoError(run_dir + ": already exists and is not empty (resume it with `dptrain resume " + run_dir +
-                  "`, or choose another --out)");
+  if (options.debug_kill_after_write > 0) set_debug_kill_after_write(options.debug_kill_after_write);
+  // Claimed (created, locked) before data loading and calibration: an unusable path fails at once.
+  RunFolder folder = RunFolder::claim_new(run_dir);
+  std::optional<Trainer> trainer;
+  try {
+    trainer.emplace(config, run_dir, options, /*resuming=*/false);  // validates everything before writing
+  } catch (...) {
+    folder.discard();  // a refused config leaves nothing behind
+    throw;
   }
-  Trainer trainer(config, run_dir, options, /*resuming=*/false);  // validates everything before writing
-  trainer.write_run_files();
-  trainer.train();
+  trainer->write_run_files();
+  folder.mark_started();
+  trainer->train();
   return run_dir;
 }
 
 std::string resume_experiment(const std::string& run_dir, const RunOptions& options) {
-  const std::string config_file = (fs::path(run_dir) / "config.json").string();
-  if (!fs::exists(config_file)) throw IoError(run_dir + ": is not a run folder (no config.json)");
-  Trainer trainer(load_config(config_file), run_dir, options, /*resuming=*/true);
+  if (options.debug_kill_after_write > 0) set_debug_kill_after_write(options.debug_kill_after_write);
+  RunFolder folder = RunFolder::claim_existing(run_dir);
+  folder.mark_started();  // a run killed between manifest.json and the marker's removal
+  Trainer trainer(load_config((fs::path(run_dir) / "config.json").string()), run_dir, options, /*resuming=*/true);
   trainer.train();
   return run_dir;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/error.hpp"
 #include "experiments/config/experiment_config.hpp"
 
 namespace dpt {
@@ -17,6 +18,14 @@ struct RunOptions {
   bool progress = false;             // a progress line on the terminal
   int64_t debug_kill_at_step = -1;   // tests: raise SIGKILL just before this step runs
   std::string debug_fail_accountant; // tests: this accountant throws in every report after the start check
+  long debug_kill_after_write = 0;   // tests: SIGKILL right after the k-th atomic file write (run folders)
+};
+
+// The run stopped early: its weights or loss became non-finite, or most of an epoch's examples
+// were dropped (docs/run_folders.md). The folder keeps its last checkpoint, from before.
+class TrainingStopped : public Error {
+ public:
+  using Error::Error;
 };
 
 // Trains from `config`; `config_file` is only for messages. Returns the run folder.

@@ -90,7 +90,7 @@ echo "ok: max_physical_batch_size: chunked steps reproducible, same epsilon, own
 
 # A corrupted checkpoint is refused with the file named, and the run folder is left as it was.
 cp -r "$work/tiny_marker.k" "$work/corrupt"
-ckpt="$work/corrupt/checkpoint/$(cat "$work/corrupt/checkpoint/LATEST")"
+ckpt="$work/corrupt/checkpoint/$(cut -d' ' -f1 "$work/corrupt/checkpoint/LATEST")"
 printf '{"format_version": 1, "progress": {' > "$ckpt/state.json"
 before=$(cd "$work/corrupt" && find . -type f ! -path './checkpoint/*' -exec sha256sum {} + | sort)
 set +e

@@ -1,0 +1,127 @@
+// Resume-time verification of a run folder (see resume_checks.hpp).
+#include "experiments/run/resume_checks.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "datasets/sha256.hpp"
+#include "dp/accounting/rdp_accountant.hpp"
+#include "experiments/run/atomic_file.hpp"
+
+namespace dpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void refuse(const std::string& file, const std::string& what) { throw IoError(file + ": " + what); }
+
+template <typename T>
+void check_equal(const std::string& file, const nlohmann::json& resolved, const char* key, const T& expected) {
+  const T recorded = resolved.at(key).get<T>();
+  if (recorded != expected) {
+    refuse(file, fmt::format("the run started with resolved.{} = {}, but resuming resolves {} (config.json or the data "
+                             "changed since the run started)",
+                             key, nlohmann::json(recorded).dump(), nlohmann::json(expected).dump()));
+  }
+}
+
+}  // namespace
+
+std::string verify_manifest(const std::string& manifest_file, const std::string& manifest_text, const Resolved& r,
+                            const std::string& run_id) {
+  try {
+    const nlohmann::json manifest = nlohmann::json::parse(manifest_text);
+    // The streams of the steps still to run derive from the run key: it must be the one the run
+    // started with, recomputed from config.json and the data as they are now.
+    if (!manifest.contains("run_id")) {
+      refuse(manifest_file, "has no run_id (written by a dptrain before run keys); its remaining steps cannot be drawn "
+                            "from the streams it started with — start a new run");
+    }
+    const std::string recorded = manifest.at("run_id").get<std::string>();
+    if (recorded != "sha256:" + run_id) {
+      refuse(manifest_file, "the run started with run_id " + recorded + ", but config.json and the data now give sha256:" +
+                                run_id + " (changed since the run started; resuming would not continue the same run)");
+    }
+    const nlohmann::json& resolved = manifest.at("resolved");
+    check_equal(manifest_file, resolved, "dataset_size", r.dataset_size);
+    check_equal(manifest_file, resolved, "sampling_rate", r.sampling_rate);
+    check_equal(manifest_file, resolved, "steps", r.steps);
+    check_equal(manifest_file, resolved, "steps_per_epoch", r.steps_per_epoch);
+    check_equal(manifest_file, resolved, "delta", r.delta);
+    check_equal(manifest_file, resolved, "noise_multiplier", r.noise_multiplier);
+    return resolved.at("delta_source").get<std::string>();
+  } catch (const nlohmann::json::exception& e) {
+    refuse(manifest_file, std::string("corrupted manifest (") + e.what() + ")");
+  }
+}
+
+std::string verify_checkpoint(const std::string& run_dir, const Checkpoint& c, const Resolved& r, bool private_run,
+                              const std::string& config_text, const std::string& manifest_text) {
+  const std::string config_file = (fs::path(run_dir) / "config.json").string();
+  const std::string manifest_file = (fs::path(run_dir) / "manifest.json").string();
+  const std::string metrics_file = (fs::path(run_dir) / "metrics.jsonl").string();
+  const std::string state_file = "the checkpoint's state.json";
+  if (sha256_hex(config_text) != c.config_sha256) {
+    refuse(config_file, "differs from the config.json the checkpoint was taken with (edited or replaced since)");
+  }
+  if (sha256_hex(manifest_text) != c.manifest_sha256) {
+    refuse(manifest_file, "differs from the manifest.json the checkpoint was taken with (edited or replaced since)");
+  }
+  const TrainingProgress& p = c.progress;
+  // The epoch that step next_step - 1 closed: epochs end every steps_per_epoch steps and at the last.
+  const int64_t epochs = p.next_step == r.steps ? (r.steps + r.steps_per_epoch - 1) / r.steps_per_epoch
+                                                : p.next_step / r.steps_per_epoch;
+  const bool consistent = p.next_step >= 0 && p.next_step <= r.steps && p.epochs_done == epochs && p.epoch_examples >= 0 &&
+                          p.nonfinite_examples >= 0 && p.epoch_nonfinite >= 0 && p.epoch_nonfinite <= p.nonfinite_examples &&
+                          p.epsilon_history.is_array() &&
+                          static_cast<int64_t>(p.epsilon_history.size()) == (private_run ? p.epochs_done : 0);
+  if (!consistent) {
+    refuse(state_file, fmt::format("its progress (next_step {}, epochs_done {}, {} epsilon entries) does not fit a run of {} "
+                                   "steps, {} per epoch",
+                                   p.next_step, p.epochs_done, p.epsilon_history.size(), r.steps, r.steps_per_epoch));
+  }
+  // The privacy ledger is a function of the mechanism and the step count: it must be exactly
+  // that, or the epsilon reported would not be the cost of the steps that ran.
+  if (private_run) {
+    RdpAccountant expected;
+    if (p.next_step > 0) {
+      expected.compose(DpEvent::poisson_sampled_gaussian(r.sampling_rate, r.noise_multiplier), p.next_step);
+    }
+    if (nlohmann::json(expected.to_json()) != c.accountant) {
+      refuse(state_file, fmt::format("its accountant does not hold exactly {} steps at q = {:g}, noise_multiplier = {:g}",
+                                     p.next_step, r.sampling_rate, r.noise_multiplier));
+    }
+  } else if (!c.accountant.is_null()) {
+    refuse(state_file, "holds an accountant, but the run is not private");
+  }
+  // metrics.jsonl: its first metrics_bytes bytes are what the checkpoint saw; what follows was
+  // written after it and is produced again. Never padded: a shorter file is refused.
+  std::error_code ec;
+  const uint64_t size = fs::file_size(metrics_file, ec);
+  if (ec) refuse(metrics_file, fmt::format("missing or unreadable, but the checkpoint at step {} needs its first {} bytes",
+                                            p.next_step, p.metrics_bytes));
+  if (size < p.metrics_bytes) {
+    refuse(metrics_file, fmt::format("has {} bytes, fewer than the {} the checkpoint at step {} recorded (truncated?)", size,
+                                     p.metrics_bytes, p.next_step));
+  }
+  std::string prefix = read_file(metrics_file);
+  prefix.resize(static_cast<size_t>(p.metrics_bytes));
+  if (sha256_hex(prefix) != c.metrics_sha256) {
+    refuse(metrics_file, fmt::format("its first {} bytes differ from what the checkpoint at step {} recorded (edited?)",
+                                     p.metrics_bytes, p.next_step));
+  }
+  int64_t step_lines = 0;
+  for (size_t at = 0; at < prefix.size();) {
+    if (prefix.compare(at, 15, "{\"kind\":\"step\",") == 0) ++step_lines;
+    const size_t nl = prefix.find('\n', at);
+    at = nl == std::string::npos ? prefix.size() : nl + 1;
+  }
+  if (step_lines != p.next_step) {
+    refuse(metrics_file, fmt::format("holds {} step lines before the checkpoint, which is at step {}", step_lines, p.next_step));
+  }
+  return prefix;
+}
+
+}  // namespace dpt

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Run folders you can trust (issue 12), table-driven: every case asserts the exit code, that the
+# message names the file or field, and that no file of the run folder changed.
+#   corruption  resume refuses a folder whose checkpoint, config, manifest, metrics or data changed
+#   concurrency one writer per folder: a second run/resume is refused at once, naming the holder
+#   dead ends   a kill after every single atomic write of a run leaves a folder that resumes, or
+#               that `run` recognises as never started and reuses; the result is byte-identical
+#   garbage     a diverging run stops with an error and no model; degenerate data is warned about
+#   environment an unusable output path fails at once, naming it; folders 0700, files 0600
+# Usage: run_folder_faults_test.sh DPTRAIN
+set -euo pipefail
+dptrain="$1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# A small run: 3 epochs of 4 steps, a checkpoint every 3 steps, the cheap accountant only.
+cat > "$work/small.json" <<'EOF'
+{"name": "small", "seed": 11,
+ "data": {"source": "generated", "task": "marker", "size": 150, "min_length": 3, "max_length": 8},
+ "model": {"embedding_dim": 4, "lstm": [{"hidden": 6}]},
+ "training": {"epochs": 3, "batch_size": 30, "optimizer": {"name": "adam", "learning_rate": 0.01}},
+ "privacy": {"noise_multiplier": 1.1, "accountant": "rdp"},
+ "output": {"checkpoint_every_steps": 3}}
+EOF
+sed 's/"seed": 11/"seed": 12/' "$work/small.json" > "$work/other.json"
+
+"$dptrain" run "$work/small.json" --out "$work/ref" > /dev/null 2>&1 || fail "the reference run failed"
+"$dptrain" run "$work/other.json" --out "$work/other_ref" > /dev/null 2>&1 || fail "the other reference run failed"
+same_as_ref() {  # $1: folder that must equal the uninterrupted reference run
+  for f in metrics.jsonl model.safetensors privacy.json config.json; do
+    cmp -s "$work/ref/$f" "$1/$f" || fail "$2: $f differs from the uninterrupted run"
+  done
+}
+snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort); }
+killed_copy() {  # $1: new folder: the small run killed before step 7 (last checkpoint at step 6)
+  rm -rf "$1"
+  set +e
+  "$dptrain" run "$work/small.json" --out "$1" --debug-kill-at-step 7 > /dev/null 2>&1
+  set -e
+}
+killed_copy "$work/killed"
+ckpt_of() { echo "$1/checkpoint/$(cut -d' ' -f1 "$1/checkpoint/LATEST")"; }
+flip_byte() {  # $1: file, $2: offset — xor one byte
+  local b
+  b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  printf "$(printf '\\%03o' $(( b ^ 1 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# ---- corruption: each row is a name, the text the message must hold, and a mutation ------------
+corrupt_cases=(
+  "model bit flip|model.safetensors|flip_byte \$(ckpt_of \$d)/model.safetensors 200"
+  "optimizer bit flip|optimizer.safetensors|flip_byte \$(ckpt_of \$d)/optimizer.safetensors 300"
+  "model from another run|model.safetensors|cp \$(ckpt_of $work/other_ref)/model.safetensors \$(ckpt_of \$d)/model.safetensors"
+  "optimizer from another run|optimizer.safetensors|cp \$(ckpt_of $work/other_ref)/optimizer.safetensors \$(ckpt_of \$d)/optimizer.safetensors"
+  "accountant history edited|state.json|sed -i 's/\"count\": 6/\"count\": 3/' \$(ckpt_of \$d)/state.json"
+  "next_step edited|state.json|sed -i 's/\"next_step\": 6/\"next_step\": 0/' \$(ckpt_of \$d)/state.json"
+  "metrics_bytes 1e9|state.json|sed -i 's/\"metrics_bytes\": [0-9]*/\"metrics_bytes\": 1000000000/' \$(ckpt_of \$d)/state.json"
+  "state.json truncated|state.json|truncate -s 40 \$(ckpt_of \$d)/state.json"
+  "LATEST names another digest|state.json|sed -i 's/sha256:./sha256:0/' \$d/checkpoint/LATEST"
+  "LATEST garbage|LATEST|echo step-99999 > \$d/checkpoint/LATEST"
+  "checkpoint folder deleted|state.json|rm -rf \$(ckpt_of \$d)"
+  "checkpoint from another run|config.json|rm -rf \$d/checkpoint && cp -r $work/other_ref/checkpoint \$d/checkpoint"
+  "config.json: learning rate|run_id|sed -i 's/\"learning_rate\": 0.01/\"learning_rate\": 0.02/' \$d/config.json"
+  "config.json: seed|run_id|sed -i 's/\"seed\": 11/\"seed\": 13/' \$d/config.json"
+  "config.json: delta|run_id|sed -i 's/\"delta\": 0.0001/\"delta\": 0.001/' \$d/config.json"
+  "config.json: steps|run_id|sed -i 's/\"steps\": 12/\"steps\": 9/' \$d/config.json"
+  "config.json: name (not in the key)|config.json|sed -i 's/\"name\": \"small\"/\"name\": \"renamed\"/' \$d/config.json"
+  "config.json deleted|config.json|rm \$d/config.json"
+  "config.json not JSON|config.json|echo '{' > \$d/config.json"
+  "manifest.json: resolved delta|manifest.json|sed -i 's/\"delta\": 0.0001/\"delta\": 1e-05/' \$d/manifest.json"
+  "manifest.json: threads (harmless)|manifest.json|sed -i 's/\"threads\": [0-9]*/\"threads\": 64/' \$d/manifest.json"
+  "manifest.json deleted|manifest.json|rm \$d/manifest.json"
+  "metrics.jsonl truncated|metrics.jsonl|truncate -s 200 \$d/metrics.jsonl"
+  "metrics.jsonl edited|metrics.jsonl|sed -i '2s/\"step\":1/\"step\":5/' \$d/metrics.jsonl"
+  "metrics.jsonl deleted|metrics.jsonl|rm \$d/metrics.jsonl"
+)
+refused=0
+for row in "${corrupt_cases[@]}"; do
+  IFS='|' read -r name needle mutation <<< "$row"
+  d="$work/corrupt"
+  rm -rf "$d"; cp -a "$work/killed" "$d"
+  eval "$mutation"
+  before=$(snapshot "$d")
+  set +e
+  "$dptrain" resume "$d" > /dev/null 2> "$work/err"
+  rc=$?
+  set -e
+  # 1: a damaged folder; 2: a config.json that is no longer a valid config
+  [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ] || fail "corruption '$name': resume must exit 1 or 2, got $rc: $(cat "$work/err")"
+  grep -q -- "$needle" "$work/err" || fail "corruption '$name': message does not name $needle: $(cat "$work/err")"
+  grep -q "internal error" "$work/err" && fail "corruption '$name': an internal error: $(cat "$work/err")"
+  [ "$before" = "$(snapshot "$d")" ] || fail "corruption '$name': the refused resume changed the folder"
+  refused=$((refused + 1))
+done
+echo "ok: corruption: $refused of ${#corrupt_cases[@]} cases refused, naming the file, folder untouched"
+
+# What is not corruption: bytes after the checkpoint (a line torn by the kill) are dropped, and
+# the result is the uninterrupted run's.
+d="$work/torn"; rm -rf "$d"; cp -a "$work/killed" "$d"
+printf '{"kind":"step","step":99,"lo' >> "$d/metrics.jsonl"
+"$dptrain" resume "$d" > /dev/null 2>&1 || fail "a torn last line must not stop a resume"
+same_as_ref "$d" "torn line"
+echo "ok: a torn line after the checkpoint is truncated away (never padded), the result is the uninterrupted run"
+
+# The data changed between kill and resume (a jsonl source): refused, naming the run id.
+for i in $(seq 1 120); do echo "{\"text\": \"text number $i $((i * 7919 % 97))\", \"label\": $((i % 2))}"; done > "$work/texts.jsonl"
+sed -e "s|\"source\": \"generated\", \"task\": \"marker\", \"size\": 150, \"min_length\": 3, \"max_length\": 8|\"source\": \"jsonl\", \"path\": \"$work/texts.jsonl\"|" \
+  "$work/small.json" > "$work/texts.json"
+set +e
+"$dptrain" run "$work/texts.json" --out "$work/texts_run" --debug-kill-at-step 5 > /dev/null 2>&1
+set -e
+echo '{"text": "one more", "label": 1}' >> "$work/texts.jsonl"
+before=$(snapshot "$work/texts_run")
+set +e
+"$dptrain" resume "$work/texts_run" > /dev/null 2> "$work/err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "run_id" "$work/err" || fail "a data file changed since the run started must be refused (rc $rc): $(cat "$work/err")"
+[ "$before" = "$(snapshot "$work/texts_run")" ] || fail "the refused resume changed the folder"
+echo "ok: a data file changed between kill and resume is refused"
+
+# ---- concurrency --------------------------------------------------------------------------------
+# Two runs into one folder, started together (different seeds): exactly one runs, the other is
+# refused naming the holder; the folder is the winner's run, byte for byte.
+trials=0; right=0
+for trial in 1 2 3 4; do
+  d="$work/race$trial"
+  "$dptrain" run "$work/small.json" --out "$d" > "$work/a.out" 2> "$work/a.err" & pa=$!
+  "$dptrain" run "$work/other.json" --out "$d" > "$work/b.out" 2> "$work/b.err" & pb=$!
+  set +e; wait $pa; ra=$?; wait $pb; rb=$?; set -e
+  trials=$((trials + 1))
+  if [ "$ra" -eq 0 ] && [ "$rb" -ne 0 ]; then winner=ref; loser=b
+  elif [ "$rb" -eq 0 ] && [ "$ra" -ne 0 ]; then winner=other_ref; loser=a
+  else fail "race $trial: exactly one run must succeed (exit codes $ra, $rb)"; fi
+  grep -qE "in use by another dptrain \(process [0-9]+\)|already holds a run" "$work/$loser.err" \
+    || fail "race $trial: the refused run does not say why: $(cat "$work/$loser.err")"
+  for f in metrics.jsonl model.safetensors privacy.json config.json; do
+    cmp -s "$work/$winner/$f" "$d/$f" || fail "race $trial: $f is not the winner's"
+  done
+  right=$((right + 1))
+done
+echo "ok: concurrent runs into one folder: $right of $trials trials left exactly the winner's run"
+
+# Two resumes of one killed folder at once: one resumes, the other is refused (or, if the first
+# had already finished, redoes nothing wrong); the result is the uninterrupted run's.
+trials=0; refused_resumes=0
+for trial in 1 2 3 4; do
+  killed_copy "$work/rr$trial"
+  "$dptrain" resume "$work/rr$trial" > /dev/null 2> "$work/a.err" & pa=$!
+  "$dptrain" resume "$work/rr$trial" > /dev/null 2> "$work/b.err" & pb=$!
+  set +e; wait $pa; ra=$?; wait $pb; rb=$?; set -e
+  trials=$((trials + 1))
+  [ "$ra" -eq 0 ] || [ "$rb" -eq 0 ] || fail "resume race $trial: neither resume succeeded ($ra, $rb)"
+  for x in a b; do
+    r=$([ $x = a ] && echo $ra || echo $rb)
+    if [ "$r" -ne 0 ]; then
+      grep -q "in use by another dptrain (process [0-9]*)" "$work/$x.err" || fail "resume race $trial: refusal does not name the holder: $(cat "$work/$x.err")"
+      refused_resumes=$((refused_resumes + 1))
+    fi
+  done
+  same_as_ref "$work/rr$trial" "resume race $trial"
+done
+echo "ok: concurrent resumes: $trials of $trials trials equal the uninterrupted run ($refused_resumes second writers refused)"
+
+# ---- dead ends: a kill right after every atomic write of a run ----------------------------------
+k=1; resumed=0; restarted=0
+while :; do
+  d="$work/kill$k"
+  set +e
+  "$dptrain" run "$work/small.json" --out "$d" --debug-kill-after-write "$k" > /dev/null 2>&1
+  rc=$?
+  set -e
+  if [ "$rc" -eq 0 ]; then break; fi  # k is past the last write: the run completed
+  [ "$rc" -eq 137 ] || fail "kill after write $k: expected SIGKILL (137), got $rc"
+  if [ -f "$d/manifest.json" ]; then
+    "$dptrain" resume "$d" > /dev/null 2> "$work/err" || fail "kill after write $k: resume failed: $(cat "$work/err")"
+    resumed=$((resumed + 1))
+  else
+    set +e
+    "$dptrain" resume "$d" > /dev/null 2> "$work/err"
+    rc=$?
+    set -e
+    [ "$rc" -eq 1 ] && grep -q "never started" "$work/err" || fail "kill after write $k: resume of a never-started folder: $(cat "$work/err")"
+    "$dptrain" run "$work/small.json" --out "$d" > /dev/null 2> "$work/err" || fail "kill after write $k: run could not reuse the folder: $(cat "$work/err")"
+    restarted=$((restarted + 1))
+  fi
+  same_as_ref "$d" "kill after write $k"
+  rm -rf "$d"
+  k=$((k + 1))
+done
+[ $((resumed + restarted)) -ge 20 ] || fail "only $((resumed + restarted)) kill points: the hook did not fire?"
+echo "ok: dead ends: $((resumed + restarted)) of $((resumed + restarted)) kill points recover ($resumed resumed, $restarted never started and re-run)"
+
+# ---- garbage ------------------------------------------------------------------------------------
+sed 's/"learning_rate": 0.01/"learning_rate": 1e308/' "$work/small.json" > "$work/diverge.json"
+set +e
+"$dptrain" run "$work/diverge.json" --out "$work/diverge" > /dev/null 2> "$work/err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "NaN or Inf" "$work/err" || fail "a diverging run must stop with exit 1 (rc $rc): $(cat "$work/err")"
+[ ! -f "$work/diverge/model.safetensors" ] || fail "a diverged run must not write a model"
+grep -q '"stopped": "stopped at step' "$work/diverge/privacy.json" || fail "the report of a stopped run does not say it stopped"
+for field in clip_norm noise_multiplier; do
+  sed "s/\"noise_multiplier\": 1.1/\"noise_multiplier\": 1.1, \"$field\": 1e308/; s/\"noise_multiplier\": 1.1, \"noise_multiplier\": 1e308/\"noise_multiplier\": 1e308/" \
+    "$work/small.json" > "$work/huge.json"
+  set +e
+  "$dptrain" run "$work/huge.json" --out "$work/huge" > /dev/null 2> "$work/err"
+  rc=$?
+  set -e
+  [ "$rc" -eq 2 ] && grep -q "privacy.$field" "$work/err" || fail "$field 1e308 must be refused naming privacy.$field (rc $rc): $(cat "$work/err")"
+  [ ! -e "$work/huge" ] || fail "$field 1e308: a refused run left its folder behind"
+done
+sed 's/"size": 150/"size": 8/; s/"batch_size": 30/"batch_size": 4/' "$work/small.json" |
+  sed 's/"data": {/"data": {"validation_fraction": 0, "test_fraction": 0, /' > "$work/tiny.json"
+"$dptrain" run "$work/tiny.json" --out "$work/tiny" > /dev/null 2> "$work/err" || fail "an 8-example run failed: $(cat "$work/err")"
+grep -q "warning: the training split has only 8 examples" "$work/err" || fail "no warning for 8 training examples"
+grep -q '"warnings"' "$work/tiny/privacy.json" || fail "the report does not carry the warning"
+echo "ok: garbage: a diverging run stops (exit 1, no model, report says so); 1e308 scales refused; tiny data warned"
+
+# ---- environment --------------------------------------------------------------------------------
+echo "not a folder" > "$work/a_file"
+env_cases=(
+  "output path is a file|$work/a_file|exists and is not a folder"
+  "output under a file|$work/a_file/run|cannot create the run folder"
+  "output on a read-only file system|/proc/dptrain-run|cannot create the run folder"
+)
+for row in "${env_cases[@]}"; do
+  IFS='|' read -r name out needle <<< "$row"
+  set +e
+  "$dptrain" run "$work/small.json" --out "$out" > /dev/null 2> "$work/err"
+  rc=$?
+  set -e
+  [ "$rc" -eq 1 ] && grep -q -- "$needle" "$work/err" && grep -q -- "$out" "$work/err" \
+    || fail "environment '$name': expected exit 1 naming $out ($needle), got $rc: $(cat "$work/err")"
+done
+mkdir "$work/mine"; echo "precious" > "$work/mine/notes.txt"
+set +e
+"$dptrain" run "$work/small.json" --out "$work/mine" > /dev/null 2> "$work/err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "holds no dptrain run" "$work/err" && [ "$(cat "$work/mine/notes.txt")" = "precious" ] \
+  || fail "a folder of someone else's files must be refused and left alone (rc $rc): $(cat "$work/err")"
+[ "$(stat -c %a "$work/ref")" = "700" ] || fail "run folder mode $(stat -c %a "$work/ref"), expected 700"
+for f in config.json manifest.json metrics.jsonl privacy.json model.safetensors .lock; do
+  [ "$(stat -c %a "$work/ref/$f")" = "600" ] || fail "$f mode $(stat -c %a "$work/ref/$f"), expected 600"
+done
+[ "$(stat -c %a "$(ckpt_of "$work/ref")")" = "700" ] || fail "checkpoint folder is not 700"
+echo "ok: environment: ${#env_cases[@]} unusable output paths refused naming them; foreign folders left alone; 0700/0600"
+
+echo "run folder faults: all passed"
