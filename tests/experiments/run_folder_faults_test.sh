@@ -11,7 +11,7 @@
 set -euo pipefail
 dptrain="$1"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'umount "$work/full" 2> /dev/null; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # A small run: 3 epochs of 4 steps, a checkpoint every 3 steps, the cheap accountant only.
@@ -247,5 +247,34 @@ for f in config.json manifest.json metrics.jsonl privacy.json model.safetensors 
 done
 [ "$(stat -c %a "$(ckpt_of "$work/ref")")" = "700" ] || fail "checkpoint folder is not 700"
 echo "ok: environment: ${#env_cases[@]} unusable output paths refused naming them; foreign folders left alone; 0700/0600"
+
+# A full disk at every stage of a run (a small tmpfs; needs root to mount, skipped otherwise): exit 1
+# naming the file and ENOSPC, and once there is room the folder resumes or re-runs to the same result.
+mkdir -p "$work/full"
+if mount -t tmpfs -o size=4k tmpfs "$work/full" 2> /dev/null; then
+  umount "$work/full"
+  points=0
+  for kb in 4 8 12 16 20 24 32 40; do
+    mount -t tmpfs -o size=${kb}k tmpfs "$work/full"
+    set +e
+    "$dptrain" run "$work/small.json" --out "$work/full/r" > /dev/null 2> "$work/err"
+    rc=$?
+    set -e
+    mount -o remount,size=20m "$work/full"
+    if [ "$rc" -ne 0 ]; then
+      [ "$rc" -eq 1 ] && grep -q "No space left on device" "$work/err" \
+        || { umount "$work/full"; fail "full disk at ${kb}k: expected exit 1 with ENOSPC, got $rc: $(cat "$work/err")"; }
+      if [ -f "$work/full/r/manifest.json" ]; then cmd=(resume "$work/full/r"); else cmd=(run "$work/small.json" --out "$work/full/r"); fi
+      "$dptrain" "${cmd[@]}" > /dev/null 2> "$work/err" || { umount "$work/full"; fail "full disk at ${kb}k: no recovery: $(cat "$work/err")"; }
+      points=$((points + 1))
+    fi
+    ( same_as_ref "$work/full/r" "full disk at ${kb}k" ) || { umount "$work/full"; exit 1; }
+    umount "$work/full"
+  done
+  [ "$points" -ge 6 ] || fail "only $points full-disk points failed a write: sizes too large?"
+  echo "ok: full disk: $points stages fail with exit 1 naming the file (ENOSPC) and recover byte-identically"
+else
+  echo "skipped: full disk (mounting a tmpfs needs root)"
+fi
 
 echo "run folder faults: all passed"
