@@ -11,6 +11,7 @@
 #include "dp/accounting/epsilon_summary.hpp"
 #include "dp/random/random_streams.hpp"
 #include "experiments/config/config_error.hpp"
+#include "experiments/run/memory_estimate.hpp"
 
 namespace dpt {
 namespace {
@@ -84,7 +85,12 @@ RunSetup prepare_run(const ExperimentConfig& config) {
   // A generated dataset is defined by its parameters and the seed (its content hash covers
   // both), drawn from the derivation dptrain has always used; in secure mode from seed 0.
   const uint64_t data_seed = derive_seed(config.seed.value_or(0), static_cast<uint64_t>(StreamPurpose::kDataSplit));
+  // Sizes that cannot fit are refused before they are allocated: what the config alone says
+  // before anything is read or generated, the rest as soon as the data is known.
+  const AvailableMemory memory = available_memory();
+  check_memory(config, memory_inputs(config), memory);
   UnsplitDataset source = read_dataset(config.data, data_seed);
+  check_memory(config, memory_inputs(config, source), memory);
   RunSetup s;
   s.resolved = resolve(config, source.counts.train);
   s.key_material = run_key_material(with_resolved_defaults(config, s.resolved), source.dataset.content_hash,

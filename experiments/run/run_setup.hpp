@@ -48,7 +48,9 @@ struct RunSetup {
   uint64_t init_seed = 0;   // derived from model.init_seed, or from the key
 };
 
-// Reads and splits the data, resolves the config and derives the key. `config` is as parsed
+// Reads and splits the data, resolves the config and derives the key. Throws ConfigError naming
+// the field when the run would need more memory than is available (memory_estimate.hpp),
+// checked before the data is read and again once it is. `config` is as parsed
 // (a new run) or as read back from a run folder's config.json (resume): both give the same key.
 RunSetup prepare_run(const ExperimentConfig& config);
 
