@@ -57,7 +57,7 @@ corrupt_cases=(
   "next_step edited|state.json|sed -i 's/\"next_step\": 6/\"next_step\": 0/' \$(ckpt_of \$d)/state.json"
   "metrics_bytes 1e9|state.json|sed -i 's/\"metrics_bytes\": [0-9]*/\"metrics_bytes\": 1000000000/' \$(ckpt_of \$d)/state.json"
   "state.json truncated|state.json|truncate -s 40 \$(ckpt_of \$d)/state.json"
-  "LATEST names another digest|state.json|sed -i 's/sha256:./sha256:0/' \$d/checkpoint/LATEST"
+  "LATEST names another digest|state.json|sed -i 's/sha256:[0-9a-f]*/sha256:$(printf '%064d' 0)/' \$d/checkpoint/LATEST"
   "LATEST garbage|LATEST|echo step-99999 > \$d/checkpoint/LATEST"
   "checkpoint folder deleted|state.json|rm -rf \$(ckpt_of \$d)"
   "checkpoint from another run|config.json|rm -rf \$d/checkpoint && cp -r $work/other_ref/checkpoint \$d/checkpoint"
