@@ -5,7 +5,8 @@
 #   concurrency one writer per folder: a second run/resume is refused at once, naming the holder
 #   dead ends   a kill after every single atomic write of a run leaves a folder that resumes, or
 #               that `run` recognises as never started and reuses; the result is byte-identical
-#   garbage     a diverging run stops with an error and no model; degenerate data is warned about
+#   garbage     a diverging run, or one dropping > 50% of an epoch, stops with an error and no model;
+#               degenerate data is warned about
 #   environment an unusable output path fails at once, naming it; folders 0700, files 0600
 # Usage: run_folder_faults_test.sh DPTRAIN
 set -euo pipefail
@@ -211,12 +212,34 @@ for field in clip_norm noise_multiplier; do
   [ "$rc" -eq 2 ] && grep -q "privacy.$field" "$work/err" || fail "$field 1e308 must be refused naming privacy.$field (rc $rc): $(cat "$work/err")"
   [ ! -e "$work/huge" ] || fail "$field 1e308: a refused run left its folder behind"
 done
+# Two of every three values at 3e38 (z = 3e38 with a fixed standardisation, a finite float): the
+# windows with such a target get Inf gradients and are dropped, more than half of the epoch.
+{
+  echo "t,v"
+  for t in $(seq 0 99); do if [ $((t % 3)) -ne 0 ]; then echo "$t,3e38"; else echo "$t,0.5"; fi; done
+} > "$work/huge_values.csv"
+cat > "$work/drops.json" <<EOF
+{"name": "drops", "seed": 1,
+ "data": {"source": "csv", "path": "$work/huge_values.csv", "column": "v", "window": 4,
+          "standardize": "fixed", "standardize_mean": 0, "standardize_stddev": 1},
+ "model": {"lstm": [{"hidden": 4}], "dense": [], "output": "regression"},
+ "training": {"epochs": 2, "batch_size": 8, "optimizer": {"name": "sgd", "learning_rate": 0.01}},
+ "privacy": {"noise_multiplier": 1.0, "accountant": "rdp"}}
+EOF
+set +e
+"$dptrain" run "$work/drops.json" --out "$work/drops" > /dev/null 2> "$work/err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -qE "training stopped at step [0-9]+: [0-9]+ of the epoch's [0-9]+ examples had NaN or Inf gradients and were dropped \(more than 50%\)" "$work/err" \
+  || fail "a run dropping most of an epoch must stop with exit 1 (rc $rc): $(cat "$work/err")"
+[ ! -f "$work/drops/model.safetensors" ] || fail "a run that dropped most of an epoch must not write a model"
+grep -q '"stopped": "stopped at step' "$work/drops/privacy.json" || fail "the report of a run stopped for drops does not say it stopped"
 sed 's/"size": 150/"size": 8/; s/"batch_size": 30/"batch_size": 4/' "$work/small.json" |
   sed 's/"data": {/"data": {"validation_fraction": 0, "test_fraction": 0, /' > "$work/tiny.json"
 "$dptrain" run "$work/tiny.json" --out "$work/tiny" > /dev/null 2> "$work/err" || fail "an 8-example run failed: $(cat "$work/err")"
 grep -q "warning: the training split has only 8 examples" "$work/err" || fail "no warning for 8 training examples"
 grep -q '"warnings"' "$work/tiny/privacy.json" || fail "the report does not carry the warning"
-echo "ok: garbage: a diverging run stops (exit 1, no model, report says so); 1e308 scales refused; tiny data warned"
+echo "ok: garbage: a diverging run and one dropping most of an epoch stop (exit 1, no model, report says so); 1e308 scales refused; tiny data warned"
 
 # ---- environment --------------------------------------------------------------------------------
 echo "not a folder" > "$work/a_file"
