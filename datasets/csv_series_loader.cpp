@@ -1,11 +1,17 @@
 // The CSV time-series loader. Window i holds x_i .. x_{i+W-1} and predicts x_{i+W}; windows are
 // ordered by their target's time and cut into train | validation | test, so a training window
 // only holds values from before the first validation target. No multi-line quoted fields.
+// Standardisation never overflows for finite values; a value that does not fit a float after
+// it (standardize "none" or "fixed") is refused with its line.
 #include "datasets/csv_series_loader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <tuple>
+#include <utility>
 
 #include <fmt/core.h>
 
@@ -40,6 +46,7 @@ std::string join(const std::vector<std::string>& names) {
 
 struct Series {
   std::vector<double> values;  // (n) in file order
+  std::vector<int64_t> lines;  // (n) the 1-based line of each value, for messages
 };
 
 Series read_column(const std::string& path, std::string_view bytes, const std::string& column) {
@@ -86,6 +93,7 @@ Series read_column(const std::string& path, std::string_view bytes, const std::s
                                   fmt::format("column '{}': '{}' is not a finite number.", column, printable_excerpt(fields[col])));
     }
     s.values.push_back(value);
+    s.lines.push_back(line.number);
   }
   return s;
 }
@@ -103,6 +111,26 @@ void validate(const DataConfig& c) {
   }
 }
 
+// Population mean and stddev of `v` (not all equal). Plain double sums; if they overflow (|v|
+// beyond ~1e154 squares to inf) or the spread underflows, again on v scaled by a power of two
+// (exact) below 1 in magnitude, then scaled back: finite for every finite input.
+std::pair<double, double> mean_and_stddev(const std::vector<double>& v) {
+  const auto n = static_cast<double>(v.size());
+  const auto moments = [&](double scale) {
+    double sum = 0.0;
+    for (const double x : v) sum += x * scale;
+    const double mean = sum / n;
+    double squares = 0.0;
+    for (const double x : v) squares += (x * scale - mean) * (x * scale - mean);
+    return std::pair{mean / scale, std::sqrt(squares / n) / scale};
+  };
+  const auto [mean, stddev] = moments(1.0);
+  if (std::isfinite(mean) && std::isfinite(stddev) && stddev > 0.0) return {mean, stddev};
+  double largest = 0.0;
+  for (const double x : v) largest = std::max(largest, std::abs(x));
+  return moments(std::ldexp(1.0, -(std::ilogb(largest) + 1)));
+}
+
 // "train": population mean and stddev of the training portion only; "fixed": the config's.
 Standardization standardization_of(const DataConfig& c, const std::vector<double>& train_portion) {
   Standardization st;
@@ -111,19 +139,48 @@ Standardization standardization_of(const DataConfig& c, const std::vector<double
     st.mean = c.standardize_mean;
     st.stddev = c.standardize_stddev;
   } else if (c.standardize == "train") {
-    double sum = 0.0;
-    for (const double v : train_portion) sum += v;
-    st.mean = sum / static_cast<double>(train_portion.size());
-    double squares = 0.0;
-    for (const double v : train_portion) squares += (v - st.mean) * (v - st.mean);
-    st.stddev = std::sqrt(squares / static_cast<double>(train_portion.size()));
-    if (!(st.stddev > 0.0) || !std::isfinite(st.stddev)) {
-      throw DatasetError::in_file(c.path, fmt::format("column '{}' is constant over the training portion ({} values), so it "
-                                                      "cannot be standardised with data.standardize = \"train\".",
-                                                      c.column, train_portion.size()));
+    const auto [lo, hi] = std::minmax_element(train_portion.begin(), train_portion.end());
+    if (*lo == *hi) {
+      throw DatasetError::in_file(c.path, fmt::format("column '{}' is constant ({}) over the training portion ({} values), so "
+                                                      "it cannot be standardised with data.standardize = \"train\".",
+                                                      c.column, *lo, train_portion.size()));
+    }
+    std::tie(st.mean, st.stddev) = mean_and_stddev(train_portion);
+    if (!(st.stddev > 0.0 && std::isfinite(st.stddev) && std::isfinite(st.mean))) {
+      throw DatasetError::in_file(c.path, fmt::format("column '{}': the values of the training portion (from {} to {}) differ "
+                                                      "by too little for a double standard deviation ({}), so they cannot be "
+                                                      "standardised with data.standardize = \"train\".",
+                                                      c.column, *lo, *hi, st.stddev));
     }
   }
   return st;
+}
+
+// (x - mean) / stddev, without overflow in x - mean (halving is exact at such magnitudes).
+double standardized(double x, const Standardization& st) {
+  if (st.kind == "none") return x;
+  const double difference = x - st.mean;
+  if (std::isfinite(difference)) return difference / st.stddev;
+  return (0.5 * x - 0.5 * st.mean) / (0.5 * st.stddev);
+}
+
+// The model computes in float: a standardised value beyond float's range would be +-inf.
+void check_fits_float(const DataConfig& c, const Series& s, size_t t, double z, const Standardization& st) {
+  const double kFloatMax = std::numeric_limits<float>::max();
+  if (std::abs(z) <= kFloatMax) return;
+  const std::string range = fmt::format("beyond float's range (|value| <= {:g}), which the model computes in", kFloatMax);
+  std::string what;
+  if (st.kind == "none") {
+    what = fmt::format("{} is {}, and data.standardize = \"none\" keeps it as it is; use data.standardize = \"train\" "
+                       "or \"fixed\".", s.values[t], range);
+  } else {
+    const std::string with = st.kind == "fixed" ? fmt::format("data.standardize_mean = {} and data.standardize_stddev = {}",
+                                                              st.mean, st.stddev)
+                                                : fmt::format("the training portion's mean {} and stddev {}", st.mean, st.stddev);
+    what = fmt::format("{} standardised with {} is {:.6g}, {}; use data.standardize = \"train\" or other \"fixed\" values.",
+                       s.values[t], with, z, range);
+  }
+  throw DatasetError::at_line(c.path, s.lines[t], fmt::format("column '{}': {}", c.column, what));
 }
 
 }  // namespace
@@ -168,7 +225,8 @@ bool split_csv_record(std::string_view line, std::vector<std::string>& fields) {
 UnsplitDataset load_csv_series(const DataConfig& c) {
   validate(c);
   const std::string bytes = read_file_bytes(c.path);
-  const std::vector<double> x = read_column(c.path, bytes, c.column).values;  // (n)
+  const Series series = read_column(c.path, bytes, c.column);
+  const std::vector<double>& x = series.values;  // (n)
   const auto n = static_cast<int64_t>(x.size());
   const int64_t w = c.window;
   if (n < w + 1) {
@@ -184,7 +242,9 @@ UnsplitDataset load_csv_series(const DataConfig& c) {
   d.standardization = standardization_of(c, train_portion);
   std::vector<float> z(x.size());  // (n) standardised series
   for (size_t t = 0; t < x.size(); ++t) {
-    z[t] = static_cast<float>((x[t] - d.standardization.mean) / d.standardization.stddev);
+    const double value = standardized(x[t], d.standardization);
+    check_fits_float(c, series, t, value, d.standardization);
+    z[t] = static_cast<float>(value);
   }
 
   std::vector<Example> examples(static_cast<size_t>(windows));

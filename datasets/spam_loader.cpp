@@ -62,7 +62,9 @@ std::vector<std::filesystem::path> message_files(const std::string& dir) {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".txt") files.push_back(entry.path());
+    // Every *.txt is a message: one that is not a regular file (a FIFO, a device, a folder) is
+    // refused by read_file_bytes with its path, not skipped (it would silently change the data).
+    if (entry.path().extension() == ".txt") files.push_back(entry.path());
   }
   if (ec) throw DatasetError::in_file(dir, "cannot list the folder: " + ec.message());
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.filename().string() < b.filename().string(); });

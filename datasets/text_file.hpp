@@ -9,8 +9,9 @@
 
 namespace dpt {
 
-// The file's bytes. Throws DatasetError "<path>: ..." if it is missing, not a regular file or
-// unreadable.
+// The file's bytes (any size). Throws DatasetError "<path>: ..." if it is missing, unreadable,
+// or not a regular file ("<path>: not a regular file (a directory); ...", also for devices,
+// FIFOs and sockets; checked before reading, so /dev/zero or a FIFO never reads forever).
 std::string read_file_bytes(const std::string& path);
 
 struct TextLine {

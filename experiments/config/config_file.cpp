@@ -1,10 +1,14 @@
 // Config text -> JSON, guarded: strict JSON, bounded nesting (no deep recursion anywhere
 // later), duplicate keys refused (JSON parsers silently keep the last one), and errors that
 // say where: "run.json:3:8: invalid JSON: ...". Then parse_config validates the document.
+// The file must be a regular file of at most 1 MiB (no devices, FIFOs or endless reads).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
+#include <cstdint>
 #include <cstring>
-#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -104,18 +108,49 @@ json parse_json(std::string_view text, const std::string& origin) {
   }
 }
 
+// What a path that is not a regular file is, for the message.
+const char* file_type_name(mode_t mode) {
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// The whole file, which must be a regular file of at most kMaxConfigFileBytes. Opened without
+// blocking (a FIFO would wait for a writer) and checked with fstat on the open descriptor, so
+// /dev/zero, a FIFO or a directory is refused before a byte is read.
 std::string read_file(const std::string& file) {
-  const auto fail = [&](int error) {
-    throw ConfigError("", file + ": cannot read config file: " + std::strerror(error));
+  const auto fail = [&](const std::string& what) { throw ConfigError("", file + ": " + what); };
+  const auto fail_errno = [&](int error) { fail(std::string("cannot read config file: ") + std::strerror(error)); };
+  struct Descriptor {
+    int fd;
+    ~Descriptor() { if (fd >= 0) ::close(fd); }
+  } const d{::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+  const int fd = d.fd;
+  if (fd < 0) fail_errno(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail_errno(errno);
+  if (S_ISDIR(st.st_mode)) fail_errno(EISDIR);  // "cannot read config file: Is a directory"
+  if (!S_ISREG(st.st_mode)) {
+    fail(std::string("cannot read config file: not a regular file (") + file_type_name(st.st_mode) +
+         "); the config must be a JSON file");
+  }
+  const auto too_large = [&](const std::string& size) {
+    fail("cannot read config file: it is " + size + " bytes, more than the " +
+         std::to_string(kMaxConfigFileBytes) + " (1 MiB) a config may have");
   };
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"),
-                                                          &std::fclose);
-  if (!f) fail(errno);
+  if (static_cast<uint64_t>(st.st_size) > kMaxConfigFileBytes) too_large(std::to_string(st.st_size));
   std::string text;
   char buffer[1 << 16];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f.get())) > 0) text.append(buffer, n);
-  if (std::ferror(f.get())) fail(errno);
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno(errno);
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > kMaxConfigFileBytes) too_large("more than " + std::to_string(kMaxConfigFileBytes));  // grew
+  }
   return text;
 }
 

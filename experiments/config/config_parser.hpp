@@ -5,6 +5,7 @@
 // config always reports the same error. Nothing here touches data or models.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,13 @@ ExperimentConfig parse_config(const nlohmann::json& j);
 // (no comments), at most config_schema::kMaxJsonDepth nested arrays/objects, no duplicate keys.
 ExperimentConfig parse_config_text(std::string_view text, const std::string& origin);
 
-// Reads `file` and parses it with parse_config_text; an unreadable file throws ConfigError
-// with an empty path: "run.json: cannot read config file: No such file or directory".
+// The largest config file load_config reads (1 MiB; real configs are a few KiB).
+inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{1} << 20;
+
+// Reads `file` and parses it with parse_config_text. An unreadable file, one that is not a
+// regular file (a directory, device or FIFO: refused before reading) or one larger than
+// kMaxConfigFileBytes throws ConfigError with an empty path: "run.json: cannot read config
+// file: No such file or directory", "/dev/zero: not a regular file (a character device); ...".
 ExperimentConfig load_config(const std::string& file);
 
 // What the model predicts, as the data implies it: "classification", "regression" or

@@ -110,6 +110,48 @@ TEST_CASE("fixed standardisation uses the configured public values") {
   CHECK(contains(dataset_error_of([&] { load_csv_series(c); }), "data.standardize"));
 }
 
+TEST_CASE("values near the double range standardise without overflow; beyond float they are refused") {
+  TempDir dir;
+  // +-1e300 (whose squares overflow) and +-1.7e308 (whose differences overflow) alternate: mean
+  // ~0, stddev = the magnitude; before, both were called "a constant column" (NaN stddev).
+  for (const double big : {1e300, 1.7e308}) {
+    CAPTURE(big);
+    const std::string path = dir.write("big.csv", series_csv(20, [&](int t) { return t % 2 == 0 ? big : -big; }));
+    // series_csv prints with std::to_string ("%f"): every digit, read back exactly.
+    const Dataset d = split_dataset(load_csv_series(csv_config(path, 2)), 0);
+    CHECK(std::isfinite(d.standardization.mean));
+    CHECK(d.standardization.stddev == doctest::Approx(big).epsilon(0.01));
+    for (const Example& e : d.train) {
+      for (const float z : e.features) CHECK((std::isfinite(z) && std::abs(z) < 2.0f));
+    }
+  }
+  SUBCASE("a spread beyond the double range: 1.7e308 and -1.7e308 around a large mean") {
+    const std::string path = dir.write("wide.csv", series_csv(20, [](int t) { return t % 3 == 0 ? -1.7e308 : 1.7e308; }));
+    const Dataset d = split_dataset(load_csv_series(csv_config(path, 2)), 0);
+    for (const Example& e : d.train) {
+      for (const float z : e.features) CHECK(std::isfinite(z));
+    }
+  }
+  SUBCASE("standardize none keeps a value beyond float's range: refused with file, line and column") {
+    const std::string path = dir.write("none.csv", "t,value\n0,1\n1,2\n2,-1e300\n3,4\n4,5\n");
+    DataConfig c = csv_config(path, 1);
+    c.standardize = "none";
+    const std::string msg = dataset_error_of([&] { load_csv_series(c); });
+    CHECK(contains(msg, path + ":4: column 'value': -1e+300 is beyond float's range"));
+    CHECK(contains(msg, "data.standardize = \"none\""));
+    CHECK_FALSE(contains(msg, "constant"));
+  }
+  SUBCASE("fixed values that send a value beyond float's range are refused") {
+    const std::string path = dir.write("fixed.csv", "t,value\n0,1\n1,2\n2,3\n3,4\n4,5\n");
+    DataConfig c = csv_config(path, 1);
+    c.standardize = "fixed";
+    c.standardize_stddev = 1e-300;
+    const std::string msg = dataset_error_of([&] { load_csv_series(c); });
+    CHECK(contains(msg, path + ":2: column 'value': 1 standardised with data.standardize_mean = 0 and "
+                        "data.standardize_stddev = 1e-300 is 1e+300, beyond float's range"));
+  }
+}
+
 TEST_CASE("quoted fields and CRLF and blank lines and a byte-order mark are read") {
   TempDir dir;
   const std::string csv = "\xEF\xBB\xBF\"a, b\",\"value\"\r\n\"x,\"\"y\"\"\", 1.5\r\n\r\nz,-2e1\r\nw,+3\r\n";
@@ -178,7 +220,7 @@ TEST_CASE("malformed CSV files give errors naming the file and the line") {
   }
   SUBCASE("a constant training portion cannot be standardised") {
     const std::string path = dir.write("flat.csv", series_csv(20, [](int) { return 5; }));
-    CHECK(contains(dataset_error_of([&] { load_csv_series(csv_config(path, 2)); }), "constant"));
+    CHECK(contains(dataset_error_of([&] { load_csv_series(csv_config(path, 2)); }), "column 'value' is constant (5)"));
   }
   SUBCASE("a missing file") {
     const std::string path = (dir.path() / "nope.csv").string();
