@@ -7,11 +7,14 @@
 // grid with the same checks in ctest; this is the fuller one (minutes). Exit code 1 on any failure.
 //
 //   accounting_extremes_bench [--accountants rdp,pld,prv,gdp] [--no-grid] [--no-calibration] [--quick]
-//                             [--csv FILE]
+//                             [--csv FILE] [--max-evaluations N]
+// --max-evaluations: the calibration budget (default the library's kMaxCalibrationEvaluations; 12
+// is what `dptrain calibrate` passes, so the timings are the CLI's).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -83,6 +86,7 @@ int main(int argc, char** argv) {
   bool grid = true;
   bool quick = false;
   std::string csv_path;
+  int max_evaluations = kMaxCalibrationEvaluations;
   for (int k = 1; k < argc; ++k) {
     if (std::strcmp(argv[k], "--accountants") == 0 && k + 1 < argc) {
       names = split(argv[++k]);
@@ -94,9 +98,15 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (std::strcmp(argv[k], "--csv") == 0 && k + 1 < argc) {
       csv_path = argv[++k];
+    } else if (std::strcmp(argv[k], "--max-evaluations") == 0 && k + 1 < argc) {
+      max_evaluations = std::atoi(argv[++k]);
+      if (max_evaluations < 1) {
+        std::fprintf(stderr, "--max-evaluations must be >= 1\n");
+        return 2;
+      }
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--accountants rdp,pld,prv,gdp] [--no-grid] [--no-calibration] [--quick] [--csv FILE]\n",
+                   "usage: %s [--accountants rdp,pld,prv,gdp] [--no-grid] [--no-calibration] [--quick] [--csv FILE] [--max-evaluations N]\n",
                    argv[0]);
       return 2;
     }
@@ -255,7 +265,8 @@ int main(int argc, char** argv) {
               const auto start = std::chrono::steady_clock::now();
               std::string outcome;
               try {
-                const NoiseCalibration c = calibrate_noise_multiplier(target, q, steps, delta, factory);
+                const NoiseCalibration c = calibrate_noise_multiplier(target, q, steps, delta, factory,
+                                                                      kDefaultCalibrationTolerance, max_evaluations);
                 const EpsilonEstimate e = estimate_epsilon(
                     name, {{DpEvent::poisson_sampled_gaussian(q, c.noise_multiplier), steps}}, delta);
                 outcome = "sigma " + format_number(c.noise_multiplier) + ", epsilon " + format_number(c.epsilon) +
@@ -280,8 +291,8 @@ int main(int argc, char** argv) {
       }
     }
     std::sort(slowest_calibration.rbegin(), slowest_calibration.rend());
-    std::printf("\ncalibration: %d runs (%d unreachable) in %.1f s; slowest:\n", calibrations, unreachable,
-                seconds_since(start_all));
+    std::printf("\ncalibration (at most %d evaluations): %d runs (%d unreachable) in %.1f s; slowest:\n",
+                max_evaluations, calibrations, unreachable, seconds_since(start_all));
     for (size_t k = 0; k < std::min<size_t>(8, slowest_calibration.size()); ++k)
       std::printf("  %6.2f s  %s\n", slowest_calibration[k].first, slowest_calibration[k].second.c_str());
   }

@@ -52,7 +52,7 @@ double checked(double epsilon, const std::string& what) {
 
 NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
                                             const std::function<double(double)>& epsilon_of_sigma, double tolerance,
-                                            double initial_sigma) {
+                                            double initial_sigma, int max_evaluations) {
   if (!(std::isfinite(target_epsilon) && target_epsilon > 0.0)) {
     throw UnreachableTargetError("target_epsilon must be finite and > 0, but is " + format_number(target_epsilon) +
                                  ".");
@@ -61,6 +61,8 @@ NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
                        "tolerance must be in (0, 1), but is " + format_number(tolerance) + ".");
   DPT_ACCOUNTING_CHECK(std::isfinite(initial_sigma) && initial_sigma > 0.0,
                        "initial_sigma must be finite and > 0, but is " + format_number(initial_sigma) + ".");
+  DPT_ACCOUNTING_CHECK(max_evaluations >= 1,
+                       "max_evaluations must be >= 1, but is " + format_number(int64_t{max_evaluations}) + ".");
   NoiseCalibration out;
   auto eps = [&](double sigma) {
     ++out.evaluations;
@@ -94,7 +96,7 @@ NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
   } else {
     while (lo == 0.0) {
       // The target is met by almost no noise: the smallest sigma verified is returned.
-      if (hi <= kMinNoiseMultiplier) return NoiseCalibration{hi, eps_hi, out.evaluations};
+      if (hi <= kMinNoiseMultiplier) return NoiseCalibration{hi, eps_hi, out.evaluations, 1.0};
       const double candidate = std::max(hi / factor, kMinNoiseMultiplier);
       factor = std::min(factor * factor, 1e6);
       const double eps_candidate = eps(candidate);
@@ -117,8 +119,13 @@ NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
   double width_two_probes_ago = std::numeric_limits<double>::infinity();
   double width_one_probe_ago = std::numeric_limits<double>::infinity();
   while (hi - lo > tolerance * hi) {
-    if (out.evaluations >= kMaxCalibrationEvaluations) {
+    if (out.evaluations >= max_evaluations) {
       out.converged = false;
+      break;
+    }
+    if (std::isinf(eps_lo) && hi - lo <= kCertificationEdgeTolerance * hi) {  // an edge, not the target
+      out.converged = false;
+      out.at_certification_edge = true;
       break;
     }
     const double width = hi - lo;
@@ -154,11 +161,14 @@ NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
   }
   out.noise_multiplier = hi;
   out.epsilon = eps_hi;
+  out.relative_width = (hi - lo) / hi;
+  out.lower_epsilon = eps_lo;
   return out;
 }
 
 NoiseCalibration calibrate_noise_multiplier(double target_epsilon, double sampling_rate, int64_t steps, double delta,
-                                            const AccountantFactory& make_accountant, double tolerance) {
+                                            const AccountantFactory& make_accountant, double tolerance,
+                                            int max_evaluations) {
   DPT_ACCOUNTING_CHECK(steps >= 1, "steps must be >= 1, but is " + format_number(steps) + ".");
   DPT_ACCOUNTING_CHECK(sampling_rate > 0.0 && sampling_rate <= 1.0,
                        "sampling_rate must be in (0, 1], but is " + format_number(sampling_rate) + ".");
@@ -170,7 +180,7 @@ NoiseCalibration calibrate_noise_multiplier(double target_epsilon, double sampli
         accountant->compose(DpEvent::poisson_sampled_gaussian(sampling_rate, sigma), steps);
         return accountant->get_epsilon(delta);
       },
-      tolerance, gdp_guess(target_epsilon, sampling_rate, steps, delta));
+      tolerance, gdp_guess(target_epsilon, sampling_rate, steps, delta), max_evaluations);
 }
 
 StepsBudget max_steps_within_budget(double target_epsilon, const std::function<double(int64_t)>& epsilon_of_steps,

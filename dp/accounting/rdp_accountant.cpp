@@ -21,9 +21,14 @@ constexpr size_t kCurveLookback = 16;
 
 std::vector<double> validated_orders(std::vector<double> orders) {
   DPT_ACCOUNTING_CHECK(!orders.empty(), "orders must not be empty.");
+  DPT_ACCOUNTING_CHECK(orders.size() <= kMaxRdpOrders, "orders must hold at most " + format_number(static_cast<int64_t>(kMaxRdpOrders)) +
+                                                           " orders, but holds " +
+                                                           format_number(static_cast<int64_t>(orders.size())) + ".");
   for (const double alpha : orders) {
     DPT_ACCOUNTING_CHECK(std::isfinite(alpha) && alpha > 1.0,
                          "order must be finite and > 1, but is " + format_number(alpha) + ".");
+    DPT_ACCOUNTING_CHECK(alpha <= kMaxRdpOrder, "order must be <= " + format_number(kMaxRdpOrder) + ", but is " +
+                                                    format_number(alpha) + ".");
   }
   std::sort(orders.begin(), orders.end());
   orders.erase(std::unique(orders.begin(), orders.end()), orders.end());

@@ -4,6 +4,7 @@
 // NoOp, NonPrivate (epsilon = inf); other samplings are rejected, never approximated.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -30,14 +31,20 @@ struct DeltaResult {
   double optimal_order = 0.0;
 };
 
+// Bounds on an order grid, so that every epsilon costs at most ~0.3 s (docs/accounting.md,
+// "Bounded work"): the RDP of order alpha sums ~alpha series terms (1e9 would take minutes), and
+// the default grid holds 156 orders up to 1024.
+inline constexpr double kMaxRdpOrder = 10000.0;
+inline constexpr std::size_t kMaxRdpOrders = 256;
+
 class RdpAccountant final : public PrivacyAccountant {
  public:
   // 1.1, 1.2, ..., 10.9, 11, 12, ..., 63, 128, 256, 512, 1024: dp_accounting's
   // DEFAULT_RDP_ORDERS, a superset of Opacus's DEFAULT_ALPHAS (which lacks 11 and >= 128).
   static std::vector<double> default_orders();
 
-  // `orders` must be finite and > 1 (throws AccountingError naming the bad one); they are kept
-  // sorted and without duplicates.
+  // `orders` must be finite, > 1 and <= kMaxRdpOrder, at most kMaxRdpOrders of them (throws
+  // AccountingError naming the bad one); they are kept sorted and without duplicates.
   explicit RdpAccountant(std::vector<double> orders = default_orders(),
                          RdpConversion conversion = RdpConversion::kImproved);
 

@@ -24,6 +24,24 @@
 namespace dpt {
 namespace {
 
+// Bounds that keep every query within seconds (docs/accounting.md, "Bounded work"). Counts
+// (--steps, --batch-size, --dataset-size) are read as doubles: every whole number up to 2^53 is
+// exact, and every accountant answers for that many steps.
+constexpr int64_t kMaxCount = int64_t{1} << 53;
+constexpr double kMaxOrder = kMaxRdpOrder;     // each of --orders (RDP of order a sums ~a terms)
+constexpr size_t kMaxOrders = kMaxRdpOrders;   // how many --orders
+// --value-discretization-interval: finer grids are coarsened back to max_bins anyway (asking 1e-6
+// gives 4e-6 to 1e-3) and cost 2-4 s per evaluation in the doubling retries.
+constexpr double kMinInterval = 1e-5;
+constexpr const char* kMinIntervalText = "1e-5";  // as written in messages (fmt prints 1e-05)
+// --tolerance: a double sigma has ~16 digits; below this, narrowing could only repeat evaluations
+// until the budget ran out (1e-16 is below one ulp and never converges).
+constexpr double kMinTolerance = 1e-12;
+// calibrate evaluates epsilon(sigma) at most this many times, bracketing included (5-11 in the
+// usual cases; one pld/prv evaluation costs up to ~2 s on 2 cores): then it stops with the last
+// sigma that met the target and says how close it got.
+constexpr int kMaxEvaluations = 12;
+
 // A flag's value is invalid: exit code 2.
 class UsageError : public std::runtime_error {
  public:
@@ -44,12 +62,20 @@ double parse_number(const std::string& flag, const std::string& text) {
   return value;
 }
 
-// A whole number >= 1; accepts 1e5-style spellings of integers.
+// A whole number in [1, kMaxCount]; accepts 1e5-style spellings of integers. Plain digits are read
+// exactly (as a double, 9007199254740993 would silently become 2^53).
 int64_t parse_count(const std::string& flag, const std::string& text) {
+  const auto too_large = [&] { usage_error(flag, fmt::format("must be <= {} (2^53), got {}", kMaxCount, text)); };
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    uint64_t exact = 0;
+    const std::from_chars_result r = std::from_chars(text.data(), text.data() + text.size(), exact);
+    if (r.ec == std::errc::result_out_of_range || exact > static_cast<uint64_t>(kMaxCount)) too_large();
+  }
   const double value = parse_number(flag, text);
-  if (!(value >= 1.0 && value == std::floor(value) && value <= 9007199254740992.0)) {
+  if (!(value >= 1.0 && value == std::floor(value))) {
     usage_error(flag, fmt::format("must be a whole number >= 1, got {}", text));
   }
+  if (!(value <= static_cast<double>(kMaxCount))) too_large();
   return static_cast<int64_t>(value);
 }
 
@@ -63,7 +89,9 @@ std::vector<double> parse_orders(const std::string& text) {
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
     const double alpha = parse_number("--orders", item);
-    if (!(alpha > 1.0)) usage_error("--orders", fmt::format("each order must be > 1, got {}", alpha));
+    if (!(alpha > 1.0)) usage_error("--orders", fmt::format("each order must be > 1, got {}", item));
+    if (!(alpha <= kMaxOrder)) usage_error("--orders", fmt::format("each order must be <= {}, got {}", kMaxOrder, item));
+    if (orders.size() == kMaxOrders) usage_error("--orders", fmt::format("at most {} orders, got more", kMaxOrders));
     orders.push_back(alpha);
     start = comma + 1;
   }
@@ -118,7 +146,10 @@ PrivacyQuestion validate(const PrivacyQuestionOptions& o) {
     const double epochs = parse_number("--epochs", o.epochs);
     if (!(epochs > 0.0)) usage_error("--epochs", fmt::format("must be > 0, got {}", o.epochs));
     const long double steps = std::ceil(static_cast<long double>(epochs) * dataset / batch);
-    if (!(steps <= 9007199254740992.0L)) usage_error("--epochs", fmt::format("gives too many steps ({})", o.epochs));
+    if (!(steps <= kMaxCount)) {
+      usage_error("--epochs", fmt::format("gives {} steps, more than {} (2^53), got {}", static_cast<double>(steps),
+                                          kMaxCount, o.epochs));
+    }
     p.steps = static_cast<int64_t>(steps);
     p.how += fmt::format("{}steps = ceil({} epochs * {} / {})", p.how.empty() ? "" : "; ", epochs, dataset, batch);
   }
@@ -140,9 +171,9 @@ PrivacyQuestion validate(const PrivacyQuestionOptions& o) {
   p.settings.rdp_orders = p.orders;
   p.settings.rdp_conversion = p.conversion;
   const double h = parse_number("--value-discretization-interval", o.value_discretization_interval);
-  if (!(h >= 1e-6 && h <= 0.1)) {
+  if (!(h >= kMinInterval && h <= 0.1)) {
     usage_error("--value-discretization-interval",
-                fmt::format("must be in [1e-6, 0.1], got {}", o.value_discretization_interval));
+                fmt::format("must be in [{}, 0.1], got {}", kMinIntervalText, o.value_discretization_interval));
   }
   p.settings.pld.value_discretization_interval = h;
   const double eps_error = parse_number("--eps-error", o.eps_error);
@@ -160,11 +191,11 @@ PrivacyQuestion validate(const PrivacyQuestionOptions& o) {
 
 void add_question_options(CLI::App& cmd, PrivacyQuestionOptions& o) {
   cmd.add_option("--sampling-rate,-q", o.sampling_rate, "Poisson sampling rate q in (0, 1]")->type_name("Q");
-  cmd.add_option("--batch-size", o.batch_size, "expected batch size B (q = B / N), instead of --sampling-rate")
+  cmd.add_option("--batch-size", o.batch_size, "expected batch size B (q = B / N), instead of --sampling-rate; B <= N <= 2^53")
       ->type_name("B");
   cmd.add_option("--dataset-size", o.dataset_size, "dataset size N, with --batch-size")->type_name("N");
-  cmd.add_option("--steps", o.steps, "number of DP-SGD steps")->type_name("T");
-  cmd.add_option("--epochs", o.epochs, "epochs instead of --steps: steps = ceil(E N / B)")->type_name("E");
+  cmd.add_option("--steps", o.steps, "number of DP-SGD steps, 1 .. 2^53 = 9007199254740992")->type_name("T");
+  cmd.add_option("--epochs", o.epochs, "epochs instead of --steps: steps = ceil(E N / B) <= 2^53")->type_name("E");
   cmd.add_option("--delta", o.delta, "target delta in (0, 1)")->type_name("D");
   cmd.add_option("--accountant", o.accountant,
                  "rdp, pld (privacy loss distribution), prv (with lower/upper bounds), gdp (CLT approximation, "
@@ -174,15 +205,17 @@ void add_question_options(CLI::App& cmd, PrivacyQuestionOptions& o) {
   cmd.add_option("--conversion", o.conversion, "RDP to (eps, delta): improved (Canonne et al. 2020) or classic")
       ->type_name("NAME")
       ->capture_default_str();
-  cmd.add_option("--orders", o.orders, "comma-separated RDP orders (default: 1.1..10.9, 11..63, 128..1024)")
+  cmd.add_option("--orders", o.orders,
+                 fmt::format("comma-separated RDP orders, each in (1, {}], at most {} "
+                             "(default: 1.1..10.9, 11..63, 128..1024)", kMaxOrder, kMaxOrders))
       ->type_name("LIST");
-  cmd.add_option("--value-discretization-interval", o.value_discretization_interval, "pld: grid step of the loss")
+  cmd.add_option("--value-discretization-interval", o.value_discretization_interval, fmt::format("pld: grid step of the loss, in [{}, 0.1]", kMinIntervalText))
       ->type_name("H")
       ->capture_default_str();
-  cmd.add_option("--eps-error", o.eps_error, "prv: half-width of the [lower, upper] bracket (absolute)")
+  cmd.add_option("--eps-error", o.eps_error, "prv: half-width of the [lower, upper] bracket (absolute), in [1e-4, 1]")
       ->type_name("E")
       ->capture_default_str();
-  cmd.add_option("--delta-error", o.delta_error, "prv: delta slack of the bounds (default delta / 1000)")
+  cmd.add_option("--delta-error", o.delta_error, "prv: delta slack of the bounds, in (0, --delta) (default delta / 1000)")
       ->type_name("D");
   cmd.add_flag("--json", o.json, "print one JSON object");
 }
@@ -355,7 +388,10 @@ CLI::App* add_epsilon_command(CLI::App& app, EpsilonOptions& options) {
 CLI::App* add_calibrate_command(CLI::App& app, CalibrateOptions& options) {
   CLI::App* cmd = app.add_subcommand("calibrate", "smallest noise multiplier whose epsilon meets a target");
   cmd->add_option("--target-epsilon", options.target_epsilon, "target epsilon > 0")->type_name("E")->required();
-  cmd->add_option("--tolerance", options.tolerance, "relative precision of sigma (bisection stops below it)")
+  cmd->add_option("--tolerance", options.tolerance,
+                  fmt::format("relative precision of sigma, in [{}, 0.01]; calibration evaluates epsilon at most {} "
+                              "times and says how close it got",
+                              kMinTolerance, kMaxEvaluations))
       ->type_name("TOL")
       ->capture_default_str();
   add_question_options(*cmd, options.question);
@@ -406,32 +442,63 @@ int run_epsilon_command(const EpsilonOptions& options) {
   });
 }
 
-// Printed instead of the tolerance when calibration stopped narrowing early (NoiseCalibration::converged).
-constexpr const char* not_converged =
-    "epsilon(sigma) is not monotone at the tolerance's scale here: a smaller sigma may also meet the target";
+// Why narrowing stopped before the tolerance (NoiseCalibration::converged is false), for the JSON.
+std::string stop_reason(const NoiseCalibration& c) {
+  if (c.at_certification_edge) return "certification_edge";
+  if (c.evaluations >= kMaxEvaluations) return "evaluation_budget";
+  return "not_monotone";
+}
+
+// What the sigma found is, in words: printed beside it.
+std::string calibration_note(const NoiseCalibration& c, double tolerance, const std::string& accountant) {
+  if (c.converged) return fmt::format("smallest within a relative {}", tolerance);
+  const std::string reason = stop_reason(c);
+  if (reason == "certification_edge") {
+    return fmt::format("the smallest sigma {} certifies any epsilon for, within a relative {:.2g}: below it {} gives "
+                       "no valid bound, so epsilon is below the target here; another accountant may allow less noise",
+                       accountant, c.relative_width, accountant);
+  }
+  if (reason == "evaluation_budget") {
+    return fmt::format("stopped after {} evaluations, the limit: a sigma smaller by a relative {:.2g} {}",
+                       c.evaluations, c.relative_width,
+                       std::isinf(c.lower_epsilon)
+                           ? fmt::format("gets no valid bound from {} (below the smallest sigma it certifies)", accountant)
+                           : fmt::format("gives epsilon {} > target", eps_text(c.lower_epsilon)));
+  }
+  return "epsilon(sigma) is not monotone at the tolerance's scale here: a smaller sigma may also meet the target";
+}
+
+void add_calibration_json(nlohmann::json& out, const NoiseCalibration& c, double target, double tolerance) {
+  out["target_epsilon"] = target;
+  out["tolerance"] = tolerance;
+  out["evaluations"] = c.evaluations;
+  if (!c.converged) {
+    out["converged"] = false;
+    out["stopped"] = stop_reason(c);
+    out["relative_width"] = c.relative_width;
+    out["lower_epsilon"] = json_number(c.lower_epsilon);  // at sigma (1 - relative_width)
+  }
+}
 
 int run_calibrate_command(const CalibrateOptions& options) {
   return guarded("calibrate", [&] {
     const double target = parse_number("--target-epsilon", options.target_epsilon);
     if (!(target > 0.0)) usage_error("--target-epsilon", fmt::format("must be > 0, got {}", options.target_epsilon));
     const double tolerance = parse_number("--tolerance", options.tolerance);
-    if (!(tolerance > 0.0 && tolerance <= 0.01)) {
-      usage_error("--tolerance", fmt::format("must be in (0, 0.01], got {}", options.tolerance));
+    if (!(tolerance >= kMinTolerance && tolerance <= 0.01)) {
+      usage_error("--tolerance", fmt::format("must be in [{}, 0.01], got {}", kMinTolerance, options.tolerance));
     }
     const PrivacyQuestion p = validate(options.question);
     if (p.accountant == "all") {
       usage_error("--accountant", "calibrate needs one accountant (rdp, pld, prv or gdp), got 'all'");
     }
     if (p.accountant != "rdp") {
-      const NoiseCalibration c = calibrate_noise_multiplier(target, p.sampling_rate, p.steps, p.delta,
-                                                            accountant_factory(p.accountant, p.settings), tolerance);
+      const NoiseCalibration c = calibrate_noise_multiplier(
+          target, p.sampling_rate, p.steps, p.delta, accountant_factory(p.accountant, p.settings), tolerance, kMaxEvaluations);
       const std::vector<EpsilonEstimate> estimates = estimates_for(p, c.noise_multiplier);
       if (options.question.json) {
         nlohmann::json out = estimates_json(p, c.noise_multiplier, estimates);
-        out["target_epsilon"] = target;
-        out["tolerance"] = tolerance;
-        out["evaluations"] = c.evaluations;
-        if (!c.converged) out["converged"] = false;
+        add_calibration_json(out, c, target, tolerance);
         fmt::print("{}\n", out.dump());
         return 0;
       }
@@ -439,22 +506,21 @@ int run_calibrate_command(const CalibrateOptions& options) {
       fmt::print("  target epsilon       {}\n", target);
       print_question(p);
       fmt::print("  noise multiplier     {}  ({}; epsilon <= target holds{})\n", c.noise_multiplier,
-                 c.converged ? fmt::format("smallest within a relative {}", tolerance) : std::string(not_converged),
+                 calibration_note(c, tolerance, p.accountant),
                  p.accountant == "gdp" ? " for the GDP APPROXIMATION only: not a guarantee" : "");
       print_estimates(estimates);
       return 0;
     }
     const NoiseCalibration c = calibrate_noise_multiplier(target, p.sampling_rate, p.steps, p.delta,
-                                                          rdp_accountant_factory(p.orders, p.conversion), tolerance);
+                                                          rdp_accountant_factory(p.orders, p.conversion), tolerance,
+                                                          kMaxEvaluations);
     RdpAccountant accountant(p.orders, p.conversion);
     accountant.compose(DpEvent::poisson_sampled_gaussian(p.sampling_rate, c.noise_multiplier), p.steps);
     const EpsilonResult e = accountant.get_epsilon_result(p.delta);
     if (options.question.json) {
       nlohmann::json out = question_json(p, e, c.noise_multiplier);
       out["noise_multiplier"] = c.noise_multiplier;
-      out["target_epsilon"] = target;
-      out["tolerance"] = tolerance;
-      if (!c.converged) out["converged"] = false;
+      add_calibration_json(out, c, target, tolerance);
       fmt::print("{}\n", out.dump());
       if (e.order_at_grid_edge) fmt::print(stderr, "{}\n", edge_warning(e, p.orders));
       return 0;
@@ -463,7 +529,7 @@ int run_calibrate_command(const CalibrateOptions& options) {
     fmt::print("  target epsilon       {}\n", target);
     print_question(p);
     fmt::print("  noise multiplier     {}  ({}; epsilon <= target holds)\n", c.noise_multiplier,
-               c.converged ? fmt::format("smallest within a relative {}", tolerance) : std::string(not_converged));
+               calibration_note(c, tolerance, "rdp"));
     print_result(p, e, c.noise_multiplier, 9);
     return 0;
   });

@@ -3,8 +3,10 @@
 // errors for unreachable targets.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "dp/accounting/accounting_error.hpp"
@@ -83,6 +85,49 @@ TEST_CASE("calibration: unreachable targets and bad inputs say which") {
                          "steps must be >= 1, but is 0.");
   CHECK_THROWS_WITH_TEXT(AccountingError, calibrate_noise_multiplier(1.0, 0.01, 100, 0.0, rdp_accountant_factory()),
                          "delta must be in (0, 1), but is 0.");
+}
+
+TEST_CASE("calibration: bounded evaluations, and the relative width it reached") {
+  const auto four_over_sigma = [](double sigma) { return 4.0 / sigma; };  // target 2: sigma = 2
+  SUBCASE("converged: the width is within the tolerance") {
+    const NoiseCalibration c = calibrate_noise_multiplier(2.0, four_over_sigma, 1e-9);
+    CHECK(c.converged);
+    CHECK(c.relative_width <= 1e-9);
+    CHECK(c.noise_multiplier == doctest::Approx(2.0).epsilon(1e-9));
+  }
+  SUBCASE("max_evaluations stops narrowing; sigma still meets the target, (1 - width) sigma does not") {
+    const auto curve = [](double sigma) { return 1.0 / sigma + std::pow(sigma, -4.0); };  // no power law
+    for (const int budget : {1, 3, 5, 8}) {
+      CAPTURE(budget);
+      const NoiseCalibration c = calibrate_noise_multiplier(0.5, curve, 1e-9, 1.0, budget);
+      CHECK(c.evaluations <= std::max(budget, 3));  // bracketing from 1 takes 3 (1, 2, 8)
+      CHECK(c.epsilon <= 0.5);
+      CHECK(curve(c.noise_multiplier * (1.0 - c.relative_width)) > 0.5);
+      if (!c.converged) CHECK(c.lower_epsilon == doctest::Approx(curve(c.noise_multiplier * (1.0 - c.relative_width))));
+    }
+    CHECK_FALSE(calibrate_noise_multiplier(0.5, curve, 1e-9, 1.0, 3).converged);
+    CHECK(calibrate_noise_multiplier(0.5, curve, 1e-9, 1.0).converged);
+    CHECK_THROWS_WITH_TEXT(AccountingError, calibrate_noise_multiplier(2.0, four_over_sigma, 1e-9, 1.0, 0),
+                           "max_evaluations must be >= 1, but is 0.");
+  }
+  SUBCASE("an edge below which epsilon is +inf is located to kCertificationEdgeTolerance, not to 1e-12") {
+    // PLD/PRV certify nothing below some sigma (their domain or delta floor): epsilon jumps from
+    // +inf to below the target, and a 1e-6 bisection of that jump once cost ~10 more evaluations.
+    int calls = 0;
+    const auto edge = [&](double sigma) {
+      ++calls;
+      return sigma < 3.0 ? std::numeric_limits<double>::infinity() : 1.0 / sigma;
+    };
+    const NoiseCalibration c = calibrate_noise_multiplier(1.0, edge, 1e-12);
+    CHECK(c.at_certification_edge);
+    CHECK_FALSE(c.converged);
+    CHECK(c.noise_multiplier >= 3.0);
+    CHECK(c.relative_width <= kCertificationEdgeTolerance);
+    CHECK(c.noise_multiplier <= 3.0 * (1.0 + kCertificationEdgeTolerance));
+    CHECK(c.evaluations == calls);
+    CHECK(std::isinf(c.lower_epsilon));
+    CHECK(calls <= 16);
+  }
 }
 
 TEST_CASE("max_steps_within_budget: the largest T with epsilon(T) <= target") {

@@ -238,6 +238,15 @@ TEST_CASE("conversions: classic is looser, delta edge cases, optimal order at th
   CHECK(e.order_at_grid_edge);
   CHECK_THROWS_WITH_TEXT(AccountingError, RdpAccountant({2.0, 1.0}), "order must be finite and > 1, but is 1.");
   CHECK_THROWS_WITH_TEXT(AccountingError, RdpAccountant(std::vector<double>{}), "orders must not be empty.");
+  // Bounded work: order 1e9 would sum ~1e9 series terms per epsilon (minutes); at most 256 orders.
+  CHECK_THROWS_WITH_TEXT(AccountingError, RdpAccountant({2.0, 1e9}), "order must be <= 10000, but is 1e+09.");
+  CHECK_THROWS_WITH_TEXT(AccountingError, RdpAccountant({10000.5}), "order must be <= 10000, but is 10000.5.");
+  CHECK(RdpAccountant({kMaxRdpOrder}).orders().back() == kMaxRdpOrder);
+  std::vector<double> many;
+  for (int k = 0; k <= static_cast<int>(kMaxRdpOrders); ++k) many.push_back(2.0 + k);
+  CHECK_THROWS_WITH_TEXT(AccountingError, RdpAccountant(many), "orders must hold at most 256 orders, but holds 257.");
+  many.pop_back();
+  CHECK(RdpAccountant(many).orders().size() == kMaxRdpOrders);
   CHECK(rdp_conversion_from_string("classic") == RdpConversion::kClassic);
   CHECK_THROWS_WITH_TEXT(AccountingError, rdp_conversion_from_string("tight"), "conversion must be");
 }
