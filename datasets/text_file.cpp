@@ -3,59 +3,31 @@
 // (a device such as /dev/zero, a FIFO or a directory is refused before reading); any size.
 #include "datasets/text_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
+#include "core/io/regular_file.hpp"
 #include "datasets/dataset_error.hpp"
 
 namespace dpt {
 
-namespace {
-
-// What a path that is not a regular file is, for the message.
-const char* file_type_name(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
-}  // namespace
-
 std::string read_file_bytes(const std::string& path) {
-  // Opened without blocking (a FIFO would wait for a writer) and checked with fstat on the open
-  // descriptor, so a device, FIFO or directory is refused before a byte is read.
-  struct Descriptor {
-    int fd;
-    ~Descriptor() { if (fd >= 0) ::close(fd); }
-  } const d{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
-  if (d.fd < 0) {
-    if (errno == ENOENT) throw DatasetError::in_file(path, "no such file");
-    throw DatasetError::in_file(path, std::string("cannot open the file for reading: ") + std::strerror(errno));
+  FileRead r = read_regular_file(path);
+  switch (r.failure) {
+    case FileReadFailure::kNone:
+      return std::move(r.bytes);
+    case FileReadFailure::kOpen:
+      if (r.os_error == ENOENT) throw DatasetError::in_file(path, "no such file");
+      throw DatasetError::in_file(path, std::string("cannot open the file for reading: ") + std::strerror(r.os_error));
+    case FileReadFailure::kNotRegular:
+      throw DatasetError::in_file(path, std::string("not a regular file (") + r.file_type +
+                                            "); data files must be regular files");
+    case FileReadFailure::kTooLarge:  // no limit was asked for
+    case FileReadFailure::kRead:
+      break;
   }
-  struct stat st {};
-  if (::fstat(d.fd, &st) != 0) throw DatasetError::in_file(path, std::string("cannot stat the file: ") + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) {
-    throw DatasetError::in_file(path, std::string("not a regular file (") + file_type_name(st.st_mode) +
-                                          "); data files must be regular files");
-  }
-  std::string bytes;
-  bytes.reserve(static_cast<size_t>(st.st_size));
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(d.fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw DatasetError::in_file(path, std::string("read error: ") + std::strerror(errno));
-    if (n == 0) break;
-    bytes.append(buffer, static_cast<size_t>(n));
-  }
-  return bytes;
+  throw DatasetError::in_file(path, std::string("read error: ") + std::strerror(r.os_error));
 }
 
 std::vector<TextLine> split_lines(std::string_view bytes) {

@@ -2,10 +2,6 @@
 // later), duplicate keys refused (JSON parsers silently keep the last one), and errors that
 // say where: "run.json:3:8: invalid JSON: ...". Then parse_config validates the document.
 // The file must be a regular file of at most 1 MiB (no devices, FIFOs or endless reads).
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +10,8 @@
 #include <vector>
 
 #include "experiments/config/config_parser.hpp"
+
+#include "core/io/regular_file.hpp"
 #include "experiments/config/config_reader.hpp"
 #include "experiments/config/config_schema.hpp"
 
@@ -108,50 +106,28 @@ json parse_json(std::string_view text, const std::string& origin) {
   }
 }
 
-// What a path that is not a regular file is, for the message.
-const char* file_type_name(mode_t mode) {
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
+[[noreturn]] void cannot_read(const std::string& file, const std::string& what) {
+  throw ConfigError("", file + ": cannot read config file: " + what);
 }
 
-// The whole file, which must be a regular file of at most kMaxConfigFileBytes. Opened without
-// blocking (a FIFO would wait for a writer) and checked with fstat on the open descriptor, so
-// /dev/zero, a FIFO or a directory is refused before a byte is read.
+// The whole file, which must be a regular file of at most kMaxConfigFileBytes: /dev/zero, a FIFO
+// or a directory is refused before a byte is read (read_regular_file).
 std::string read_file(const std::string& file) {
-  const auto fail = [&](const std::string& what) { throw ConfigError("", file + ": " + what); };
-  const auto fail_errno = [&](int error) { fail(std::string("cannot read config file: ") + std::strerror(error)); };
-  struct Descriptor {
-    int fd;
-    ~Descriptor() { if (fd >= 0) ::close(fd); }
-  } const d{::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
-  const int fd = d.fd;
-  if (fd < 0) fail_errno(errno);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) fail_errno(errno);
-  if (S_ISDIR(st.st_mode)) fail_errno(EISDIR);  // "cannot read config file: Is a directory"
-  if (!S_ISREG(st.st_mode)) {
-    fail(std::string("cannot read config file: not a regular file (") + file_type_name(st.st_mode) +
-         "); the config must be a JSON file");
+  FileRead r = read_regular_file(file, kMaxConfigFileBytes);
+  switch (r.failure) {
+    case FileReadFailure::kNone:
+      return std::move(r.bytes);
+    case FileReadFailure::kNotRegular:
+      if (std::string_view(r.file_type) == "a directory") cannot_read(file, std::strerror(EISDIR));  // "Is a directory"
+      cannot_read(file, std::string("not a regular file (") + r.file_type + "); the config must be a JSON file");
+    case FileReadFailure::kTooLarge:
+      cannot_read(file, "it is " + std::string(r.grew ? "at least " : "") + std::to_string(r.size) +
+                            " bytes, more than the " + std::to_string(kMaxConfigFileBytes) + " (1 MiB) a config may have");
+    case FileReadFailure::kOpen:
+    case FileReadFailure::kRead:
+      break;
   }
-  const auto too_large = [&](const std::string& size) {
-    fail("cannot read config file: it is " + size + " bytes, more than the " +
-         std::to_string(kMaxConfigFileBytes) + " (1 MiB) a config may have");
-  };
-  if (static_cast<uint64_t>(st.st_size) > kMaxConfigFileBytes) too_large(std::to_string(st.st_size));
-  std::string text;
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_errno(errno);
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > kMaxConfigFileBytes) too_large("more than " + std::to_string(kMaxConfigFileBytes));  // grew
-  }
-  return text;
+  cannot_read(file, std::strerror(r.os_error));
 }
 
 }  // namespace

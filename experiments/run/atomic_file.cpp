@@ -2,16 +2,17 @@
 #include "experiments/run/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <utility>
 
 #include "core/error.hpp"
+#include "core/io/regular_file.hpp"
 
 namespace dpt {
 namespace {
@@ -41,6 +42,12 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   tmp_name += target.filename().string();
   tmp_name += ".tmp";
   const std::string tmp = (dir / tmp_name).string();
+  errno = 0;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {  // never rename over a device, FIFO or link
+    errno = 0;
+    fail(path, std::string("exists and is ") + file_type_name(st.st_mode) + ", not a regular file; refusing to replace it");
+  }
   errno = 0;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) fail(tmp, "cannot create");
@@ -73,12 +80,19 @@ void set_debug_kill_after_write(long k) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open for reading");
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) throw IoError(path + ": read failed");
-  return s.str();
+  FileRead r = read_regular_file(path);
+  switch (r.failure) {
+    case FileReadFailure::kNone:
+      return std::move(r.bytes);
+    case FileReadFailure::kOpen:
+      throw IoError(path + ": cannot open for reading (" + std::strerror(r.os_error) + ")");
+    case FileReadFailure::kNotRegular:
+      throw IoError(path + ": is " + r.file_type + ", not a regular file (a run folder holds only regular files)");
+    case FileReadFailure::kTooLarge:  // no limit was asked for
+    case FileReadFailure::kRead:
+      break;
+  }
+  throw IoError(path + ": read failed (" + std::strerror(r.os_error) + ")");
 }
 
 }  // namespace dpt

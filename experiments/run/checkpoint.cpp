@@ -1,7 +1,9 @@
 // Atomic checkpoints (see checkpoint.hpp).
 #include "experiments/run/checkpoint.hpp"
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 
 #include "core/error.hpp"
@@ -19,23 +21,49 @@ constexpr const char* kModelFile = "model.safetensors";
 constexpr const char* kOptimizerFile = "optimizer.safetensors";
 constexpr const char* kStateFile = "state.json";
 
+// A double as JSON: a number, or "inf", "-inf", "nan" (JSON has no such numbers, and nlohmann
+// would write null): a training loss sum is +inf when an example's loss overflowed.
+nlohmann::json double_to_json(double x) {
+  if (std::isfinite(x)) return x;
+  return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+}
+
 nlohmann::json progress_to_json(const TrainingProgress& p) {
   return {{"next_step", p.next_step},           {"epochs_done", p.epochs_done},
-          {"epoch_loss_sum", p.epoch_loss_sum}, {"epoch_examples", p.epoch_examples},
+          {"epoch_loss_sum", double_to_json(p.epoch_loss_sum)}, {"epoch_examples", p.epoch_examples},
           {"nonfinite_examples", p.nonfinite_examples}, {"epoch_nonfinite", p.epoch_nonfinite},
           {"metrics_bytes", p.metrics_bytes},
           {"epsilon_history", p.epsilon_history}};
 }
 
-TrainingProgress progress_from_json(const nlohmann::json& j) {
+// progress.<key>, which must be a JSON integer >= 0 (6.9, -1 or "6" is damage, not 6).
+template <typename T>
+T count_at(const nlohmann::json& progress, const char* key, const std::string& state_path) {
+  const nlohmann::json& v = progress.at(key);
+  const bool ok = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                                         : v.is_number_integer() && v.get<int64_t>() >= 0;
+  if (!ok) throw IoError(state_path + ": progress." + key + " must be a whole number >= 0, but is " + v.dump());
+  return v.get<T>();
+}
+
+double double_at(const nlohmann::json& progress, const char* key, const std::string& state_path) {
+  const nlohmann::json& v = progress.at(key);
+  if (v.is_number()) return v.get<double>();
+  if (v == "inf") return std::numeric_limits<double>::infinity();
+  if (v == "-inf") return -std::numeric_limits<double>::infinity();
+  if (v == "nan") return std::numeric_limits<double>::quiet_NaN();
+  throw IoError(state_path + ": progress." + key + " must be a number, \"inf\", \"-inf\" or \"nan\", but is " + v.dump());
+}
+
+TrainingProgress progress_from_json(const nlohmann::json& j, const std::string& state_path) {
   TrainingProgress p;
-  p.next_step = j.at("next_step").get<int64_t>();
-  p.epochs_done = j.at("epochs_done").get<int64_t>();
-  p.epoch_loss_sum = j.at("epoch_loss_sum").get<double>();
-  p.epoch_examples = j.at("epoch_examples").get<int64_t>();
-  p.nonfinite_examples = j.at("nonfinite_examples").get<int64_t>();
-  p.epoch_nonfinite = j.at("epoch_nonfinite").get<int64_t>();
-  p.metrics_bytes = j.at("metrics_bytes").get<uint64_t>();
+  p.next_step = count_at<int64_t>(j, "next_step", state_path);
+  p.epochs_done = count_at<int64_t>(j, "epochs_done", state_path);
+  p.epoch_loss_sum = double_at(j, "epoch_loss_sum", state_path);
+  p.epoch_examples = count_at<int64_t>(j, "epoch_examples", state_path);
+  p.nonfinite_examples = count_at<int64_t>(j, "nonfinite_examples", state_path);
+  p.epoch_nonfinite = count_at<int64_t>(j, "epoch_nonfinite", state_path);
+  p.metrics_bytes = count_at<uint64_t>(j, "metrics_bytes", state_path);
   p.epsilon_history = j.at("epsilon_history");
   return p;
 }
@@ -105,7 +133,12 @@ void save_checkpoint(const std::string& run_dir, const ParameterList<float>& par
 std::optional<Checkpoint> load_latest_checkpoint(const std::string& run_dir, const ParameterList<float>& params) {
   const fs::path root = fs::path(run_dir) / "checkpoint";
   const fs::path latest = root / "LATEST";
-  if (!fs::exists(latest)) return std::nullopt;
+  std::error_code ec;
+  const fs::file_status folder = fs::symlink_status(root, ec);
+  if (fs::exists(folder) && !fs::is_directory(folder)) {
+    throw IoError(root.string() + ": is not a folder (a run's checkpoints are a folder; something replaced it)");
+  }
+  if (!fs::exists(fs::symlink_status(latest, ec))) return std::nullopt;
   // "step-<k> sha256:<64 hex digits>\n"
   const std::string text = read_file(latest.string());
   const size_t space = text.find(' ');
@@ -125,11 +158,12 @@ std::optional<Checkpoint> load_latest_checkpoint(const std::string& run_dir, con
   std::string file_sha[2];  // model, optimizer
   try {
     const nlohmann::json state = nlohmann::json::parse(state_text);
-    if (state.at("format_version").get<int>() != kFormatVersion) {
+    const nlohmann::json& format = state.at("format_version");
+    if (!format.is_number_integer() || format.get<int64_t>() != kFormatVersion) {
       throw IoError(state_path + ": checkpoint format " + state.at("format_version").dump() + ", expected " +
                     std::to_string(kFormatVersion));
     }
-    c.progress = progress_from_json(state.at("progress"));
+    c.progress = progress_from_json(state.at("progress"), state_path);
     c.accountant = state.at("accountant");
     const nlohmann::json& sha = state.at("sha256");
     file_sha[0] = sha.at(kModelFile).get<std::string>();

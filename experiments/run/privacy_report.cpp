@@ -137,7 +137,8 @@ std::string to_markdown(const PrivacyReport& r) {
     md += "| epoch | step | ε |\n|---|---|---|\n";
     for (const auto& e : r.epsilon_history) {
       md += fmt::format("| {} | {} | {} |\n", e.at("epoch").get<int64_t>(), e.at("step").get<int64_t>(),
-                        fmt_eps(e.at("epsilon").get<double>()));
+                        fmt_eps(e.at("epsilon").is_null() ? std::numeric_limits<double>::infinity()  // +inf read back
+                                                          : e.at("epsilon").get<double>()));
     }
     md += "\n";
   }

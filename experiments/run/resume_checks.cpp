@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "core/error.hpp"
 #include "datasets/sha256.hpp"
@@ -27,12 +30,78 @@ void check_equal(const std::string& file, const nlohmann::json& resolved, const 
   }
 }
 
+// epsilon_history[k] is {"epoch": k, "step": the step that closed epoch k, "epsilon": what the
+// run's accountants give for that many steps} (null where that was +inf): recomputed, since the
+// report prints it and nothing else vouches for it.
+void verify_epsilon_history(const std::string& state_file, const TrainingProgress& p, const Resolved& r,
+                            const std::function<double(int64_t)>& epsilon_at) {
+  for (int64_t k = 0; k < p.epochs_done; ++k) {
+    const nlohmann::json& e = p.epsilon_history[static_cast<size_t>(k)];
+    const int64_t step = std::min((k + 1) * r.steps_per_epoch, r.steps);
+    const auto whole = [&](const char* key, int64_t expected) {
+      return e.is_object() && e.contains(key) && e[key].is_number_integer() && e[key].get<int64_t>() == expected;
+    };
+    const bool shaped = whole("epoch", k) && whole("step", step) && e.contains("epsilon") &&
+                        (e["epsilon"].is_number() || e["epsilon"].is_null()) && e.size() == 3;
+    if (!shaped) {
+      refuse(state_file, fmt::format("its epsilon_history[{}] is {}, not {{\"epoch\": {}, \"step\": {}, \"epsilon\": ...}}", k,
+                                     e.dump(), k, step));
+    }
+    const double recorded = e["epsilon"].is_null() ? std::numeric_limits<double>::infinity() : e["epsilon"].get<double>();
+    const double expected = epsilon_at(step);
+    if (!(recorded == expected || (std::isnan(recorded) && std::isnan(expected)))) {
+      refuse(state_file, fmt::format("its epsilon_history[{}] says epsilon = {} after {} steps, but the run's accountants give {}",
+                                     k, nlohmann::json(recorded).dump(), step, nlohmann::json(expected).dump()));
+    }
+  }
+}
+
+// The step lines of metrics.jsonl before the checkpoint: exactly next_step of them, for steps
+// 0 .. next_step-1 in order, whose batch sizes and dropped examples add up to the progress counts.
+void verify_metrics_sums(const std::string& metrics_file, const std::string& prefix, const TrainingProgress& p,
+                         bool private_run) {
+  int64_t steps = 0, epoch_examples = 0, nonfinite = 0, epoch_nonfinite = 0;
+  for (size_t at = 0; at < prefix.size();) {
+    const size_t nl = prefix.find('\n', at);
+    const size_t end = nl == std::string::npos ? prefix.size() : nl;
+    if (prefix.compare(at, 15, "{\"kind\":\"step\",") == 0) {
+      const nlohmann::json line = nlohmann::json::parse(prefix.begin() + static_cast<std::ptrdiff_t>(at),
+                                                        prefix.begin() + static_cast<std::ptrdiff_t>(end), nullptr, false);
+      const auto count = [&](const char* key) {
+        return line.is_object() && line.contains(key) && line[key].is_number_integer() ? line[key].get<int64_t>() : -1;
+      };
+      const int64_t batch = count("batch_size"), dropped = private_run ? count("nonfinite") : 0;
+      if (count("step") != steps || count("epoch") < 0 || batch < 0 || dropped < 0) {
+        refuse(metrics_file, fmt::format("its step line {} before the checkpoint is damaged: {}", steps + 1,
+                                         prefix.substr(at, std::min<size_t>(end - at, 200))));
+      }
+      if (count("epoch") == p.epochs_done) {
+        epoch_examples += batch;
+        epoch_nonfinite += dropped;
+      }
+      nonfinite += dropped;
+      ++steps;
+    }
+    at = end + 1;
+  }
+  if (steps != p.next_step) {
+    refuse(metrics_file, fmt::format("holds {} step lines before the checkpoint, which is at step {}", steps, p.next_step));
+  }
+  if (epoch_examples != p.epoch_examples || nonfinite != p.nonfinite_examples || epoch_nonfinite != p.epoch_nonfinite) {
+    refuse(metrics_file, fmt::format("its step lines add up to {} examples in the current epoch and {} dropped ({} in the "
+                                     "epoch), but the checkpoint's state.json says {}, {} and {}",
+                                     epoch_examples, nonfinite, epoch_nonfinite, p.epoch_examples, p.nonfinite_examples,
+                                     p.epoch_nonfinite));
+  }
+}
+
 }  // namespace
 
 std::string verify_manifest(const std::string& manifest_file, const std::string& manifest_text, const Resolved& r,
                             const std::string& run_id) {
   try {
     const nlohmann::json manifest = nlohmann::json::parse(manifest_text);
+    if (!manifest.is_object()) refuse(manifest_file, "is not a JSON object (corrupted or replaced)");
     // The streams of the steps still to run derive from the run key: it must be the one the run
     // started with, recomputed from config.json and the data as they are now.
     if (!manifest.contains("run_id")) {
@@ -58,7 +127,8 @@ std::string verify_manifest(const std::string& manifest_file, const std::string&
 }
 
 std::string verify_checkpoint(const std::string& run_dir, const Checkpoint& c, const Resolved& r, bool private_run,
-                              const std::string& config_text, const std::string& manifest_text) {
+                              const std::string& config_text, const std::string& manifest_text,
+                              const std::function<double(int64_t)>& epsilon_at) {
   const std::string config_file = (fs::path(run_dir) / "config.json").string();
   const std::string manifest_file = (fs::path(run_dir) / "manifest.json").string();
   const std::string metrics_file = (fs::path(run_dir) / "metrics.jsonl").string();
@@ -82,6 +152,7 @@ std::string verify_checkpoint(const std::string& run_dir, const Checkpoint& c, c
                                    "steps, {} per epoch",
                                    p.next_step, p.epochs_done, p.epsilon_history.size(), r.steps, r.steps_per_epoch));
   }
+  if (private_run) verify_epsilon_history(state_file, p, r, epsilon_at);
   // The privacy ledger is a function of the mechanism and the step count: it must be exactly
   // that, or the epsilon reported would not be the cost of the steps that ran.
   if (private_run) {
@@ -112,15 +183,7 @@ std::string verify_checkpoint(const std::string& run_dir, const Checkpoint& c, c
     refuse(metrics_file, fmt::format("its first {} bytes differ from what the checkpoint at step {} recorded (edited?)",
                                      p.metrics_bytes, p.next_step));
   }
-  int64_t step_lines = 0;
-  for (size_t at = 0; at < prefix.size();) {
-    if (prefix.compare(at, 15, "{\"kind\":\"step\",") == 0) ++step_lines;
-    const size_t nl = prefix.find('\n', at);
-    at = nl == std::string::npos ? prefix.size() : nl + 1;
-  }
-  if (step_lines != p.next_step) {
-    refuse(metrics_file, fmt::format("holds {} step lines before the checkpoint, which is at step {}", step_lines, p.next_step));
-  }
+  verify_metrics_sums(metrics_file, prefix, p, private_run);
   return prefix;
 }
 

@@ -6,6 +6,8 @@
 // refused resume leaves the folder as it was.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "experiments/run/checkpoint.hpp"
@@ -21,9 +23,13 @@ std::string verify_manifest(const std::string& manifest_file, const std::string&
 // The checkpoint belongs to this run folder and this mechanism: the digests of config.json and
 // manifest.json it recorded match the files; its progress is consistent with the planned steps;
 // its accountant holds exactly `next_step` Poisson-sampled Gaussian steps at (q, σ) (null
-// without privacy); metrics.jsonl's first metrics_bytes bytes match the digest recorded and hold
-// exactly next_step step lines. Returns those bytes (what the resumed run keeps of metrics.jsonl).
+// without privacy); its epsilon_history holds one entry per epoch done, each equal to
+// epsilon_at(the step that closed it) (the headline epsilon the run's accountants give for that many
+// steps, recomputed); metrics.jsonl's first metrics_bytes bytes match the digest recorded and hold
+// exactly next_step step lines whose batch sizes and dropped examples add up to the progress
+// counts. Returns those bytes (what the resumed run keeps of metrics.jsonl).
 std::string verify_checkpoint(const std::string& run_dir, const Checkpoint& checkpoint, const Resolved& resolved,
-                              bool private_run, const std::string& config_text, const std::string& manifest_text);
+                              bool private_run, const std::string& config_text, const std::string& manifest_text,
+                              const std::function<double(int64_t)>& epsilon_at);
 
 }  // namespace dpt

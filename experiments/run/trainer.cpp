@@ -428,7 +428,8 @@ class Trainer {
       write_file_atomic(path("metrics.jsonl"), "");
       return;
     }
-    const std::string metrics = verify_checkpoint(run_dir_, *c, resolved_, accountant_ != nullptr, config_text_, manifest_text_);
+    const std::string metrics = verify_checkpoint(run_dir_, *c, resolved_, accountant_ != nullptr, config_text_, manifest_text_,
+                                                  [this](int64_t steps) { return headline_epsilon_at(steps); });
     progress_ = c->progress;
     last_checkpoint_step_ = progress_.next_step;
     if (!c->optimizer.buffers.empty() || c->optimizer.step > 0) optimizer_->load_state(params_, c->optimizer);
@@ -503,13 +504,24 @@ class Trainer {
         planned_estimates_->first == ledger_to_json(accountant_->ledger())) {
       return planned_estimates_->second;  // the last report: computed before the first step
     }
-    std::vector<EpsilonEstimate> out;
-    for (const std::string& name : reported_accountants(config_.privacy.accountant)) {
-      out.push_back(safe_estimate(name, accountant_->ledger()));
-    }
-    add_rdp_fallback(out, accountant_->ledger());
-    estimates_.emplace(progress_.next_step, std::move(out));
+    estimates_.emplace(progress_.next_step, estimates_for(accountant_->ledger()));
     return estimates_->second;
+  }
+
+  std::vector<EpsilonEstimate> estimates_for(const std::vector<LedgerEntry>& ledger) const {
+    std::vector<EpsilonEstimate> out;
+    for (const std::string& name : reported_accountants(config_.privacy.accountant)) out.push_back(safe_estimate(name, ledger));
+    add_rdp_fallback(out, ledger);
+    return out;
+  }
+
+  // The headline epsilon after `steps` steps of this run (what an epoch's report said then).
+  double headline_epsilon_at(int64_t steps) const {
+    RdpAccountant charged;
+    if (steps > 0) charged.compose(DpEvent::poisson_sampled_gaussian(resolved_.sampling_rate, resolved_.noise_multiplier), steps);
+    const std::vector<EpsilonEstimate> e = estimates_for(charged.ledger());
+    const int best = headline_index(e);
+    return best >= 0 ? *e[static_cast<size_t>(best)].upper : std::numeric_limits<double>::infinity();
   }
 
   // The smallest valid upper bound (inf if there is none).

@@ -8,6 +8,7 @@
 #   garbage     a diverging run, or one dropping > 50% of an epoch, stops with an error and no model;
 #               degenerate data is warned about
 #   environment an unusable output path fails at once, naming it; folders 0700, files 0600
+#   other       report/grads on damaged or special files, bad --examples / --threads: refused
 # Usage: run_folder_faults_test.sh DPTRAIN
 set -euo pipefail
 dptrain="$1"
@@ -33,7 +34,7 @@ same_as_ref() {  # $1: folder that must equal the uninterrupted reference run
     cmp -s "$work/ref/$f" "$1/$f" || fail "$2: $f differs from the uninterrupted run"
   done
 }
-snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort); }
+snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort && find . -not -type f | sort); }
 killed_copy() {  # $1: new folder: the small run killed before step 7 (last checkpoint at step 6)
   rm -rf "$1"
   set +e
@@ -76,6 +77,28 @@ corrupt_cases=(
   "metrics.jsonl edited|metrics.jsonl|sed -i '2s/\"step\":1/\"step\":5/' \$d/metrics.jsonl"
   "metrics.jsonl deleted|metrics.jsonl|rm \$d/metrics.jsonl"
 )
+# Forged: state.json edited and LATEST's digest recomputed (the digests guard against damage, not
+# a forger; what the progress says is still checked against metrics.jsonl and the accountants).
+forge() {  # $1: folder, $2: sed expression applied to the latest checkpoint's state.json
+  local state
+  state="$(ckpt_of "$1")/state.json"
+  sed -i "$2" "$state"
+  echo "$(cut -d' ' -f1 "$1/checkpoint/LATEST") sha256:$(sha256sum "$state" | cut -d' ' -f1)" > "$1/checkpoint/LATEST"
+}
+corrupt_cases+=(
+  "forged: an epoch's epsilon|epsilon_history\\[0\\] says epsilon = 0.001 after 4 steps|forge \$d 's/\"epsilon\": [0-9.]*/\"epsilon\": 0.001/'"
+  "forged: an epoch's epsilon as text|epsilon_history\\[0\\] is|forge \$d 's/\"epsilon\": [0-9.]*/\"epsilon\": \"inf\"/'"
+  "forged: an epoch's step|epsilon_history\\[0\\] is|forge \$d 's/\"step\": 4/\"step\": 3/'"
+  "forged: epsilon_history not objects|epsilon_history\\[0\\] is 5|forge \$d '/\"epsilon_history\"/,/\\]/c\\  \"epsilon_history\": [5],'"
+  "forged: dropped examples|add up to|forge \$d 's/\"nonfinite_examples\": 0/\"nonfinite_examples\": 123456/'"
+  "forged: epoch examples 2^63-1|add up to|forge \$d 's/\"epoch_examples\": [0-9]*/\"epoch_examples\": 9223372036854775807/'"
+  "forged: next_step 6.9|progress.next_step must be a whole number|forge \$d 's/\"next_step\": 6/\"next_step\": 6.9/'"
+  "forged: format_version 2.7|checkpoint format 2.7|forge \$d 's/^ \"format_version\": 2/ \"format_version\": 2.7/'"
+  "checkpoint folder replaced by a file|checkpoint: is not a folder|rm -rf \$d/checkpoint && echo x > \$d/checkpoint"
+  "manifest.json a FIFO|manifest.json: is a FIFO|rm \$d/manifest.json && mkfifo \$d/manifest.json"
+  "LATEST a FIFO|LATEST: is a FIFO|rm \$d/checkpoint/LATEST && mkfifo \$d/checkpoint/LATEST"
+  "state.json a directory|state.json: is a directory|rm \$(ckpt_of \$d)/state.json && mkdir \$(ckpt_of \$d)/state.json"
+)
 refused=0
 for row in "${corrupt_cases[@]}"; do
   IFS='|' read -r name needle mutation <<< "$row"
@@ -84,9 +107,10 @@ for row in "${corrupt_cases[@]}"; do
   eval "$mutation"
   before=$(snapshot "$d")
   set +e
-  "$dptrain" resume "$d" > /dev/null 2> "$work/err"
+  timeout 60 "$dptrain" resume "$d" > /dev/null 2> "$work/err"
   rc=$?
   set -e
+  [ "$rc" -ne 124 ] || fail "corruption '$name': resume did not answer within 60 s"
   # 1: a damaged folder; 2: a config.json that is no longer a valid config
   [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ] || fail "corruption '$name': resume must exit 1 or 2, got $rc: $(cat "$work/err")"
   grep -q -- "$needle" "$work/err" || fail "corruption '$name': message does not name $needle: $(cat "$work/err")"
@@ -234,12 +258,29 @@ set -e
   || fail "a run dropping most of an epoch must stop with exit 1 (rc $rc): $(cat "$work/err")"
 [ ! -f "$work/drops/model.safetensors" ] || fail "a run that dropped most of an epoch must not write a model"
 grep -q '"stopped": "stopped at step' "$work/drops/privacy.json" || fail "the report of a run stopped for drops does not say it stopped"
+# One value in three at 3e38: about a third of the examples drop (a run that goes on), and the
+# epoch's loss sum is +inf, which state.json must carry through a kill and a resume.
+{
+  echo "t,v"
+  for t in $(seq 0 99); do if [ $((t % 3)) -eq 0 ]; then echo "$t,3e38"; else echo "$t,0.5"; fi; done
+} > "$work/some_huge.csv"
+sed 's|huge_values.csv|some_huge.csv|; s|"accountant": "rdp"}}|"accountant": "rdp"}, "output": {"checkpoint_every_steps": 3}}|' \
+  "$work/drops.json" > "$work/some.json"
+"$dptrain" run "$work/some.json" --out "$work/some_ref" > /dev/null 2>&1 || fail "the run dropping a third of its examples failed"
+set +e
+"$dptrain" run "$work/some.json" --out "$work/some_killed" --debug-kill-at-step 14 > /dev/null 2>&1
+set -e
+grep -q '"epoch_loss_sum": "inf"' "$work"/some_killed/checkpoint/step-*/state.json || fail "the checkpoint does not carry an infinite loss sum"
+"$dptrain" resume "$work/some_killed" > /dev/null 2> "$work/err" || fail "a run with an infinite loss sum does not resume: $(cat "$work/err")"
+for f in metrics.jsonl model.safetensors privacy.json; do
+  cmp -s "$work/some_ref/$f" "$work/some_killed/$f" || fail "the resumed run with an infinite loss sum differs in $f"
+done
 sed 's/"size": 150/"size": 8/; s/"batch_size": 30/"batch_size": 4/' "$work/small.json" |
   sed 's/"data": {/"data": {"validation_fraction": 0, "test_fraction": 0, /' > "$work/tiny.json"
 "$dptrain" run "$work/tiny.json" --out "$work/tiny" > /dev/null 2> "$work/err" || fail "an 8-example run failed: $(cat "$work/err")"
 grep -q "warning: the training split has only 8 examples" "$work/err" || fail "no warning for 8 training examples"
 grep -q '"warnings"' "$work/tiny/privacy.json" || fail "the report does not carry the warning"
-echo "ok: garbage: a diverging run and one dropping most of an epoch stop (exit 1, no model, report says so); 1e308 scales refused; tiny data warned"
+echo "ok: garbage: a diverging run and one dropping most of an epoch stop (exit 1, no model, report says so); an infinite loss sum resumes byte-identically; 1e308 scales refused; tiny data warned"
 
 # ---- environment --------------------------------------------------------------------------------
 echo "not a folder" > "$work/a_file"
@@ -270,6 +311,29 @@ for f in config.json manifest.json metrics.jsonl privacy.json model.safetensors 
 done
 [ "$(stat -c %a "$(ckpt_of "$work/ref")")" = "700" ] || fail "checkpoint folder is not 700"
 echo "ok: environment: ${#env_cases[@]} unusable output paths refused naming them; foreign folders left alone; 0700/0600"
+
+# ---- other commands: report, grads, flags -------------------------------------------------------
+mkfifo "$work/a_fifo"
+rm -rf "$work/rep"; cp -a "$work/ref" "$work/rep"; rm "$work/rep/privacy.md"; mkdir "$work/rep/privacy.md"
+other_cases=(
+  "1|privacy.md: is a directory|report $work/rep"
+  "1|a_fifo: exists and is a FIFO, not a regular file; refusing to replace it|grads $work/small.json --examples 0 --out $work/a_fifo"
+  "2|--examples: example 0 is listed twice|grads $work/small.json --examples 0,0 --out $work/g.safetensors"
+  "2|'' is not an example index|grads $work/small.json --examples '' --out $work/g.safetensors"
+  "2|'99999999999999999999' is not an example index|grads $work/small.json --examples 99999999999999999999 --out $work/g.safetensors"
+  "2|--threads: Value 1000 not in range 1 to 256|run $work/small.json --out $work/threads --threads 1000"
+)
+for row in "${other_cases[@]}"; do
+  IFS='|' read -r want needle args <<< "$row"
+  set +e
+  eval "timeout 60 \"\$dptrain\" $args" > /dev/null 2> "$work/err"
+  rc=$?
+  set -e
+  [ "$rc" -eq "$want" ] && grep -qF -- "$needle" "$work/err" || fail "'dptrain $args': expected exit $want and '$needle', got $rc: $(cat "$work/err")"
+done
+[ -p "$work/a_fifo" ] || fail "grads replaced a FIFO given as --out"
+[ ! -e "$work/threads" ] || fail "--threads 1000 left a run folder"
+echo "ok: other commands: ${#other_cases[@]} cases (report of a damaged folder, grads onto a FIFO, --examples, --threads) refused"
 
 # A full disk at every stage of a run (a small tmpfs; needs root to mount, skipped otherwise): exit 1
 # naming the file and ENOSPC, and once there is room the folder resumes or re-runs to the same result.
