@@ -284,20 +284,25 @@ echo "ok: garbage: a diverging run and one dropping most of an epoch stop (exit 
 
 # ---- environment --------------------------------------------------------------------------------
 echo "not a folder" > "$work/a_file"
+# rc | text stderr must hold (the path and why) | arguments; run by refuse_all below
 env_cases=(
-  "output path is a file|$work/a_file|exists and is not a folder"
-  "output under a file|$work/a_file/run|cannot create the run folder"
-  "output on a read-only file system|/proc/dptrain-run|cannot create the run folder"
+  "1|$work/a_file: exists and is not a folder|run $work/small.json --out $work/a_file"
+  "1|$work/a_file/run: cannot create the run folder|run $work/small.json --out $work/a_file/run"
+  "1|/proc/dptrain-run: cannot create the run folder|run $work/small.json --out /proc/dptrain-run"
 )
-for row in "${env_cases[@]}"; do
-  IFS='|' read -r name out needle <<< "$row"
-  set +e
-  "$dptrain" run "$work/small.json" --out "$out" > /dev/null 2> "$work/err"
-  rc=$?
-  set -e
-  [ "$rc" -eq 1 ] && grep -q -- "$needle" "$work/err" && grep -q -- "$out" "$work/err" \
-    || fail "environment '$name': expected exit 1 naming $out ($needle), got $rc: $(cat "$work/err")"
-done
+refuse_all() {  # the rows of a table: each exits with its code, says its text, within 60 s
+  local row want needle args rc
+  for row in "$@"; do
+    IFS='|' read -r want needle args <<< "$row"
+    set +e
+    eval "timeout 60 \"\$dptrain\" $args" > /dev/null 2> "$work/err"  # eval: '' is an empty argument
+    rc=$?
+    set -e
+    [ "$rc" -eq "$want" ] && grep -qF -- "$needle" "$work/err" \
+      || fail "'dptrain $args': expected exit $want and '$needle', got $rc: $(cat "$work/err")"
+  done
+}
+refuse_all "${env_cases[@]}"
 mkdir "$work/mine"; echo "precious" > "$work/mine/notes.txt"
 set +e
 "$dptrain" run "$work/small.json" --out "$work/mine" > /dev/null 2> "$work/err"
@@ -323,14 +328,7 @@ other_cases=(
   "2|'99999999999999999999' is not an example index|grads $work/small.json --examples 99999999999999999999 --out $work/g.safetensors"
   "2|--threads: Value 1000 not in range 1 to 256|run $work/small.json --out $work/threads --threads 1000"
 )
-for row in "${other_cases[@]}"; do
-  IFS='|' read -r want needle args <<< "$row"
-  set +e
-  eval "timeout 60 \"\$dptrain\" $args" > /dev/null 2> "$work/err"
-  rc=$?
-  set -e
-  [ "$rc" -eq "$want" ] && grep -qF -- "$needle" "$work/err" || fail "'dptrain $args': expected exit $want and '$needle', got $rc: $(cat "$work/err")"
-done
+refuse_all "${other_cases[@]}"
 [ -p "$work/a_fifo" ] || fail "grads replaced a FIFO given as --out"
 [ ! -e "$work/threads" ] || fail "--threads 1000 left a run folder"
 echo "ok: other commands: ${#other_cases[@]} cases (report of a damaged folder, grads onto a FIFO, --examples, --threads) refused"
