@@ -9,30 +9,17 @@
 #include <string>
 #include <vector>
 
-#include "dp/accounting/pld_accountant.hpp"
+#include "dp/accounting/accountant_registry.hpp"
 #include "dp/accounting/privacy_accountant.hpp"
-#include "dp/accounting/prv_accountant.hpp"
-#include "dp/accounting/rdp_accountant.hpp"
 
 namespace dpt {
 
-// Settings of every accountant.
-struct AccountantSettings {
-  std::vector<double> rdp_orders = RdpAccountant::default_orders();
-  RdpConversion rdp_conversion = RdpConversion::kImproved;
-  PldOptions pld;
-  PrvOptions prv;
-};
-
-// "rdp", "pld", "prv", "gdp".
-const std::vector<std::string>& accountant_names();
-
-// An empty accountant by name (throws AccountingError on an unknown name).
-std::unique_ptr<PrivacyAccountant> make_accountant(const std::string& name, const AccountantSettings& settings = {});
-AccountantFactory accountant_factory(const std::string& name, const AccountantSettings& settings = {});
+// (AccountantSettings, accountant_names(), make_accountant and accountant_factory live in
+// accountant_registry.hpp, which this header includes.)
 
 struct EpsilonEstimate {
-  std::string accountant;
+  AccountantKind kind = AccountantKind::kRdp;
+  std::string accountant;           // accountant_name(kind)
   double epsilon = 0.0;             // the accountant's answer: an upper bound, or (gdp) an approximation
   std::optional<double> lower;      // prv: lower bound on the true epsilon
   std::optional<double> estimate;   // prv: point estimate
@@ -40,17 +27,22 @@ struct EpsilonEstimate {
   bool upper_bound = true;          // false: an approximation, never a guarantee
   bool valid = true;                // false: the method's domain was exceeded (see status); not usable
   std::string status = "ok";
+  std::optional<double> optimal_order;  // rdp: the order of the tightest conversion
+  bool order_at_grid_edge = false;      // rdp: that order is the smallest or largest of the grid
   nlohmann::json details = nlohmann::json::object();  // optimal order, grid, mesh, ...
   double seconds = 0.0;             // wall time of the computation
 };
 
-// epsilon at `delta` of the events in `ledger` by accountant `name`. Throws AccountingError only
-// for an unknown `name`, invalid `settings`, or `delta` outside [0, 1] (checked before anything
+// epsilon at `delta` of the events in `ledger` by accountant `kind`. Throws AccountingError only
+// for an unknown name, invalid `settings`, or `delta` outside [0, 1] (checked before anything
 // is computed). Otherwise it never throws, whatever the events (any q in [0, 1], sigma >= 0, any
 // counts): a method that cannot answer returns epsilon = inf with valid = false and a status
 // ("domain_exceeded", "infinity_mass_above_delta", "delta_too_small", "eps_error_relaxed",
 // "unsupported: ...", "error: ..." for anything else, e.g. counts that overflow or memory). So
 // a caller can check every accountant before training and fall back on an invalid one.
+EpsilonEstimate estimate_epsilon(AccountantKind kind, const std::vector<LedgerEntry>& ledger, double delta,
+                                 const AccountantSettings& settings = {});
+// The same by name (parse_accountant's AccountingError on an unknown one).
 EpsilonEstimate estimate_epsilon(const std::string& name, const std::vector<LedgerEntry>& ledger, double delta,
                                  const AccountantSettings& settings = {});
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "dp/accounting/accountant_registry.hpp"
+
 namespace dpt {
 namespace {
 
@@ -30,7 +32,7 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
   j["epsilon_is"] = "the smallest valid upper bound among the accountants below (approximations never count)";
   j["accountant_setting"] = r.accountant;
   j["accountants"] = r.accountants.empty()
-                         ? nlohmann::ordered_json::array({{{"accountant", "rdp"},
+                         ? nlohmann::ordered_json::array({{{"accountant", accountant_name(AccountantKind::kRdp)},
                                                            {"epsilon", r.epsilon},
                                                            {"bound", "upper"},
                                                            {"conversion", r.conversion},

@@ -7,6 +7,7 @@
 
 #include "core/random/counter_rng.hpp"
 #include "datasets/load_dataset.hpp"
+#include "dp/accounting/accountant_registry.hpp"
 #include "dp/accounting/calibration.hpp"
 #include "dp/accounting/epsilon_summary.hpp"
 #include "dp/random/random_streams.hpp"
@@ -21,11 +22,12 @@ double default_delta(int64_t n) {
   return std::pow(10.0, std::floor(std::log10(1.0 / (10.0 * static_cast<double>(n)))));
 }
 
-// Calibration uses the tightest accountant the run reports (never the GDP approximation).
+// Calibration uses the tightest accountant the run reports (PLD for "all"), never an
+// approximation (GDP): an approximation calibrates with RDP instead.
 AccountantFactory calibration_factory(const std::string& setting) {
-  if (setting == "pld" || setting == "all") return pld_accountant_factory();
-  if (setting == "prv") return prv_accountant_factory();
-  return rdp_accountant_factory();
+  const AccountantKind kind = setting == kAllAccountantsName ? AccountantKind::kPld : parse_accountant(setting);
+  const AccountantCapabilities can = capabilities(kind);
+  return accountant_factory(can.upper_bound && can.supports_calibration ? kind : AccountantKind::kRdp);
 }
 
 }  // namespace
@@ -33,8 +35,8 @@ AccountantFactory calibration_factory(const std::string& setting) {
 std::vector<std::string> reported_accountants(const std::string& setting) {
   // RDP is the one charged at every step (cheap, checkpointed); the others are rebuilt from its
   // ledger, the record of truth, when a report is written.
-  if (setting == "all") return accountant_names();  // rdp, pld, prv, gdp (an approximation)
-  return {setting};
+  if (setting == kAllAccountantsName) return accountant_names();  // rdp, pld, prv, gdp (an approximation)
+  return {std::string(accountant_name(parse_accountant(setting)))};
 }
 
 Resolved resolve(const ExperimentConfig& config, int64_t dataset_size) {
