@@ -1,13 +1,14 @@
 // Exceptions and the always-on check of the accounting library, which must not depend on
-// core/ (so it cannot use dpt::Error). Messages follow google/dp's shape:
-// "noise_multiplier must be finite and non-negative, but is -1."
+// core/ (so it cannot use dpt::Error). The checks and the number format are base/'s
+// (base/check.hpp, base/number_format.hpp), thrown as AccountingError:
+//   check_finite_non_negative<AccountingError>(sigma, "noise_multiplier");
+//   → "noise_multiplier must be finite and non-negative, but is -1."
 #pragma once
 
-#include <charconv>
-#include <cstdint>
 #include <stdexcept>
-#include <string>
-#include <system_error>
+
+#include "base/check.hpp"
+#include "base/number_format.hpp"
 
 namespace dpt {
 
@@ -30,20 +31,8 @@ class UnreachableTargetError : public AccountingError {
   using AccountingError::AccountingError;
 };
 
-// Shortest decimal that reads back as `x` ("-1", "0.1", "1e-05", "inf", "nan").
-inline std::string format_number(double x) {
-  char buffer[64];
-  const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, x);
-  return r.ec == std::errc() ? std::string(buffer, r.ptr) : std::string("?");
-}
-
-inline std::string format_number(int64_t x) { return std::to_string(x); }
-
 }  // namespace dpt
 
 // Always-on precondition check: throws dpt::AccountingError with `message` (a std::string
 // expression, evaluated only on failure).
-#define DPT_ACCOUNTING_CHECK(condition, message)             \
-  do {                                                       \
-    if (!(condition)) throw ::dpt::AccountingError(message); \
-  } while (false)
+#define DPT_ACCOUNTING_CHECK(condition, message) DPT_BASE_CHECK(::dpt::AccountingError, condition, message)
