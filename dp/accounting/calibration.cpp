@@ -53,16 +53,10 @@ double checked(double epsilon, const std::string& what) {
 NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
                                             const std::function<double(double)>& epsilon_of_sigma, double tolerance,
                                             double initial_sigma, int max_evaluations) {
-  if (!(std::isfinite(target_epsilon) && target_epsilon > 0.0)) {
-    throw UnreachableTargetError("target_epsilon must be finite and > 0, but is " + format_number(target_epsilon) +
-                                 ".");
-  }
-  DPT_ACCOUNTING_CHECK(tolerance > 0.0 && tolerance < 1.0,
-                       "tolerance must be in (0, 1), but is " + format_number(tolerance) + ".");
-  DPT_ACCOUNTING_CHECK(std::isfinite(initial_sigma) && initial_sigma > 0.0,
-                       "initial_sigma must be finite and > 0, but is " + format_number(initial_sigma) + ".");
-  DPT_ACCOUNTING_CHECK(max_evaluations >= 1,
-                       "max_evaluations must be >= 1, but is " + format_number(int64_t{max_evaluations}) + ".");
+  check_finite_positive<UnreachableTargetError>(target_epsilon, "target_epsilon");
+  check_in<AccountingError>(tolerance, Bounds::open(0.0, 1.0), "tolerance");
+  check_finite_positive<AccountingError>(initial_sigma, "initial_sigma");
+  check_at_least<AccountingError>(max_evaluations, 1, "max_evaluations");
   NoiseCalibration out;
   auto eps = [&](double sigma) {
     ++out.evaluations;
@@ -169,10 +163,9 @@ NoiseCalibration calibrate_noise_multiplier(double target_epsilon,
 NoiseCalibration calibrate_noise_multiplier(double target_epsilon, double sampling_rate, int64_t steps, double delta,
                                             const AccountantFactory& make_accountant, double tolerance,
                                             int max_evaluations) {
-  DPT_ACCOUNTING_CHECK(steps >= 1, "steps must be >= 1, but is " + format_number(steps) + ".");
-  DPT_ACCOUNTING_CHECK(sampling_rate > 0.0 && sampling_rate <= 1.0,
-                       "sampling_rate must be in (0, 1], but is " + format_number(sampling_rate) + ".");
-  DPT_ACCOUNTING_CHECK(delta > 0.0 && delta < 1.0, "delta must be in (0, 1), but is " + format_number(delta) + ".");
+  check_at_least<AccountingError>(steps, 1, "steps");
+  check_in<AccountingError>(sampling_rate, Bounds::left_open(0.0, 1.0), "sampling_rate");
+  check_in<AccountingError>(delta, Bounds::open(0.0, 1.0), "delta");
   return calibrate_noise_multiplier(
       target_epsilon,
       [&](double sigma) {
@@ -185,11 +178,8 @@ NoiseCalibration calibrate_noise_multiplier(double target_epsilon, double sampli
 
 StepsBudget max_steps_within_budget(double target_epsilon, const std::function<double(int64_t)>& epsilon_of_steps,
                                     int64_t max_steps) {
-  if (!(std::isfinite(target_epsilon) && target_epsilon >= 0.0)) {
-    throw UnreachableTargetError("target_epsilon must be finite and >= 0, but is " + format_number(target_epsilon) +
-                                 ".");
-  }
-  DPT_ACCOUNTING_CHECK(max_steps >= 1, "max_steps must be >= 1, but is " + format_number(max_steps) + ".");
+  check_finite_non_negative<UnreachableTargetError>(target_epsilon, "target_epsilon");
+  check_at_least<AccountingError>(max_steps, 1, "max_steps");
   auto eps = [&](int64_t steps) { return checked(epsilon_of_steps(steps), "steps = " + format_number(steps)); };
   // Invariant: eps(lo) <= target < eps(hi).
   int64_t lo = 0;
@@ -222,7 +212,7 @@ StepsBudget max_steps_within_budget(double target_epsilon, const std::function<d
 
 StepsBudget max_steps_within_budget(double target_epsilon, double sampling_rate, double noise_multiplier, double delta,
                                     const AccountantFactory& make_accountant, int64_t max_steps) {
-  DPT_ACCOUNTING_CHECK(delta > 0.0 && delta < 1.0, "delta must be in (0, 1), but is " + format_number(delta) + ".");
+  check_in<AccountingError>(delta, Bounds::open(0.0, 1.0), "delta");
   const DpEvent step = DpEvent::poisson_sampled_gaussian(sampling_rate, noise_multiplier);
   return max_steps_within_budget(
       target_epsilon,

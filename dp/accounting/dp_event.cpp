@@ -12,17 +12,14 @@ namespace dpt {
 namespace {
 
 void check_noise_multiplier(double sigma, const std::string& name) {
-  DPT_ACCOUNTING_CHECK(std::isfinite(sigma) && sigma >= 0.0,
-                       name + " must be finite and non-negative, but is " + format_number(sigma) + ".");
+  check_finite_non_negative<AccountingError>(sigma, name);
 }
 
 void check_sampling_rate(double q, const std::string& name) {
-  DPT_ACCOUNTING_CHECK(q >= 0.0 && q <= 1.0, name + " must be in [0, 1], but is " + format_number(q) + ".");
+  check_in<AccountingError>(q, Bounds::closed(0.0, 1.0), name);
 }
 
-void check_count(int64_t count, const std::string& name) {
-  DPT_ACCOUNTING_CHECK(count >= 1, name + " must be >= 1, but is " + format_number(count) + ".");
-}
+void check_count(int64_t count, const std::string& name) { check_at_least<AccountingError>(count, 1, name); }
 
 // ---- JSON reading with paths ----
 

@@ -24,8 +24,8 @@ double log_normal_cdf(double x) { return log_erfc(-x / std::sqrt(2.0)) - std::lo
 }  // namespace
 
 double gdp_delta(double mu, double epsilon) {
-  DPT_ACCOUNTING_CHECK(mu >= 0.0, "mu must be >= 0, but is " + format_number(mu) + ".");
-  DPT_ACCOUNTING_CHECK(epsilon >= 0.0 && !std::isnan(epsilon), "epsilon must be >= 0, but is " + format_number(epsilon) + ".");
+  check_at_least<AccountingError>(mu, 0.0, "mu");            // mu = inf: delta = 1
+  check_at_least<AccountingError>(epsilon, 0.0, "epsilon");  // epsilon = inf: delta = 0
   if (mu == 0.0) return 0.0;
   if (std::isinf(mu)) return 1.0;
   if (std::isinf(epsilon)) return 0.0;
@@ -36,7 +36,7 @@ double gdp_delta(double mu, double epsilon) {
 }
 
 double gdp_epsilon(double mu, double delta) {
-  DPT_ACCOUNTING_CHECK(delta >= 0.0 && delta <= 1.0, "delta must be in [0, 1], but is " + format_number(delta) + ".");
+  check_in<AccountingError>(delta, Bounds::closed(0.0, 1.0), "delta");
   if (std::isinf(mu)) return delta >= 1.0 ? 0.0 : kInf;
   if (gdp_delta(mu, 0.0) <= delta) return 0.0;
   double lo = 0.0;
@@ -74,8 +74,7 @@ double GdpAccountant::mu() const {
 double GdpAccountant::get_epsilon(double delta) const { return gdp_epsilon(mu(), delta); }
 
 double GdpAccountant::get_delta(double epsilon) const {
-  DPT_ACCOUNTING_CHECK(std::isfinite(epsilon) && epsilon >= 0.0,
-                       "epsilon must be finite and >= 0, but is " + format_number(epsilon) + ".");
+  check_finite_non_negative<AccountingError>(epsilon, "epsilon");
   return gdp_delta(mu(), epsilon);
 }
 

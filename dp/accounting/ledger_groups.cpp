@@ -147,7 +147,7 @@ namespace dpt {
 
 void append_gaussian_event(std::vector<LedgerEntry>& ledger, const DpEvent& event, int64_t count,
                            const std::string& accountant) {
-  DPT_ACCOUNTING_CHECK(count >= 1, "count must be >= 1, but is " + format_number(count) + ".");
+  check_at_least<AccountingError>(count, 1, "count");
   if (!is_gaussian_event(event)) {
     throw UnsupportedEventError("the " + accountant + " accountant does not support " + event.describe() + ".");
   }

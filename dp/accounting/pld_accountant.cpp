@@ -23,18 +23,16 @@ constexpr double kMaxInterval = 1.0;
 
 PldOptions validated(PldOptions o) {
   const double h = o.value_discretization_interval;
-  DPT_ACCOUNTING_CHECK(std::isfinite(h) && h > 0.0 && h <= 1.0,
-                       "value_discretization_interval must be in (0, 1], but is " + format_number(h) + ".");
-  const double t = o.composition.tail_mass_truncation;
-  DPT_ACCOUNTING_CHECK(t >= 0.0 && t <= 1e-6, "tail_mass_truncation must be in [0, 1e-6], but is " + format_number(t) + ".");
-  DPT_ACCOUNTING_CHECK(o.composition.max_bins >= 1024 && o.composition.max_bins <= (int64_t{1} << 26),
-                       "max_bins must be in [1024, 2^26], but is " + format_number(o.composition.max_bins) + ".");
+  check_in<AccountingError>(h, Bounds::left_open(0.0, 1.0), "value_discretization_interval");
+  check_in<AccountingError>(o.composition.tail_mass_truncation, Bounds::closed(0.0, 1e-6), "tail_mass_truncation");
+  const int64_t max_bins = o.composition.max_bins;
+  check_that<AccountingError>(max_bins >= 1024 && max_bins <= (int64_t{1} << 26), "max_bins", "in [1024, 2^26]", max_bins);
   o.composition.allow_coarsening = true;  // the PLD stays an upper bound when coarsened
   return o;
 }
 
 void check_delta(double delta) {
-  DPT_ACCOUNTING_CHECK(delta >= 0.0 && delta <= 1.0, "delta must be in [0, 1], but is " + format_number(delta) + ".");
+  check_in<AccountingError>(delta, Bounds::closed(0.0, 1.0), "delta");
 }
 
 }  // namespace
@@ -157,8 +155,7 @@ PldEpsilonResult PldAccountant::get_epsilon_result(double delta) const {
 double PldAccountant::get_epsilon(double delta) const { return get_epsilon_result(delta).epsilon; }
 
 double PldAccountant::get_delta(double epsilon) const {
-  DPT_ACCOUNTING_CHECK(std::isfinite(epsilon) && epsilon >= 0.0,
-                       "epsilon must be finite and >= 0, but is " + format_number(epsilon) + ".");
+  check_finite_non_negative<AccountingError>(epsilon, "epsilon");
   const double tv = total_variation_bound(composition_groups(ledger_));  // delta(eps) <= delta(0) = TV
   const Composed& c = composed();
   if (c.non_private || c.domain_exceeded) return tv;

@@ -116,12 +116,9 @@ struct Loss {
 };
 
 void check_args(double q, double sigma, double interval) {
-  DPT_ACCOUNTING_CHECK(std::isfinite(q) && q >= 0.0 && q <= 1.0,
-                       "sampling_rate must be in [0, 1], but is " + format_number(q) + ".");
-  DPT_ACCOUNTING_CHECK(std::isfinite(sigma) && sigma >= 0.0,
-                       "noise_multiplier must be finite and non-negative, but is " + format_number(sigma) + ".");
-  DPT_ACCOUNTING_CHECK(std::isfinite(interval) && interval > 0.0,
-                       "value_discretization_interval must be finite and > 0, but is " + format_number(interval) + ".");
+  check_in<AccountingError>(q, Bounds::closed(0.0, 1.0), "sampling_rate");
+  check_finite_non_negative<AccountingError>(sigma, "noise_multiplier");
+  check_finite_positive<AccountingError>(interval, "value_discretization_interval");
 }
 
 }  // namespace
@@ -155,7 +152,7 @@ int64_t subsampled_gaussian_grid_bins(double q, double sigma, PldDirection direc
 PldPmf subsampled_gaussian_pld(double q, double sigma, PldDirection direction, double interval,
                                PldDiscretisation discretisation, int64_t max_bins) {
   check_args(q, sigma, interval);
-  DPT_ACCOUNTING_CHECK(max_bins >= 16, "max_bins must be >= 16, but is " + format_number(max_bins) + ".");
+  check_at_least<AccountingError>(max_bins, 16, "max_bins");
   if (q == 0.0) return identity_pmf(interval);
   if (sigma == 0.0) {
     // No noise: with probability q the output reveals the record (loss +inf); otherwise the loss

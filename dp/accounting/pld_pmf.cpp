@@ -232,7 +232,7 @@ double self_composition_infinity_floor(const PldCompositionOptions& options) {
 
 PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOptions& options,
                         PldCompositionStatus& status) {
-  DPT_ACCOUNTING_CHECK(count >= 1, "count must be >= 1, but is " + format_number(count) + ".");
+  check_at_least<AccountingError>(count, 1, "count");
   if (count == 1 || pmf.probs.empty()) {
     PldPmf out = pmf;
     if (count > 1) out.infinity_mass = -std::expm1(static_cast<double>(count) * std::log1p(-pmf.infinity_mass));

@@ -22,14 +22,11 @@ constexpr int kMaxMeshDoublings = 40;
 constexpr double kMaxMesh = 1.0;
 
 PrvOptions validated(const PrvOptions& o) {
-  DPT_ACCOUNTING_CHECK(std::isfinite(o.eps_error) && o.eps_error > 0.0 && o.eps_error <= 10.0,
-                       "eps_error must be in (0, 10], but is " + format_number(o.eps_error) + ".");
-  DPT_ACCOUNTING_CHECK(o.delta_error >= 0.0 && o.delta_error < 1.0,
-                       "delta_error must be in [0, 1), but is " + format_number(o.delta_error) + ".");
-  DPT_ACCOUNTING_CHECK(o.max_bins >= 1024 && o.max_bins <= (int64_t{1} << 26),
-                       "max_bins must be in [1024, 2^26], but is " + format_number(o.max_bins) + ".");
-  DPT_ACCOUNTING_CHECK(o.tail_mass_truncation >= 0.0 && o.tail_mass_truncation <= 1e-6,
-                       "tail_mass_truncation must be in [0, 1e-6], but is " + format_number(o.tail_mass_truncation) + ".");
+  check_in<AccountingError>(o.eps_error, Bounds::left_open(0.0, 10.0), "eps_error");
+  check_in<AccountingError>(o.delta_error, Bounds::right_open(0.0, 1.0), "delta_error");
+  check_that<AccountingError>(o.max_bins >= 1024 && o.max_bins <= (int64_t{1} << 26), "max_bins", "in [1024, 2^26]",
+                              o.max_bins);
+  check_in<AccountingError>(o.tail_mass_truncation, Bounds::closed(0.0, 1e-6), "tail_mass_truncation");
   return o;
 }
 
@@ -154,7 +151,7 @@ const PrvAccountant::Composed& PrvAccountant::composed(double eta, bool certifie
 PrvEpsilonResult PrvAccountant::get_epsilon_result(double delta) const { return epsilon_result(delta, false); }
 
 PrvEpsilonResult PrvAccountant::epsilon_result(double delta, bool certified_only) const {
-  DPT_ACCOUNTING_CHECK(delta >= 0.0 && delta <= 1.0, "delta must be in [0, 1], but is " + format_number(delta) + ".");
+  check_in<AccountingError>(delta, Bounds::closed(0.0, 1.0), "delta");
   PrvEpsilonResult r;
   r.delta_error = options_.delta_error > 0.0 ? options_.delta_error : delta / 1000.0;
   // A subnormal delta (1e-320) would give an eta whose log is inaccurate: keep eta normal (delta is
@@ -238,8 +235,7 @@ double PrvAccountant::get_epsilon(double delta) const {
 }
 
 PrvDeltaResult PrvAccountant::get_delta_result(double epsilon) const {
-  DPT_ACCOUNTING_CHECK(std::isfinite(epsilon) && epsilon >= 0.0,
-                       "epsilon must be finite and >= 0, but is " + format_number(epsilon) + ".");
+  check_finite_non_negative<AccountingError>(epsilon, "epsilon");
   PrvDeltaResult r;
   const double delta_error = options_.delta_error > 0.0 ? options_.delta_error : kDefaultDeltaErrorForDeltaQueries;
   const double eta = delta_error / 2.0;

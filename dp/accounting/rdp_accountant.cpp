@@ -25,10 +25,8 @@ std::vector<double> validated_orders(std::vector<double> orders) {
                                                            " orders, but holds " +
                                                            format_number(static_cast<int64_t>(orders.size())) + ".");
   for (const double alpha : orders) {
-    DPT_ACCOUNTING_CHECK(std::isfinite(alpha) && alpha > 1.0,
-                         "order must be finite and > 1, but is " + format_number(alpha) + ".");
-    DPT_ACCOUNTING_CHECK(alpha <= kMaxRdpOrder, "order must be <= " + format_number(kMaxRdpOrder) + ", but is " +
-                                                    format_number(alpha) + ".");
+    check_finite_above<AccountingError>(alpha, 1.0, "order");
+    check_at_most<AccountingError>(alpha, kMaxRdpOrder, "order");
   }
   std::sort(orders.begin(), orders.end());
   orders.erase(std::unique(orders.begin(), orders.end()), orders.end());
@@ -98,7 +96,7 @@ std::vector<double> RdpAccountant::event_rdp(const DpEvent& event) const {
 
 void RdpAccountant::compose(const DpEvent& event, int64_t count) {
   // 1. Validate and compute everything; nothing below may change state until step 2.
-  DPT_ACCOUNTING_CHECK(count >= 1, "count must be >= 1, but is " + format_number(count) + ".");
+  check_at_least<AccountingError>(count, 1, "count");
   if (!supports(event)) {
     throw UnsupportedEventError("the RDP accountant does not support " + event.describe() + ".");
   }

@@ -22,8 +22,7 @@ void check_curve(const std::vector<double>& orders, const std::vector<double>& r
                                                         format_number(static_cast<int64_t>(orders.size())) + " and " +
                                                         format_number(static_cast<int64_t>(rdp.size())) + ".");
   for (size_t k = 0; k < orders.size(); ++k) {
-    DPT_ACCOUNTING_CHECK(std::isfinite(orders[k]) && orders[k] > 1.0,
-                         "order must be finite and > 1, but is " + format_number(orders[k]) + ".");
+    check_finite_above<AccountingError>(orders[k], 1.0, "order");
     DPT_ACCOUNTING_CHECK(rdp[k] >= 0.0, "rdp must be non-negative, but is " + format_number(rdp[k]) + " at order " +
                                             format_number(orders[k]) + ".");
   }
@@ -52,7 +51,7 @@ RdpConversion rdp_conversion_from_string(const std::string& name) {
 RdpEpsilon epsilon_from_rdp(const std::vector<double>& orders, const std::vector<double>& rdp, double delta,
                             RdpConversion conversion) {
   check_curve(orders, rdp);
-  DPT_ACCOUNTING_CHECK(delta >= 0.0 && delta <= 1.0, "delta must be in [0, 1], but is " + format_number(delta) + ".");
+  check_in<AccountingError>(delta, Bounds::closed(0.0, 1.0), "delta");
   RdpEpsilon out;
   out.optimal_order = orders.front();
   if (delta == 0.0) {
@@ -79,8 +78,7 @@ RdpEpsilon epsilon_from_rdp(const std::vector<double>& orders, const std::vector
 
 RdpDelta delta_from_rdp(const std::vector<double>& orders, const std::vector<double>& rdp, double epsilon) {
   check_curve(orders, rdp);
-  DPT_ACCOUNTING_CHECK(std::isfinite(epsilon) && epsilon >= 0.0,
-                       "epsilon must be finite and non-negative, but is " + format_number(epsilon) + ".");
+  check_finite_non_negative<AccountingError>(epsilon, "epsilon");
   double best_log_delta = kInf;
   size_t best_k = 0;
   for (size_t k = 0; k < orders.size(); ++k) {

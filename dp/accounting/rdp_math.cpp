@@ -25,23 +25,11 @@ constexpr int64_t kMaxTailTerms = 200000;
 // Orders are treated as integers up to here (the binomial sum has alpha + 1 terms).
 constexpr double kMaxIntegerOrder = 1e6;
 
-void check_sampling_rate(double q) {
-  if (!(q >= 0.0 && q <= 1.0)) {
-    throw AccountingError("sampling_rate must be in [0, 1], but is " + format_number(q) + ".");
-  }
-}
+void check_sampling_rate(double q) { check_in<AccountingError>(q, Bounds::closed(0.0, 1.0), "sampling_rate"); }
 
-void check_noise_multiplier(double sigma) {
-  if (!(std::isfinite(sigma) && sigma >= 0.0)) {
-    throw AccountingError("noise_multiplier must be finite and non-negative, but is " + format_number(sigma) + ".");
-  }
-}
+void check_noise_multiplier(double sigma) { check_finite_non_negative<AccountingError>(sigma, "noise_multiplier"); }
 
-void check_order(double alpha) {
-  if (!(std::isfinite(alpha) && alpha > 1.0)) {
-    throw AccountingError("order must be finite and > 1, but is " + format_number(alpha) + ".");
-  }
-}
+void check_order(double alpha) { check_finite_above<AccountingError>(alpha, 1.0, "order"); }
 
 bool is_integer_order(double alpha) { return alpha == std::floor(alpha) && alpha <= kMaxIntegerOrder; }
 
