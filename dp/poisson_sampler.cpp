@@ -1,18 +1,15 @@
 // Poisson sampling: one Bernoulli(q) draw per example per step.
 #include "dp/poisson_sampler.hpp"
 
-#include <cmath>
-#include <string>
-
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
 
 PoissonSampler::PoissonSampler(int64_t dataset_size, double sampling_rate, const RandomnessSource& randomness)
     : dataset_size_(dataset_size), sampling_rate_(sampling_rate), randomness_(randomness) {
-  DPT_CHECK(dataset_size >= 1, "dataset_size must be >= 1, but is " + std::to_string(dataset_size) + ".");
-  DPT_CHECK(std::isfinite(sampling_rate) && sampling_rate > 0.0 && sampling_rate <= 1.0,
-            "sampling_rate must be in (0, 1], but is " + std::to_string(sampling_rate) + ".");
+  check_at_least<InvalidArgument>(dataset_size, 1, "dataset_size");
+  check_in<InvalidArgument>(sampling_rate, Bounds::left_open(0.0, 1.0), "sampling_rate");
 }
 
 std::vector<int64_t> PoissonSampler::sample(uint64_t step) const {

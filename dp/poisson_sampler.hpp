@@ -18,7 +18,6 @@ class PoissonSampler {
   // Indices (ascending) of the examples in step `step`'s batch.
   std::vector<int64_t> sample(uint64_t step) const;
 
-  int64_t dataset_size() const { return dataset_size_; }
   double sampling_rate() const { return sampling_rate_; }
   double expected_batch_size() const { return sampling_rate_ * static_cast<double>(dataset_size_); }
 

@@ -2,22 +2,19 @@
 // in torch.optim's arithmetic order. See adam.hpp for the equations.
 #include "optim/adam.hpp"
 
-#include <fmt/core.h>
-
 #include <cmath>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
 namespace {
 
 AdamOptions validated(const AdamOptions& o) {
-  DPT_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0, fmt::format("beta1 must be in [0, 1), but is {}.", o.beta1));
-  DPT_CHECK(o.beta2 >= 0.0 && o.beta2 < 1.0, fmt::format("beta2 must be in [0, 1), but is {}.", o.beta2));
-  DPT_CHECK(std::isfinite(o.eps) && o.eps >= 0.0,
-            fmt::format("eps must be finite and non-negative, but is {}.", o.eps));
-  DPT_CHECK(std::isfinite(o.weight_decay) && o.weight_decay >= 0.0,
-            fmt::format("weight_decay must be finite and non-negative, but is {}.", o.weight_decay));
+  check_in<InvalidArgument>(o.beta1, Bounds::right_open(0.0, 1.0), "beta1");
+  check_in<InvalidArgument>(o.beta2, Bounds::right_open(0.0, 1.0), "beta2");
+  check_finite_non_negative<InvalidArgument>(o.eps, "eps");
+  check_finite_non_negative<InvalidArgument>(o.weight_decay, "weight_decay");
   return o;
 }
 

@@ -3,20 +3,19 @@
 // the step index, so a restored run needs only its step count.
 #include "optim/lr_schedule.hpp"
 
-#include <fmt/core.h>
-
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
 namespace {
 
 void check_learning_rate(double learning_rate) {
-  DPT_CHECK(std::isfinite(learning_rate) && learning_rate > 0.0,
-            fmt::format("learning_rate must be finite and positive, but is {}.", learning_rate));
+  check_that<InvalidArgument>(std::isfinite(learning_rate) && learning_rate > 0.0, "learning_rate", "finite and positive",
+                              learning_rate);
 }
 
 }  // namespace
@@ -28,8 +27,8 @@ LrSchedule LrSchedule::constant(double learning_rate) {
 
 LrSchedule LrSchedule::step(double learning_rate, int64_t step_size, double gamma) {
   check_learning_rate(learning_rate);
-  DPT_CHECK(step_size >= 1, fmt::format("step_size must be >= 1, but is {}.", step_size));
-  DPT_CHECK(gamma > 0.0 && gamma <= 1.0, fmt::format("gamma must be in (0, 1], but is {}.", gamma));
+  check_at_least<InvalidArgument>(step_size, 1, "step_size");
+  check_in<InvalidArgument>(gamma, Bounds::left_open(0.0, 1.0), "gamma");
   LrSchedule s(Kind::kStep, learning_rate);
   s.step_size_ = step_size;
   s.gamma_ = gamma;
@@ -38,10 +37,9 @@ LrSchedule LrSchedule::step(double learning_rate, int64_t step_size, double gamm
 
 LrSchedule LrSchedule::cosine(double learning_rate, int64_t total_steps, double min_learning_rate) {
   check_learning_rate(learning_rate);
-  DPT_CHECK(total_steps >= 1, fmt::format("total_steps must be >= 1, but is {}.", total_steps));
-  DPT_CHECK(min_learning_rate >= 0.0 && min_learning_rate <= learning_rate,
-            fmt::format("min_learning_rate must be in [0, learning_rate = {}], but is {}.", learning_rate,
-                        min_learning_rate));
+  check_at_least<InvalidArgument>(total_steps, 1, "total_steps");
+  check_that<InvalidArgument>(min_learning_rate >= 0.0 && min_learning_rate <= learning_rate, "min_learning_rate",
+                              "in [0, learning_rate = " + format_number(learning_rate) + "]", min_learning_rate);
   LrSchedule s(Kind::kCosine, learning_rate);
   s.total_steps_ = total_steps;
   s.min_learning_rate_ = min_learning_rate;
@@ -49,7 +47,7 @@ LrSchedule LrSchedule::cosine(double learning_rate, int64_t total_steps, double 
 }
 
 LrSchedule LrSchedule::with_warmup(int64_t warmup_steps) const {
-  DPT_CHECK(warmup_steps >= 0, fmt::format("warmup_steps must be >= 0, but is {}.", warmup_steps));
+  check_at_least<InvalidArgument>(warmup_steps, 0, "warmup_steps");
   LrSchedule s = *this;
   s.warmup_steps_ = warmup_steps;
   return s;
@@ -71,7 +69,7 @@ double LrSchedule::base(int64_t step) const {
 }
 
 double LrSchedule::learning_rate(int64_t step) const {
-  DPT_CHECK(step >= 0, fmt::format("step must be >= 0, but is {}.", step));
+  check_at_least<InvalidArgument>(step, 0, "step");
   if (step < warmup_steps_) {
     return base(0) * static_cast<double>(step + 1) / static_cast<double>(warmup_steps_);
   }

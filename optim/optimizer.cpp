@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -33,8 +34,7 @@ Optimizer<T>::Optimizer(std::string kind, std::vector<std::string> slots)
 template <typename T>
 void Optimizer<T>::check_step(const ParameterList<T>& params, const std::vector<Matrix<T>>& grads,
                               double learning_rate) const {
-  DPT_CHECK(std::isfinite(learning_rate) && learning_rate >= 0.0,
-            fmt::format("learning_rate must be finite and non-negative, but is {}.", learning_rate));
+  check_finite_non_negative<InvalidArgument>(learning_rate, "learning_rate");
   DPT_CHECK(grads.size() == params.size(),
             fmt::format("step: expected one gradient per parameter ({}), but got {}.", params.size(), grads.size()));
   if (bound_) {
@@ -105,7 +105,7 @@ template <typename T>
 void Optimizer<T>::load_state(const ParameterList<T>& params, const OptimizerState& state) {
   DPT_CHECK(state.optimizer == kind_,
             fmt::format("load_state: the state is for '{}', but this optimizer is '{}'.", state.optimizer, kind_));
-  DPT_CHECK(state.step >= 0, fmt::format("load_state: step must be >= 0, but is {}.", state.step));
+  check_at_least<InvalidArgument>(state.step, 0, "load_state: step");
   check_params(params, "load_state");
   if (state.step == 0) {
     DPT_CHECK(state.buffers.empty(),

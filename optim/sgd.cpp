@@ -2,10 +2,9 @@
 // dampening 0 (Sutskever et al. 2013). See sgd.hpp for the update rule.
 #include "optim/sgd.hpp"
 
-#include <fmt/core.h>
-
 #include <cmath>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -17,12 +16,10 @@ std::vector<std::string> sgd_slots(const SgdOptions& o) {
 }
 
 SgdOptions validated(const SgdOptions& o) {
-  DPT_CHECK(o.momentum >= 0.0 && o.momentum < 1.0,  // false for NaN
-            fmt::format("momentum must be in [0, 1), but is {}.", o.momentum));
+  check_in<InvalidArgument>(o.momentum, Bounds::right_open(0.0, 1.0), "momentum");
   DPT_CHECK(!o.nesterov || o.momentum > 0.0,
-            fmt::format("nesterov needs momentum > 0, but momentum is {}.", o.momentum));
-  DPT_CHECK(std::isfinite(o.weight_decay) && o.weight_decay >= 0.0,
-            fmt::format("weight_decay must be finite and non-negative, but is {}.", o.weight_decay));
+            "nesterov needs momentum > 0, but momentum is " + format_number(o.momentum) + ".");
+  check_finite_non_negative<InvalidArgument>(o.weight_decay, "weight_decay");
   return o;
 }
 

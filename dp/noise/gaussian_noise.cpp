@@ -2,17 +2,14 @@
 #include "dp/noise/gaussian_noise.hpp"
 
 #include <boost/random/normal_distribution.hpp>
-#include <cmath>
-#include <string>
-
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
 
 template <typename T>
 void GaussianNoise::add(std::vector<Matrix<T>>& targets, double stddev, uint64_t step) const {
-  DPT_CHECK(std::isfinite(stddev) && stddev >= 0.0,
-            "noise stddev must be finite and non-negative, but is " + std::to_string(stddev) + ".");
+  check_finite_non_negative<InvalidArgument>(stddev, "noise stddev");
   std::unique_ptr<BitStream> stream = randomness_.stream(StreamPurpose::kNoise, step);
   boost::random::normal_distribution<double> normal(0.0, stddev);
   const bool secure = randomness_.is_secure();
