@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "dp/accounting/accountant_json.hpp"
 #include "dp/accounting/accounting_error.hpp"
 #include "dp/accounting/ledger_groups.hpp"
 #include "dp/accounting/log_math.hpp"
@@ -15,7 +16,6 @@ namespace dpt {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int kFormatVersion = 1;
 constexpr double kMaxEpsilon = 1e6;
 
 // log Phi(x) = log(erfc(-x / sqrt 2) / 2).
@@ -80,20 +80,18 @@ double GdpAccountant::get_delta(double epsilon) const {
 
 nlohmann::json GdpAccountant::to_json() const {
   return {{"accountant", name()},
-          {"format_version", kFormatVersion},
+          {"format_version", kAccountantFormatVersion},
           {"neighbouring_relation", to_string(neighbouring_relation())},
           {"bound", "approximation"},
           {"ledger", ledger_to_json(ledger_)}};
 }
 
 GdpAccountant GdpAccountant::from_json(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("accountant") || j["accountant"] != "gdp" || !j.contains("ledger") ||
-      j.value("format_version", 0) != kFormatVersion) {
-    throw AccountingError("gdp accountant JSON must be an object with accountant \"gdp\", format_version 1 and a ledger, but is " +
-                          j.dump() + ".");
-  }
+  check_accountant_json_header(j, "gdp", {"accountant", "format_version", "neighbouring_relation", "bound", "ledger"});
+  if (j.at("bound") != "approximation")
+    throw AccountingError("bound must be \"approximation\", but is " + j.at("bound").dump() + ".");
   GdpAccountant accountant;
-  for (const LedgerEntry& entry : ledger_from_json(j["ledger"])) accountant.compose(entry.event, entry.count);
+  for (const LedgerEntry& entry : ledger_from_json(j.at("ledger"))) accountant.compose(entry.event, entry.count);
   return accountant;
 }
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "dp/accounting/accountant_json.hpp"
 #include "dp/accounting/accounting_error.hpp"
 #include "dp/accounting/ledger_groups.hpp"
 
@@ -14,7 +15,6 @@ namespace dpt {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int kFormatVersion = 1;
 // The grid step may grow to h * 2^40 (1e-4 -> 1e8) before the PLD gives up (domain_exceeded).
 constexpr int kMaxIntervalDoublings = 40;
 // Losses live on [.., kMaxGridLoss = 300]: a coarser grid than 1 would be meaningless (and
@@ -164,7 +164,7 @@ double PldAccountant::get_delta(double epsilon) const {
 
 nlohmann::json PldAccountant::to_json() const {
   return {{"accountant", name()},
-          {"format_version", kFormatVersion},
+          {"format_version", kAccountantFormatVersion},
           {"neighbouring_relation", to_string(neighbouring_relation())},
           {"value_discretization_interval", options_.value_discretization_interval},
           {"discretisation", to_string(options_.discretisation)},
@@ -174,44 +174,24 @@ nlohmann::json PldAccountant::to_json() const {
 }
 
 PldAccountant PldAccountant::from_json(const nlohmann::json& j) {
-  const std::string where = "pld accountant";
-  if (!j.is_object()) throw AccountingError(where + " must be a JSON object, but is " + j.dump() + ".");
-  static const char* const kKeys[] = {"accountant",           "format_version", "neighbouring_relation",
-                                      "value_discretization_interval", "discretisation", "tail_mass_truncation",
-                                      "max_bins",             "ledger"};
-  for (const char* key : kKeys) {
-    if (!j.contains(key)) throw AccountingError(std::string(key) + " is missing from the " + where + " JSON.");
-  }
-  for (const auto& [key, value] : j.items()) {
-    if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) == std::end(kKeys))
-      throw AccountingError(key + " is not a field of the " + where + " JSON.");
-  }
-  if (j["accountant"] != "pld") throw AccountingError("accountant must be \"pld\", but is " + j["accountant"].dump() + ".");
-  if (j["format_version"] != kFormatVersion)
-    throw AccountingError("format_version must be 1, but is " + j["format_version"].dump() + ".");
-  if (j["neighbouring_relation"] != "add_or_remove_one") {
-    throw AccountingError("neighbouring_relation must be \"add_or_remove_one\", but is " +
-                          j["neighbouring_relation"].dump() + ".");
-  }
+  check_accountant_json_header(j, "pld",
+                               {"accountant", "format_version", "neighbouring_relation", "value_discretization_interval",
+                                "discretisation", "tail_mass_truncation", "max_bins", "ledger"});
   PldOptions o;
-  for (const char* key : {"value_discretization_interval", "tail_mass_truncation"}) {
-    if (!j[key].is_number()) throw AccountingError(std::string(key) + " must be a number, but is " + j[key].dump() + ".");
-  }
-  if (!j["max_bins"].is_number_integer())
-    throw AccountingError("max_bins must be an integer, but is " + j["max_bins"].dump() + ".");
-  o.value_discretization_interval = j["value_discretization_interval"].get<double>();
-  o.composition.tail_mass_truncation = j["tail_mass_truncation"].get<double>();
-  o.composition.max_bins = j["max_bins"].get<int64_t>();
-  if (j["discretisation"] == "connect_the_dots") {
+  o.value_discretization_interval = json_number(j, "value_discretization_interval");
+  o.composition.tail_mass_truncation = json_number(j, "tail_mass_truncation");
+  o.composition.max_bins = json_int64(j, "max_bins");
+  const nlohmann::json& discretisation = j.at("discretisation");
+  if (discretisation == "connect_the_dots") {
     o.discretisation = PldDiscretisation::kConnectTheDots;
-  } else if (j["discretisation"] == "pessimistic_rounding") {
+  } else if (discretisation == "pessimistic_rounding") {
     o.discretisation = PldDiscretisation::kPessimisticRounding;
   } else {
     throw AccountingError("discretisation must be \"connect_the_dots\" or \"pessimistic_rounding\", but is " +
-                          j["discretisation"].dump() + ".");
+                          discretisation.dump() + ".");
   }
   PldAccountant accountant(o);
-  for (const LedgerEntry& entry : ledger_from_json(j["ledger"])) accountant.compose(entry.event, entry.count);
+  for (const LedgerEntry& entry : ledger_from_json(j.at("ledger"))) accountant.compose(entry.event, entry.count);
   return accountant;
 }
 

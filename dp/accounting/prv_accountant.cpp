@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "dp/accounting/accountant_json.hpp"
 #include "dp/accounting/accounting_error.hpp"
 #include "dp/accounting/ledger_groups.hpp"
 #include "dp/accounting/pld_mechanism.hpp"
@@ -15,7 +16,6 @@ namespace dpt {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int kFormatVersion = 1;
 constexpr double kDefaultDeltaErrorForDeltaQueries = 1e-12;
 constexpr int kMaxMeshDoublings = 40;
 // A coarser mesh than this says nothing useful (and PLD's grid stops at the same step).
@@ -275,7 +275,7 @@ double PrvAccountant::get_delta(double epsilon) const {
 
 nlohmann::json PrvAccountant::to_json() const {
   return {{"accountant", name()},
-          {"format_version", kFormatVersion},
+          {"format_version", kAccountantFormatVersion},
           {"neighbouring_relation", to_string(neighbouring_relation())},
           {"eps_error", options_.eps_error},
           {"delta_error", options_.delta_error},
@@ -285,36 +285,16 @@ nlohmann::json PrvAccountant::to_json() const {
 }
 
 PrvAccountant PrvAccountant::from_json(const nlohmann::json& j) {
-  const std::string where = "prv accountant";
-  if (!j.is_object()) throw AccountingError(where + " must be a JSON object, but is " + j.dump() + ".");
-  static const char* const kKeys[] = {"accountant", "format_version", "neighbouring_relation", "eps_error",
-                                      "delta_error", "max_bins", "tail_mass_truncation", "ledger"};
-  for (const char* key : kKeys) {
-    if (!j.contains(key)) throw AccountingError(std::string(key) + " is missing from the " + where + " JSON.");
-  }
-  for (const auto& [key, value] : j.items()) {
-    if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) == std::end(kKeys))
-      throw AccountingError(key + " is not a field of the " + where + " JSON.");
-  }
-  if (j["accountant"] != "prv") throw AccountingError("accountant must be \"prv\", but is " + j["accountant"].dump() + ".");
-  if (j["format_version"] != kFormatVersion)
-    throw AccountingError("format_version must be 1, but is " + j["format_version"].dump() + ".");
-  if (j["neighbouring_relation"] != "add_or_remove_one") {
-    throw AccountingError("neighbouring_relation must be \"add_or_remove_one\", but is " +
-                          j["neighbouring_relation"].dump() + ".");
-  }
-  for (const char* key : {"eps_error", "delta_error", "tail_mass_truncation"}) {
-    if (!j[key].is_number()) throw AccountingError(std::string(key) + " must be a number, but is " + j[key].dump() + ".");
-  }
-  if (!j["max_bins"].is_number_integer())
-    throw AccountingError("max_bins must be an integer, but is " + j["max_bins"].dump() + ".");
+  check_accountant_json_header(j, "prv",
+                               {"accountant", "format_version", "neighbouring_relation", "eps_error", "delta_error",
+                                "max_bins", "tail_mass_truncation", "ledger"});
   PrvOptions o;
-  o.eps_error = j["eps_error"].get<double>();
-  o.delta_error = j["delta_error"].get<double>();
-  o.max_bins = j["max_bins"].get<int64_t>();
-  o.tail_mass_truncation = j["tail_mass_truncation"].get<double>();
+  o.eps_error = json_number(j, "eps_error");
+  o.delta_error = json_number(j, "delta_error");
+  o.max_bins = json_int64(j, "max_bins");
+  o.tail_mass_truncation = json_number(j, "tail_mass_truncation");
   PrvAccountant accountant(o);
-  for (const LedgerEntry& entry : ledger_from_json(j["ledger"])) accountant.compose(entry.event, entry.count);
+  for (const LedgerEntry& entry : ledger_from_json(j.at("ledger"))) accountant.compose(entry.event, entry.count);
   return accountant;
 }
 

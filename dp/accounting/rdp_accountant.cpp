@@ -8,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "dp/accounting/accountant_json.hpp"
 #include "dp/accounting/accounting_error.hpp"
 #include "dp/accounting/rdp_math.hpp"
 
@@ -15,7 +16,6 @@ namespace dpt {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int kFormatVersion = 1;
 // compose() reuses the RDP curve of an identical event among this many last ledger lines.
 constexpr size_t kCurveLookback = 16;
 
@@ -155,7 +155,7 @@ double RdpAccountant::get_delta(double epsilon) const { return get_delta_result(
 
 nlohmann::json RdpAccountant::to_json() const {
   return {{"accountant", name()},
-          {"format_version", kFormatVersion},
+          {"format_version", kAccountantFormatVersion},
           {"neighbouring_relation", to_string(neighbouring_relation())},
           {"orders", orders_},
           {"conversion", to_string(conversion_)},
@@ -163,37 +163,19 @@ nlohmann::json RdpAccountant::to_json() const {
 }
 
 RdpAccountant RdpAccountant::from_json(const nlohmann::json& j) {
-  const std::string where = "rdp accountant";
-  if (!j.is_object()) throw AccountingError(where + " must be a JSON object, but is " + j.dump() + ".");
-  for (const char* key : {"accountant", "format_version", "neighbouring_relation", "orders", "conversion", "ledger"}) {
-    if (!j.contains(key)) throw AccountingError(std::string(key) + " is missing from the " + where + " JSON.");
-  }
-  for (const auto& [key, value] : j.items()) {
-    if (key != "accountant" && key != "format_version" && key != "neighbouring_relation" && key != "orders" &&
-        key != "conversion" && key != "ledger") {
-      throw AccountingError(key + " is not a field of the " + where + " JSON.");
-    }
-  }
-  if (j["accountant"] != "rdp")
-    throw AccountingError("accountant must be \"rdp\", but is " + j["accountant"].dump() + ".");
-  if (j["format_version"] != kFormatVersion) {
-    throw AccountingError("format_version must be 1, but is " + j["format_version"].dump() + ".");
-  }
-  if (j["neighbouring_relation"] != "add_or_remove_one") {
-    throw AccountingError("neighbouring_relation must be \"add_or_remove_one\", but is " +
-                          j["neighbouring_relation"].dump() + ".");
-  }
-  const nlohmann::json& orders_json = j["orders"];
+  check_accountant_json_header(j, "rdp",
+                               {"accountant", "format_version", "neighbouring_relation", "orders", "conversion", "ledger"});
+  const nlohmann::json& orders_json = j.at("orders");
   if (!orders_json.is_array()) throw AccountingError("orders must be an array, but is " + orders_json.dump() + ".");
   std::vector<double> orders;
   for (const nlohmann::json& o : orders_json) {
     if (!o.is_number()) throw AccountingError("orders must hold numbers, but holds " + o.dump() + ".");
     orders.push_back(o.get<double>());
   }
-  if (!j["conversion"].is_string())
-    throw AccountingError("conversion must be a string, but is " + j["conversion"].dump() + ".");
-  RdpAccountant accountant(std::move(orders), rdp_conversion_from_string(j["conversion"].get<std::string>()));
-  for (const LedgerEntry& entry : ledger_from_json(j["ledger"])) accountant.compose(entry.event, entry.count);
+  if (!j.at("conversion").is_string())
+    throw AccountingError("conversion must be a string, but is " + j.at("conversion").dump() + ".");
+  RdpAccountant accountant(std::move(orders), rdp_conversion_from_string(j.at("conversion").get<std::string>()));
+  for (const LedgerEntry& entry : ledger_from_json(j.at("ledger"))) accountant.compose(entry.event, entry.count);
   return accountant;
 }
 

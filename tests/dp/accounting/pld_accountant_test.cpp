@@ -118,6 +118,44 @@ TEST_CASE("pld/prv: JSON round trip gives identical epsilon") {
   CHECK_THROWS_WITH_TEXT(AccountingError, PldAccountant::from_json(j), "surprise is not a field");
 }
 
+TEST_CASE("pld/prv/gdp from_json: a malformed field is an AccountingError naming the key") {
+  const nlohmann::json pld = PldAccountant().to_json();
+  const nlohmann::json prv = PrvAccountant().to_json();
+  const nlohmann::json gdp = GdpAccountant().to_json();
+  auto with = [](nlohmann::json j, const char* key, nlohmann::json value) {
+    j[key] = std::move(value);
+    return j;
+  };
+  SUBCASE("numbers and integers of the wrong type") {
+    CHECK_THROWS_WITH_TEXT(AccountingError, PldAccountant::from_json(with(pld, "max_bins", "many")),
+                           "max_bins must be a 64-bit integer, but is \"many\".");
+    CHECK_THROWS_WITH_TEXT(AccountingError, PldAccountant::from_json(with(pld, "max_bins", 1.5)),
+                           "max_bins must be a 64-bit integer, but is 1.5.");
+    CHECK_THROWS_WITH_TEXT(AccountingError, PrvAccountant::from_json(with(prv, "max_bins", UINT64_MAX)),
+                           "max_bins must be a 64-bit integer, but is 18446744073709551615.");
+    CHECK_THROWS_WITH_TEXT(AccountingError, PrvAccountant::from_json(with(prv, "eps_error", nullptr)),
+                           "eps_error must be a number, but is null.");
+    CHECK_THROWS_WITH_TEXT(AccountingError, PldAccountant::from_json(with(pld, "tail_mass_truncation", "0")),
+                           "tail_mass_truncation must be a number, but is \"0\".");
+  }
+  SUBCASE("the shared header") {
+    CHECK_THROWS_WITH_TEXT(AccountingError, PrvAccountant::from_json(with(prv, "accountant", "pld")),
+                           "accountant must be \"prv\", but is \"pld\".");
+    CHECK_THROWS_WITH_TEXT(AccountingError, GdpAccountant::from_json(with(gdp, "format_version", "1")),
+                           "format_version must be 1, but is \"1\".");
+    CHECK_THROWS_WITH_TEXT(AccountingError, GdpAccountant::from_json(with(gdp, "neighbouring_relation", "replace_one")),
+                           "neighbouring_relation must be \"add_or_remove_one\"");
+    CHECK_THROWS_WITH_TEXT(AccountingError, GdpAccountant::from_json(nlohmann::json::array()),
+                           "gdp accountant must be a JSON object, but is [].");
+    nlohmann::json no_ledger = gdp;
+    no_ledger.erase("ledger");
+    CHECK_THROWS_WITH_TEXT(AccountingError, GdpAccountant::from_json(no_ledger),
+                           "ledger is missing from the gdp accountant JSON.");
+    CHECK_THROWS_WITH_TEXT(AccountingError, GdpAccountant::from_json(with(gdp, "bound", "upper")),
+                           "bound must be \"approximation\", but is \"upper\".");
+  }
+}
+
 TEST_CASE("pld/prv/gdp: special events") {
   SUBCASE("nothing composed: epsilon 0") {
     CHECK(PldAccountant().get_epsilon(1e-5) == 0.0);
