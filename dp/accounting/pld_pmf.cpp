@@ -6,6 +6,7 @@
 #include <cmath>
 #include <complex>
 #include <limits>
+#include <optional>
 #include <unsupported/Eigen/FFT>
 
 #include "dp/accounting/accounting_error.hpp"
@@ -230,86 +231,127 @@ double self_composition_infinity_floor(const PldCompositionOptions& options) {
   return std::max(options.tail_mass_truncation, 1e-300) / 2.0;
 }
 
-PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOptions& options,
-                        PldCompositionStatus& status) {
-  check_at_least<AccountingError>(count, 1, "count");
-  if (count == 1 || pmf.probs.empty()) {
-    PldPmf out = pmf;
-    if (count > 1) out.infinity_mass = -std::expm1(static_cast<double>(count) * std::log1p(-pmf.infinity_mass));
-    return out;
-  }
-  // The count-fold convolution power is computed in one FFT of a window [lower, upper] that holds
-  // all but `tail` of the mass on each side (Chernoff bounds from the discrete MGF): the DFT is
-  // raised to the power count by repeated squaring, pointwise. Mass beyond the window wraps
-  // around: from above it lands at low losses (so `tail` is added to the infinity mass), from
-  // below at high losses (more loss: pessimistic).
-  const double tail = self_composition_infinity_floor(options);
-  PldPmf base = pmf;
-  double lower = 0.0;
+namespace {
+
+// The grid window [lower, upper] (in grid indices of the count-fold sum) that a self-composition
+// transforms in one FFT, and the PMF it transforms (coarsened until the window fits max_bins).
+struct SelfCompositionWindow {
+  PldPmf base;         // the step PMF, possibly coarsened
+  double lower = 0.0;  // Chernoff bounds: P(sum < lower) <= tail, P(sum > upper) <= tail
   double upper = 0.0;
-  int64_t window = 0;
+  int64_t bins = 0;    // floor(upper) - ceil(lower) + 2, at least 1
+};
+
+// Chernoff window of `pmf`'s count-fold sum, coarsening the grid (h -> 2h) until the window fits
+// options.max_bins and its indices stay far from int64 overflow (count * offset at huge counts).
+// Without allow_coarsening a window that does not fit sets status.exceeded and returns nullopt.
+std::optional<SelfCompositionWindow> fit_self_composition_window(const PldPmf& pmf, int64_t count, double tail,
+                                                                 const PldCompositionOptions& options,
+                                                                 PldCompositionStatus& status) {
+  SelfCompositionWindow fit{pmf};
   for (;;) {
-    chernoff_window(base, count, tail, lower, upper);
-    const double w = std::floor(upper) - std::ceil(lower) + 2.0;
-    // Grid indices of the sum must stay far from int64 overflow (count * offset at huge counts).
-    const bool indexable = std::abs(lower) < kMaxSumIndex && std::abs(upper) < kMaxSumIndex;
+    chernoff_window(fit.base, count, tail, fit.lower, fit.upper);
+    const double w = std::floor(fit.upper) - std::ceil(fit.lower) + 2.0;
+    const bool indexable = std::abs(fit.lower) < kMaxSumIndex && std::abs(fit.upper) < kMaxSumIndex;
     if (w <= static_cast<double>(options.max_bins) && indexable) {
-      window = std::max<int64_t>(static_cast<int64_t>(w), 1);
-      break;
+      fit.bins = std::max<int64_t>(static_cast<int64_t>(w), 1);
+      return fit;
     }
     if (!options.allow_coarsening) {
       status.exceeded = true;
       status.needed_bins = indexable ? w : kInf;
-      return base;
+      return std::nullopt;
     }
-    base = coarsen_pmf(base);
+    fit.base = coarsen_pmf(fit.base);
   }
-  const int64_t first = static_cast<int64_t>(std::ceil(lower)) - 1;
-  const int64_t nfft = fft_size(window);
-  status.largest_fft = std::max(status.largest_fft, nfft);
-  ++status.convolutions;
-  // Index J of the sum maps to slot (J - count * offset) mod nfft.
+}
+
+// z^n by repeated squaring (the n-fold convolution power, one frequency of the DFT).
+std::complex<double> complex_power(std::complex<double> z, int64_t n) {
+  std::complex<double> result(1.0, 0.0);
+  std::complex<double> power = z;
+  for (;;) {
+    if (n & 1) result *= power;
+    n >>= 1;
+    if (n == 0) break;
+    power *= power;
+  }
+  return result;
+}
+
+// The count-fold circular convolution power of `probs` folded mod nfft: DFT, pointwise z^count,
+// inverse DFT. Returns the (nfft,) result, slot s holding grid index s + (count * offset) mod nfft.
+std::vector<double> circular_convolution_power(const std::vector<double>& probs, int64_t count, int64_t nfft) {
   std::vector<double> buffer(static_cast<size_t>(nfft), 0.0);  // (nfft,) step PMF folded mod nfft
-  for (size_t k = 0; k < base.probs.size(); ++k) buffer[k % static_cast<size_t>(nfft)] += base.probs[k];
+  for (size_t k = 0; k < probs.size(); ++k) buffer[k % static_cast<size_t>(nfft)] += probs[k];
   Eigen::FFT<double> fft;
   fft.SetFlag(Eigen::FFT<double>::HalfSpectrum);
   std::vector<std::complex<double>> spectrum;  // (nfft/2 + 1,)
   fft.fwd(spectrum, buffer);
-  for (std::complex<double>& z : spectrum) {
-    std::complex<double> result(1.0, 0.0);
-    std::complex<double> power = z;
-    for (int64_t n = count;;) {
-      if (n & 1) result *= power;
-      n >>= 1;
-      if (n == 0) break;
-      power *= power;
-    }
-    z = result;
-  }
+  for (std::complex<double>& z : spectrum) z = complex_power(z, count);
   fft.inv(buffer, spectrum, nfft);
-  PldPmf out;
-  out.interval = base.interval;
-  out.shift = static_cast<double>(count) * base.shift;
-  out.coarsenings = base.coarsenings;
-  out.offset = first;
-  out.probs.assign(static_cast<size_t>(nfft), 0.0);
-  const int64_t origin = ((count % nfft) * (base.offset % nfft)) % nfft;  // index of slot 0 (count * offset), mod nfft
-  double negative = 0.0;  // round-off shows as negative masses; their total gauges the noise
+  return buffer;
+}
+
+// Unrolls the circular result onto grid indices first .. first + nfft - 1, where index J of the
+// sum sits in slot (J - count * offset) mod nfft. Negative masses (FFT round-off) are clamped to
+// 0; their total is returned in `negative`, the gauge of the round-off noise.
+std::vector<double> unwrap_circular(const std::vector<double>& buffer, int64_t first, int64_t count, int64_t offset,
+                                    double& negative) {
+  const int64_t nfft = static_cast<int64_t>(buffer.size());
+  std::vector<double> probs(static_cast<size_t>(nfft), 0.0);  // (nfft,) masses of indices first + i
+  const int64_t origin = ((count % nfft) * (offset % nfft)) % nfft;  // index of slot 0 (count * offset), mod nfft
+  negative = 0.0;
   for (int64_t i = 0; i < nfft; ++i) {
     const int64_t slot = (((first + i - origin) % nfft) + nfft) % nfft;
     const double x = buffer[static_cast<size_t>(slot)];
     negative += std::max(-x, 0.0);
-    out.probs[static_cast<size_t>(i)] = std::max(x, 0.0);
+    probs[static_cast<size_t>(i)] = std::max(x, 0.0);
   }
+  return probs;
+}
+
+}  // namespace
+
+// The count-fold convolution power is computed in one FFT of a window [lower, upper] that holds
+// all but `tail` of the mass on each side (Chernoff bounds from the discrete MGF): the DFT is
+// raised to the power count pointwise (each frequency by repeated squaring). Mass beyond the
+// window wraps around: from above it lands at low losses (so `tail` is added to the infinity
+// mass), from below at high losses (more loss: pessimistic).
+PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOptions& options,
+                        PldCompositionStatus& status) {
+  check_at_least<AccountingError>(count, 1, "count");
+  const double n = static_cast<double>(count);
+  if (count == 1 || pmf.probs.empty()) {
+    PldPmf out = pmf;
+    // P(no +inf in n draws) = (1 - p_inf)^n, in log space: p_inf' = -expm1(n log1p(-p_inf))
+    if (count > 1) out.infinity_mass = -std::expm1(n * std::log1p(-pmf.infinity_mass));
+    return out;
+  }
+  const double tail = self_composition_infinity_floor(options);
+  std::optional<SelfCompositionWindow> fit = fit_self_composition_window(pmf, count, tail, options, status);
+  if (!fit) return pmf;  // status.exceeded: unusable
+  const PldPmf& base = fit->base;
+  const int64_t first = static_cast<int64_t>(std::ceil(fit->lower)) - 1;
+  const int64_t nfft = fft_size(fit->bins);
+  status.largest_fft = std::max(status.largest_fft, nfft);
+  ++status.convolutions;
+  const std::vector<double> buffer = circular_convolution_power(base.probs, count, nfft);
+  PldPmf out;
+  out.interval = base.interval;
+  out.shift = n * base.shift;
+  out.coarsenings = base.coarsenings;
+  out.offset = first;
+  double negative = 0.0;
+  out.probs = unwrap_circular(buffer, first, count, base.offset, negative);
   // Round-off of the power: relative error ~count * 2^-52 per frequency, i.e. up to that much
   // L1 error in the masses, and it can lower the tails. Charged to delta (as mass at +inf):
   // max(4 x the negative mass seen, count * 2.2e-16 * log2(nfft)).
-  const double roundoff = std::max(4.0 * negative, static_cast<double>(count) * 2.2e-16 * std::log2(static_cast<double>(nfft)));
+  const double roundoff = std::max(4.0 * negative, n * 2.2e-16 * std::log2(static_cast<double>(nfft)));
   status.roundoff += roundoff;
-  out.infinity_mass =
-      std::min(1.0, -std::expm1(static_cast<double>(count) * std::log1p(-base.infinity_mass)) + tail + roundoff);
+  out.infinity_mass = std::min(1.0, -std::expm1(n * std::log1p(-base.infinity_mass)) + tail + roundoff);
   // Everything moved or added pessimistically (PRV's lower bound subtracts it again).
-  out.truncated_mass = static_cast<double>(count) * base.truncated_mass + 2.0 * tail + roundoff;
+  out.truncated_mass = n * base.truncated_mass + 2.0 * tail + roundoff;
   truncate_pmf_tails(out, tail);
   return out;
 }

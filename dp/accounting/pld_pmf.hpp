@@ -1,7 +1,8 @@
 // Discretised privacy-loss distributions (PLD; Koskela et al. 2020, Meiser & Mohammadi 2018,
 // dp_accounting's pld_pmf.py): probability masses on the grid of losses (offset + k) * h + shift
 // under P, plus the mass at +infinity. Composition by FFT convolution (Eigen's FFT module),
-// self-composition by repeated squaring, tail truncation, delta(epsilon) and epsilon(delta).
+// self-composition by one FFT over a Chernoff-bounded window (the DFT raised to the count-th
+// power pointwise), tail truncation, delta(epsilon) and epsilon(delta).
 // Every approximation here moves loss UP or mass to +infinity (pessimistic), so delta and epsilon
 // computed from the result bound those of the input from above; the exceptions are flagged.
 #pragma once
@@ -57,7 +58,12 @@ PldPmf compose_pmfs(const PldPmf& a, const PldPmf& b, const PldCompositionOption
 // leave out, max(tail_mass_truncation, 1e-300) / 2): no delta below it can be certified.
 double self_composition_infinity_floor(const PldCompositionOptions& options);
 
-// `pmf` composed `count` >= 1 times, by repeated squaring with truncation after every product.
+// `pmf` composed `count` >= 1 times, in one FFT: the window [lower, upper] of the count-fold sum
+// holding all but self_composition_infinity_floor of the mass on each side (Chernoff bounds from
+// the discrete MGF; the grid is coarsened to fit max_bins when allow_coarsening, else
+// status.exceeded), the step PMF folded into it, its DFT raised to the power count pointwise
+// (each frequency by repeated squaring), transformed back and unwrapped; then the tails are
+// truncated once. Wrapped-around mass and FFT round-off go to +infinity (pessimistic).
 PldPmf self_compose_pmf(const PldPmf& pmf, int64_t count, const PldCompositionOptions& options,
                         PldCompositionStatus& status);
 

@@ -1,4 +1,4 @@
-// The interface every privacy accountant answers (RDP now; PLD, PRV later), shaped like
+// The interface every privacy accountant answers (RDP, PLD, PRV and the GDP approximation), shaped like
 // dp_accounting's PrivacyAccountant: supports / compose (validate first, then change state) /
 // get_epsilon / get_delta, plus the ledger of composed events, serialisable to JSON.
 #pragma once
