@@ -57,9 +57,10 @@ void verify_epsilon_history(const std::string& state_file, const TrainingProgres
 }
 
 // The step lines of metrics.jsonl before the checkpoint: exactly next_step of them, for steps
-// 0 .. next_step-1 in order, whose batch sizes and dropped examples add up to the progress counts.
+// 0 .. next_step-1 in order, each in its epoch, with 0 <= dropped <= batch size <= N (so the sums
+// cannot overflow), whose batch sizes and dropped examples add up to the progress counts.
 void verify_metrics_sums(const std::string& metrics_file, const std::string& prefix, const TrainingProgress& p,
-                         bool private_run) {
+                         const Resolved& r, bool private_run) {
   int64_t steps = 0, epoch_examples = 0, nonfinite = 0, epoch_nonfinite = 0;
   for (size_t at = 0; at < prefix.size();) {
     const size_t nl = prefix.find('\n', at);
@@ -71,7 +72,8 @@ void verify_metrics_sums(const std::string& metrics_file, const std::string& pre
         return line.is_object() && line.contains(key) && line[key].is_number_integer() ? line[key].get<int64_t>() : -1;
       };
       const int64_t batch = count("batch_size"), dropped = private_run ? count("nonfinite") : 0;
-      if (count("step") != steps || count("epoch") < 0 || batch < 0 || dropped < 0) {
+      if (count("step") != steps || count("epoch") != steps / r.steps_per_epoch || batch < 0 || batch > r.dataset_size ||
+          dropped < 0 || dropped > batch) {
         refuse(metrics_file, fmt::format("its step line {} before the checkpoint is damaged: {}", steps + 1,
                                          prefix.substr(at, std::min<size_t>(end - at, 200))));
       }
@@ -183,7 +185,7 @@ std::string verify_checkpoint(const std::string& run_dir, const Checkpoint& c, c
     refuse(metrics_file, fmt::format("its first {} bytes differ from what the checkpoint at step {} recorded (edited?)",
                                      p.metrics_bytes, p.next_step));
   }
-  verify_metrics_sums(metrics_file, prefix, p, private_run);
+  verify_metrics_sums(metrics_file, prefix, p, r, private_run);
   return prefix;
 }
 

@@ -85,7 +85,16 @@ forge() {  # $1: folder, $2: sed expression applied to the latest checkpoint's s
   sed -i "$2" "$state"
   echo "$(cut -d' ' -f1 "$1/checkpoint/LATEST") sha256:$(sha256sum "$state" | cut -d' ' -f1)" > "$1/checkpoint/LATEST"
 }
+forge_metrics() {  # $1: folder, $2: sed expression for metrics.jsonl (same length); state.json's digest follows
+  local bytes digest
+  sed -i "$2" "$1/metrics.jsonl"
+  bytes=$(grep -o '"metrics_bytes": [0-9]*' "$(ckpt_of "$1")/state.json" | grep -o '[0-9]*$')
+  digest=$(head -c "$bytes" "$1/metrics.jsonl" | sha256sum | cut -d' ' -f1)
+  forge "$1" "s/\"metrics.jsonl\": \"[0-9a-f]*\"/\"metrics.jsonl\": \"$digest\"/"
+}
 corrupt_cases+=(
+  "forged: a step line's epoch|step line 2 before the checkpoint is damaged|forge_metrics \$d '2s/\"epoch\":0/\"epoch\":1/'"
+  "forged: a step line's batch size|add up to|forge_metrics \$d '6s/\"batch_size\":\([0-9]\)\([0-9]\)/\"batch_size\":\2\1/'"
   "forged: an epoch's epsilon|epsilon_history\\[0\\] says epsilon = 0.001 after 4 steps|forge \$d 's/\"epsilon\": [0-9.]*/\"epsilon\": 0.001/'"
   "forged: an epoch's epsilon as text|epsilon_history\\[0\\] is|forge \$d 's/\"epsilon\": [0-9.]*/\"epsilon\": \"inf\"/'"
   "forged: an epoch's step|epsilon_history\\[0\\] is|forge \$d 's/\"step\": 4/\"step\": 3/'"
