@@ -28,13 +28,13 @@
 
 #include "core/losses/loss.hpp"
 #include "core/models/sequence_model.hpp"
-#include "core/per_example/gradient_sum.hpp"
 #include "core/random/counter_rng.hpp"
 #include "core/runtime/allocator.hpp"
 #include "core/runtime/parallel_blocks.hpp"
-#include "dp/physical_batches.hpp"
 #include "dp/poisson_sampler.hpp"
+#include "dp/accounting/rdp_accountant.hpp"
 #include "dp/privatizer.hpp"
+#include "experiments/run/dp_step.hpp"
 #include "optim/sgd.hpp"
 
 namespace {
@@ -130,50 +130,53 @@ std::optional<NormMethod> parse_norm_method(const std::string& name) {
   return std::nullopt;
 }
 
-// One mode's training loop: its own model, optimizer and randomness (the same for both modes).
+// The benchmark's task: fixed-length sequences (no reordering), Embedding -> LSTM -> last step
+// -> Linear, cross-entropy.
+class BenchTask : public StepTask {
+ public:
+  BenchTask(SequenceModel<float>& model, const Dataset& data, int seq) : model_(model), data_(data), seq_(seq) {}
+  void order(std::vector<int64_t>&) const override {}
+  LossResult<float> loss(Tape<float>& tape, const std::vector<int64_t>& chunk, uint64_t dropout_seed) const override {
+    std::vector<int32_t> labels;
+    const SequenceBatch<float> batch = batch_of(data_, chunk, seq_, labels);
+    return cross_entropy_loss(tape, model_.forward(tape, batch, true, dropout_seed), labels);
+  }
+
+ private:
+  SequenceModel<float>& model_;
+  const Dataset& data_;
+  int seq_;
+};
+
+// One mode's training loop: its own model, optimizer and randomness (the same for both modes),
+// each step a DpStep as in `dptrain run` (DP: Poisson sample, chunks of at most chunk_factor·B
+// examples — training.max_physical_batch_size = chunk_factor·B —, clipping, noise once per step,
+// SGD, RDP charged; non-private: the fixed batch 0..B-1, mean gradient, SGD).
 class StepRunner {
  public:
   StepRunner(const Shape& s, const Dataset& data, bool dp, const ChildOptions& options)
-      : s_(s), data_(data), dp_(dp), options_(options), model_(spec(s), 1), params_(model_.parameters()),
+      : s_(s), model_(spec(s), 1), params_(model_.parameters()), task_(model_, data, s.seq),
         randomness_(3), noise_(randomness_),
         sampler_(static_cast<int64_t>(data.labels.size()),
                  static_cast<double>(s.batch) / static_cast<double>(data.labels.size()), randomness_),
-        privatizer_(privatizer_config(sampler_.expected_batch_size(), options), noise_) {}
+        privatizer_(privatizer_config(sampler_.expected_batch_size(), options), noise_),
+        step_(parts(dp, options)) {}
 
   // Step r (its Poisson sample when DP); returns its wall time in ms.
   double step(int r) {
     const auto t0 = Clock::now();
-    std::vector<int64_t> idx(static_cast<size_t>(s_.batch));
-    if (dp_) {
-      idx = sampler_.sample(static_cast<uint64_t>(r));
+    StepResult result;
+    if (step_.is_private()) {
+      result = step_.run(task_, r, 0.01);
     } else {
-      for (int j = 0; j < s_.batch; ++j) idx[static_cast<size_t>(j)] = j;
+      std::vector<int64_t> idx(static_cast<size_t>(s_.batch));
+      std::iota(idx.begin(), idx.end(), int64_t{0});
+      result = step_.run_on_batch(task_, std::move(idx), r, 0.01);
     }
-    last_batch_ = idx.size();
-    max_batch_ = std::max(max_batch_, idx.size());
-    if (dp_) {
-      // Chunks of at most chunk_factor·B examples (training.max_physical_batch_size = B):
-      // forward, backward and clipping per chunk, noise once per step.
-      ClippedBatchSum<float> acc;
-      for (const std::vector<int64_t>& part : physical_batches(idx, options_.chunk_factor * s_.batch)) {
-        std::vector<int32_t> labels;
-        const SequenceBatch<float> batch = batch_of(data_, part, s_.seq, labels);
-        Tape<float> tape;
-        tape.backward(cross_entropy_loss(tape, model_.forward(tape, batch, true, 0), labels).total);
-        privatizer_.accumulate(tape.uses(), params_, static_cast<int>(part.size()), acc);
-      }
-      const PrivatizedGradient<float> g = privatizer_.finish(std::move(acc), params_, static_cast<uint64_t>(r));
-      sgd_.step(params_, g.gradients, 0.01);
-    } else {
-      std::vector<int32_t> labels;
-      const SequenceBatch<float> batch = batch_of(data_, idx, s_.seq, labels);
-      Tape<float> tape;
-      tape.backward(cross_entropy_loss(tape, model_.forward(tape, batch, true, 0), labels).total);
-      std::vector<MatrixF> g = gradient_sum(tape.uses(), params_);
-      for (MatrixF& m : g) m /= static_cast<float>(idx.size());
-      sgd_.step(params_, g, 0.01);
-    }
-    return now_ms(t0);
+    const double ms = now_ms(t0);
+    last_batch_ = static_cast<size_t>(result.batch_size);
+    max_batch_ = std::max(max_batch_, last_batch_);
+    return ms;
   }
 
   size_t last_batch() const { return last_batch_; }
@@ -196,18 +199,28 @@ class StepRunner {
     pc.norm_method = *parse_norm_method(options.norm_method);
     return pc;
   }
+  DpStepParts parts(bool dp, const ChildOptions& options) {
+    DpStepParts p;
+    p.params = params_;
+    p.optimizer = &sgd_;
+    p.sampler = &sampler_;
+    p.privatizer = dp ? &privatizer_ : nullptr;
+    p.accountant = dp ? &accountant_ : nullptr;
+    p.max_physical_batch_size = options.chunk_factor * s_.batch;
+    return p;
+  }
 
   Shape s_;
-  const Dataset& data_;
-  bool dp_;
-  ChildOptions options_;
   SequenceModel<float> model_;
   ParameterList<float> params_;
+  BenchTask task_;
   Sgd<float> sgd_;
   ReproducibleRandomness randomness_;
   GaussianNoise noise_;
   PoissonSampler sampler_;
   Privatizer privatizer_;
+  RdpAccountant accountant_;
+  DpStep step_;
   size_t last_batch_ = 0, max_batch_ = 0;  // Poisson batches vary: peak memory follows the largest
 };
 

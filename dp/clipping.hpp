@@ -16,10 +16,9 @@
 
 #include "core/per_example/per_example_norms.hpp"
 #include "core/tensor.hpp"
+#include "dp/clipping_mode.hpp"
 
 namespace dpt {
-
-enum class ClippingMode { kFlat, kPerLayer, kAutomatic };
 
 struct ClippingConfig {
   ClippingMode mode = ClippingMode::kFlat;

@@ -14,10 +14,9 @@
 #include "core/layers/embedding.hpp"
 #include "core/layers/linear.hpp"
 #include "core/layers/lstm.hpp"
+#include "core/models/pooling.hpp"
 
 namespace dpt {
-
-enum class Pooling { kLast, kMean };
 
 struct SequenceModelSpec {
   int vocab_size = 0;       // > 0: token inputs through an Embedding of embedding_dim

@@ -3,11 +3,15 @@
 #include "experiments/config/config_json.hpp"
 
 #include <optional>
+#include <string>
+
+#include "experiments/config/config_schema.hpp"
 
 namespace dpt {
 namespace {
 
 using nlohmann::ordered_json;
+namespace schema = config_schema;
 
 template <typename T>
 ordered_json optional_value(const std::optional<T>& value) {
@@ -45,7 +49,7 @@ ordered_json model_json(const ModelConfig& m) {
   for (const int width : m.dense) dense.push_back(width);
   return {{"embedding_dim", m.embedding_dim},
           {"lstm", std::move(lstm)},
-          {"pooling", m.pooling},
+          {"pooling", std::string(schema::name_of(schema::kPoolings, m.pooling))},
           {"dense", std::move(dense)},
           {"output", m.output},
           {"init_seed", optional_value(m.init_seed)}};
@@ -59,7 +63,7 @@ ordered_json training_json(const TrainingConfig& t) {
           {"batch_size", t.batch_size},
           {"max_physical_batch_size", t.max_physical_batch_size},
           {"optimizer",
-           {{"name", o.name},
+           {{"name", std::string(schema::name_of(schema::kOptimizers, o.kind))},
             {"learning_rate", o.learning_rate},
             {"momentum", o.momentum},
             {"nesterov", o.nesterov},
@@ -68,7 +72,7 @@ ordered_json training_json(const TrainingConfig& t) {
             {"beta2", o.beta2},
             {"eps", o.eps}}},
           {"schedule",
-           {{"kind", s.kind},
+           {{"kind", std::string(schema::name_of(schema::kSchedules, s.kind))},
             {"warmup_steps", s.warmup_steps},
             {"step_size", s.step_size},
             {"gamma", s.gamma},
@@ -78,12 +82,12 @@ ordered_json training_json(const TrainingConfig& t) {
 ordered_json privacy_json(const PrivacyConfig& p) {
   return {{"enabled", p.enabled},
           {"clip_norm", p.clip_norm},
-          {"clipping", p.clipping},
+          {"clipping", std::string(schema::name_of(schema::kClippings, p.clipping))},
           {"automatic_gamma", p.automatic_gamma},
           {"noise_multiplier", optional_value(p.noise_multiplier)},
           {"target_epsilon", optional_value(p.target_epsilon)},
           {"delta", optional_value(p.delta)},
-          {"accountant", p.accountant},
+          {"accountant", std::string(schema::name_of(schema::kAccountants, p.accountant))},
           {"secure_mode", p.secure_mode}};
 }
 

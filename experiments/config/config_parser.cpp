@@ -140,7 +140,7 @@ ModelConfig parse_model(const json& j) {
 OptimizerConfig parse_optimizer(const json& j) {
   const ObjectReader r(j, "training.optimizer", schema::kOptimizerKeys);
   OptimizerConfig o;
-  r.read_choice("name", o.name, schema::kOptimizers);
+  r.read_choice("name", o.kind, schema::kOptimizers);
   r.read("learning_rate", o.learning_rate, kPositive);
   r.read("momentum", o.momentum, kUnitRightOpen);
   r.read("nesterov", o.nesterov);
@@ -148,7 +148,7 @@ OptimizerConfig parse_optimizer(const json& j) {
   r.read("beta1", o.beta1, kUnitRightOpen);
   r.read("beta2", o.beta2, kUnitRightOpen);
   r.read("eps", o.eps, kPositive);
-  if (o.name == "sgd" && o.nesterov && o.momentum == 0.0) {
+  if (o.kind == OptimizerKind::kSgd && o.nesterov && o.momentum == 0.0) {
     fail("training.optimizer.nesterov", "requires training.optimizer.momentum > 0");
   }
   return o;

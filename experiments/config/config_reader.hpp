@@ -3,6 +3,8 @@
 // dpt_experiment_config (namespace config_detail); the public API is config_parser.hpp.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -11,6 +13,8 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "experiments/config/config_schema.hpp"
 
 namespace dpt::config_detail {
 
@@ -80,6 +84,19 @@ class ObjectReader {
   void read(std::string_view key, int& out, int64_t min) const;
   void read(std::string_view key, int64_t& out, int64_t min) const;
   void read_choice(std::string_view key, std::string& out, Keys choices) const;
+  // An enumerated field: the value whose name the JSON string is (else to_choice's message,
+  // with a suggestion).
+  template <typename E, std::size_t N>
+  void read_choice(std::string_view key, E& out, const config_schema::Named<E> (&table)[N]) const {
+    const nlohmann::json* v = find(key);
+    if (v == nullptr) return;
+    std::array<std::string_view, N> names;
+    for (std::size_t i = 0; i < N; ++i) names[i] = table[i].name;
+    const std::string name = to_choice(*v, path_of(key), names);
+    for (const config_schema::Named<E>& entry : table) {
+      if (entry.name == name) out = entry.value;
+    }
+  }
 
  private:
   const nlohmann::json& object_;

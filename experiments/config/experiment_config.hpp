@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "core/models/pooling.hpp"
 #include "datasets/data_config.hpp"
+#include "dp/accounting/accountant_registry.hpp"
+#include "dp/clipping_mode.hpp"
 
 namespace dpt {
 
@@ -21,14 +24,17 @@ struct LstmLayerConfig {
 struct ModelConfig {
   int embedding_dim = 32;                        // token inputs only
   std::vector<LstmLayerConfig> lstm{LstmLayerConfig{}};
-  std::string pooling = "last";                  // "last" | "mean": when the top layer does not return sequences
+  Pooling pooling = Pooling::kLast;              // "last" | "mean": when the top layer does not return sequences
   std::vector<int> dense;                        // tanh hidden layers of the head
   std::string output = "auto";                   // "auto" (from the data's task) | "classification" | "regression" | "language_model"
   std::optional<uint64_t> init_seed;             // fixes the initial weights on purpose; absent: from the run key
 };
 
+enum class OptimizerKind { kSgd, kAdam, kAdamW };
+enum class ScheduleKind { kConstant, kStep, kCosine };
+
 struct OptimizerConfig {
-  std::string name = "adam";   // "sgd" | "adam" | "adamw"
+  OptimizerKind kind = OptimizerKind::kAdam;  // JSON "name": "sgd" | "adam" | "adamw"
   double learning_rate = 1e-3;
   double momentum = 0.0;       // sgd
   bool nesterov = false;       // sgd
@@ -39,7 +45,7 @@ struct OptimizerConfig {
 };
 
 struct ScheduleConfig {
-  std::string kind = "constant";  // "constant" | "step" | "cosine"
+  ScheduleKind kind = ScheduleKind::kConstant;  // "constant" | "step" | "cosine"
   int64_t warmup_steps = 0;       // linear warm-up before the schedule
   int64_t step_size = 1000;       // step: multiply by gamma every step_size steps
   double gamma = 0.1;
@@ -58,12 +64,12 @@ struct TrainingConfig {
 struct PrivacyConfig {
   bool enabled = true;
   double clip_norm = 1.0;                    // C
-  std::string clipping = "flat";             // "flat" | "per_layer" | "automatic"
+  ClippingMode clipping = ClippingMode::kFlat;  // "flat" | "per_layer" | "automatic"
   double automatic_gamma = 0.01;             // automatic clipping's gamma
   std::optional<double> noise_multiplier;    // sigma; exactly one of noise_multiplier, target_epsilon
   std::optional<double> target_epsilon;      // sigma is then calibrated before training and recorded
   std::optional<double> delta;               // default: the largest power of ten <= 1/(10 N)
-  std::string accountant = "all";
+  std::optional<AccountantKind> accountant;  // "rdp" | "pld" | "prv"; absent: "all" (every accountant, gdp too)
   bool secure_mode = false;                  // OS CSPRNG noise; a seed is then refused
 };
 

@@ -130,8 +130,12 @@ double data_bytes(const MemoryInputs& in) {
 double poisson_batch_bound(double expected) { return std::ceil(expected + kPoissonStddevs * std::sqrt(expected)); }
 
 int optimizer_moments(const OptimizerConfig& o) {
-  if (o.name == "adam" || o.name == "adamw") return 2;
-  return o.momentum > 0 ? 1 : 0;
+  switch (o.kind) {
+    case OptimizerKind::kSgd: return o.momentum > 0 ? 1 : 0;
+    case OptimizerKind::kAdam:
+    case OptimizerKind::kAdamW: return 2;
+  }
+  return 2;  // (every kind is handled above)
 }
 
 // The model and training sizes, common to both stages.

@@ -2,6 +2,7 @@
 #include "experiments/run/run_model.hpp"
 
 #include <map>
+#include <stdexcept>
 
 #include "experiments/config/config_error.hpp"
 
@@ -20,7 +21,7 @@ SequenceModelSpec model_spec(const ModelConfig& model, const Dataset& data) {
     s.lstm_hidden.push_back(l.hidden);
     s.lstm_dropout.push_back(l.dropout);
   }
-  s.pooling = model.pooling == "mean" ? Pooling::kMean : Pooling::kLast;
+  s.pooling = model.pooling;
   s.dense_hidden = model.dense;
   const std::string task = data.task == TaskKind::kClassification ? "classification"
                            : data.task == TaskKind::kRegression   ? "regression"
@@ -51,12 +52,18 @@ LossResult<float> task_loss(Tape<float>& tape, Var output, const TrainingBatch& 
   return cross_entropy_loss(tape, output, batch.labels);
 }
 
-ClippingConfig clipping_config(const PrivacyConfig& privacy, const ParameterList<float>& params) {
-  ClippingConfig c;
-  c.clip_norm = privacy.clip_norm;
-  c.automatic_gamma = privacy.automatic_gamma;
-  if (privacy.clipping == "automatic") c.mode = ClippingMode::kAutomatic;
-  if (privacy.clipping != "per_layer") return c;
+void TrainingSplitTask::order(std::vector<int64_t>& batch) const { order_longest_first(data_, data_.train, batch); }
+
+LossResult<float> TrainingSplitTask::loss(Tape<float>& tape, const std::vector<int64_t>& chunk, uint64_t dropout_seed) const {
+  const TrainingBatch batch = make_batch(data_, data_.train, chunk);
+  const Var out = model_.forward(tape, batch.inputs, /*training=*/true, dropout_seed);
+  return task_loss(tape, out, batch, data_.task);
+}
+
+namespace {
+
+// Per-layer groups of `params`, equal shares of C² per parameter.
+ClippingConfig per_layer_clipping(double C, const ParameterList<float>& params) {
   // Layer of a parameter: "lstm.weight_ih_l1" -> "lstm.l1", "head.0.bias" -> "head.0".
   std::map<std::string, int> group_of_layer;
   std::vector<int> groups;
@@ -70,7 +77,21 @@ ClippingConfig clipping_config(const PrivacyConfig& privacy, const ParameterList
     auto [it, inserted] = group_of_layer.emplace(layer, static_cast<int>(group_of_layer.size()));
     groups.push_back(it->second);
   }
-  return ClippingConfig::per_layer_equal_shares(privacy.clip_norm, groups);
+  return ClippingConfig::per_layer_equal_shares(C, groups);
+}
+
+}  // namespace
+
+ClippingConfig clipping_config(const PrivacyConfig& privacy, const ParameterList<float>& params) {
+  ClippingConfig c;
+  c.clip_norm = privacy.clip_norm;
+  c.automatic_gamma = privacy.automatic_gamma;
+  switch (privacy.clipping) {
+    case ClippingMode::kFlat: return c;
+    case ClippingMode::kAutomatic: c.mode = ClippingMode::kAutomatic; return c;
+    case ClippingMode::kPerLayer: return per_layer_clipping(privacy.clip_norm, params);
+  }
+  throw std::logic_error("clipping_config: unknown ClippingMode");
 }
 
 }  // namespace dpt

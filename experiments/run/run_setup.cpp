@@ -24,19 +24,19 @@ double default_delta(int64_t n) {
 
 // Calibration uses the tightest accountant the run reports (PLD for "all"), never an
 // approximation (GDP): an approximation calibrates with RDP instead.
-AccountantFactory calibration_factory(const std::string& setting) {
-  const AccountantKind kind = setting == kAllAccountantsName ? AccountantKind::kPld : parse_accountant(setting);
+AccountantFactory calibration_factory(const std::optional<AccountantKind>& setting) {
+  const AccountantKind kind = setting.value_or(AccountantKind::kPld);
   const AccountantCapabilities can = capabilities(kind);
   return accountant_factory(can.upper_bound && can.supports_calibration ? kind : AccountantKind::kRdp);
 }
 
 }  // namespace
 
-std::vector<std::string> reported_accountants(const std::string& setting) {
+std::vector<AccountantKind> reported_accountants(const std::optional<AccountantKind>& setting) {
   // RDP is the one charged at every step (cheap, checkpointed); the others are rebuilt from its
   // ledger, the record of truth, when a report is written.
-  if (setting == kAllAccountantsName) return accountant_names();  // rdp, pld, prv, gdp (an approximation)
-  return {std::string(accountant_name(parse_accountant(setting)))};
+  if (!setting) return {kAccountantKinds.begin(), kAccountantKinds.end()};  // rdp, pld, prv, gdp (an approximation)
+  return {*setting};
 }
 
 Resolved resolve(const ExperimentConfig& config, int64_t dataset_size) {

@@ -36,8 +36,9 @@ Resolved resolve(const ExperimentConfig& config, int64_t dataset_size);
 // config.json holds and what the run key covers.
 ExperimentConfig with_resolved_defaults(const ExperimentConfig& config, const Resolved& resolved);
 
-// The accountants a run reports for privacy.accountant (rdp | pld | prv | all).
-std::vector<std::string> reported_accountants(const std::string& setting);
+// The accountants a run reports for privacy.accountant: that one, or (absent: "all") every one
+// of the registry, gdp (an approximation) too.
+std::vector<AccountantKind> reported_accountants(const std::optional<AccountantKind>& setting);
 
 struct RunSetup {
   Dataset data;           // split

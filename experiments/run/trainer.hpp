@@ -1,6 +1,6 @@
 // `dptrain run` and `dptrain resume`: one experiment from a config to a finished run folder
 // (config.json, manifest.json, metrics.jsonl, privacy.json, privacy.md, model.safetensors,
-// checkpoint/). The DP-SGD step in trainer.cpp is the only wiring of sampler, model,
+// checkpoint/). Each step is a DpStep (dp_step.hpp), the only wiring of sampler, model,
 // privatizer, optimizer and accountant (DESIGN.md, data flow).
 #pragma once
 
@@ -28,7 +28,7 @@ class TrainingStopped : public Error {
   using Error::Error;
 };
 
-// Trains from `config`; `config_file` is only for messages. Returns the run folder.
+// Trains from `config` into options.out_dir (default <output.dir>/<name>). Returns the run folder.
 std::string run_experiment(const ExperimentConfig& config, const RunOptions& options);
 
 // Continues the run in `run_dir` from its latest checkpoint.

@@ -1,0 +1,66 @@
+// A run's privacy accounting: the RDP accountant charged once per DP-SGD step (its ledger is the
+// run's record of what was spent) and the ε every reported accountant gives for that ledger
+// (privacy.accountant: rdp | pld | prv | all). The headline ε is the smallest valid upper bound;
+// RDP is added as a fallback when none of the reported accountants gives one (docs/privacy_report.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dp/accounting/epsilon_summary.hpp"
+#include "dp/accounting/rdp_accountant.hpp"
+#include "experiments/config/experiment_config.hpp"
+#include "experiments/run/run_setup.hpp"
+
+namespace dpt {
+
+class RunAccounting {
+ public:
+  // `debug_fail_accountant` (tests): this accountant throws in every estimate after check_planned.
+  RunAccounting(const PrivacyConfig& privacy, const Resolved& resolved, std::string debug_fail_accountant = "");
+
+  // Before anything is written: every reported accountant at the planned number of steps (the
+  // ledger the last report will hold). One that throws refuses the run with a ConfigError on
+  // privacy.accountant; the result is kept for the last report.
+  void check_planned();
+
+  // The accountant DpStep charges (one Poisson-sampled Gaussian per step).
+  PrivacyAccountant& charged() { return accountant_; }
+  // Charges `steps` steps already taken (resume, after the checkpoint's ledger was verified).
+  void charge_taken_steps(int64_t steps);
+  int64_t steps_charged() const;
+
+  // ε by every reported accountant for the steps charged so far (cached per step count).
+  const std::vector<EpsilonEstimate>& estimates() const;
+  // The smallest valid upper bound among estimates() (inf if there is none).
+  double headline_epsilon() const;
+  // The headline ε after `steps` steps of this run (what an epoch's report said then).
+  double headline_epsilon_at(int64_t steps) const;
+  // RDP's ε for the charged steps: cheap enough for a progress line per step.
+  double rdp_epsilon() const { return accountant_.get_epsilon(delta_); }
+  EpsilonResult rdp_result() const { return accountant_.get_epsilon_result(delta_); }
+
+  nlohmann::json to_json() const { return accountant_.to_json(); }
+
+ private:
+  std::vector<EpsilonEstimate> estimates_for(const std::vector<LedgerEntry>& ledger) const;
+  EpsilonEstimate safe_estimate(AccountantKind kind, const std::vector<LedgerEntry>& ledger) const;
+  void add_rdp_fallback(std::vector<EpsilonEstimate>& out, const std::vector<LedgerEntry>& ledger) const;
+  DpEvent step_event() const { return DpEvent::poisson_sampled_gaussian(q_, sigma_); }
+
+  std::optional<AccountantKind> setting_;  // privacy.accountant (absent: all)
+  std::vector<AccountantKind> reported_;
+  double q_, sigma_, delta_;
+  int64_t planned_steps_;
+  std::string debug_fail_;
+  RdpAccountant accountant_;
+  mutable std::optional<std::pair<int64_t, std::vector<EpsilonEstimate>>> cache_;        // (steps, estimates)
+  std::optional<std::pair<nlohmann::json, std::vector<EpsilonEstimate>>> planned_;      // (ledger, estimates)
+};
+
+}  // namespace dpt

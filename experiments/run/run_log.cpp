@@ -1,0 +1,26 @@
+// The run's terminal lines (see run_log.hpp).
+#include "experiments/run/run_log.hpp"
+
+#include <fmt/format.h>
+
+namespace dpt {
+
+std::string epoch_log_line(const nlohmann::ordered_json& line, int64_t steps, const EpochTimings& t) {
+  std::string text = fmt::format("epoch {}  step {}/{}  train loss {:.4f}", line["epoch"].get<int64_t>() + 1,
+                                 line["step"].get<int64_t>(), steps, line["train_loss"].get<double>());
+  if (line.contains("validation")) {
+    text += fmt::format("  validation loss {:.4f}", line["validation"]["loss"].get<double>());
+    if (line["validation"].contains("accuracy")) text += fmt::format(" accuracy {:.3f}", line["validation"]["accuracy"].get<double>());
+  }
+  if (line.contains("epsilon")) text += fmt::format("  ε {:.4f}", line["epsilon"].get<double>());
+  text += fmt::format("  (evaluation {:.1f} ms, report {:.1f} ms, checkpoint {:.1f} ms)", t.evaluation_ms, t.report_ms,
+                      t.checkpoint_ms);
+  return text;
+}
+
+std::string progress_log_line(const StepProgress& p) {
+  return fmt::format("\rstep {}/{}  loss {:.4f}  ε(rdp) {:.3f}  {:.0f} examples/s  ETA {:.0f} s   ", p.step, p.steps, p.loss,
+                     p.rdp_epsilon, p.examples_per_s, p.eta_s);
+}
+
+}  // namespace dpt

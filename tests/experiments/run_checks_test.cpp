@@ -1,0 +1,61 @@
+// run_checks.hpp: a gradient scale float cannot hold is refused naming the dominating field;
+// degenerate runs (tiny N, δ above 1/(10N), one class) are warned about, and a sound one is not.
+#include <doctest/doctest.h>
+
+#include "experiments/config/config_error.hpp"
+#include "experiments/run/run_checks.hpp"
+
+namespace dpt {
+namespace {
+
+Resolved resolved(int64_t N, double delta, double sigma = 1.0) {
+  Resolved r;
+  r.dataset_size = N;
+  r.sampling_rate = 64.0 / static_cast<double>(N);
+  r.delta = delta;
+  r.noise_multiplier = sigma;
+  return r;
+}
+
+std::string refused_field(const PrivacyConfig& p, const Resolved& r) {
+  try {
+    check_gradient_scale(p, r);
+  } catch (const ConfigError& e) {
+    return e.path();
+  }
+  return "";
+}
+
+TEST_CASE("check_gradient_scale refuses C (qN + 10 sigma) > 1e30, naming the larger term") {
+  PrivacyConfig p;
+  p.clip_norm = 1.0;
+  CHECK(refused_field(p, resolved(1000, 1e-5)) == "");
+  p.clip_norm = 1e29;  // 1e29 x 74 > 1e30: the batch term dominates
+  CHECK(refused_field(p, resolved(1000, 1e-5)) == "privacy.clip_norm");
+  p.clip_norm = 1e20;  // 1e20 x 10 x 1e12: the noise term dominates
+  CHECK(refused_field(p, resolved(1000, 1e-5, 1e12)) == "privacy.noise_multiplier");
+  p.clip_norm = std::nan("");
+  CHECK(refused_field(p, resolved(1000, 1e-5)) != "");  // NaN is never a scale
+}
+
+TEST_CASE("run_warnings: one sentence per degenerate property, none for a sound run") {
+  Dataset d;
+  d.task = TaskKind::kClassification;
+  for (int i = 0; i < 20; ++i) {
+    Example e;
+    e.label = i % 2;
+    d.train.push_back(e);
+  }
+  CHECK(run_warnings(d, resolved(20000, 1e-6)).empty());
+  const std::vector<std::string> tiny = run_warnings(d, resolved(5, 0.05));  // N < 10 and delta > 1/(10 N) = 0.02
+  REQUIRE(tiny.size() == 2);
+  CHECK(tiny[0].find("only 5 examples") != std::string::npos);
+  CHECK(tiny[1].find("privacy.delta = 0.05 is above 1/(10 N)") == 0);
+  for (Example& e : d.train) e.label = 1;
+  const std::vector<std::string> one_class = run_warnings(d, resolved(20000, 1e-6));
+  REQUIRE(one_class.size() == 1);
+  CHECK(one_class[0] == "every training example has the same label (1): nothing to learn");
+}
+
+}  // namespace
+}  // namespace dpt
