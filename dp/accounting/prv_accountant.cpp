@@ -41,6 +41,43 @@ double tail_mass_floor(const LedgerGroups& groups) {
   return floor * (1.0 - 1e-12);  // the sum's rounding
 }
 
+// Doubles h until one step's grid of every group, in both directions, spans at most max_bins / 2
+// bins (relaxed: it had to); false when not even a mesh of kMaxMesh fits (domain exceeded).
+bool fit_step_mesh(const LedgerGroups& groups, int64_t max_bins, double& h, bool& relaxed) {
+  for (const GaussianStepGroup& g : groups.groups) {
+    for (const PldDirection d : {PldDirection::kRemove, PldDirection::kAdd}) {
+      if (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, d, kMaxMesh) > max_bins / 2) return false;
+      while (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, d, h) > max_bins / 2) {
+        h *= 2.0;
+        relaxed = true;
+      }
+    }
+  }
+  return true;
+}
+
+// The factor h grows by when a self-composition needed needed_bins > max_bins: the window scales like
+// 1/h, so 2^ceil(log2(needed / max_bins)) (at most 2^40), at least 2.
+double mesh_growth(double needed_bins, int64_t max_bins) {
+  const double ratio = needed_bins / static_cast<double>(max_bins);
+  return ratio > 2.0 ? std::exp2(std::min(40.0, std::ceil(std::log2(ratio)))) : 2.0;
+}
+
+// Whether delta is too small for any upper bound, known before composing: the upper bound needs
+// delta - eta above the steps' clamped tails and above the +inf mass that every self-composition
+// (count > 1) charges, so a delta below them (1e-300) costs nothing. (sigma = 0 or a NonPrivate
+// event: never; their epsilon is genuinely inf.)
+bool below_certifiable_delta(const LedgerGroups& groups, double delta, double eta, double tail_mass_truncation) {
+  PldCompositionOptions composition;
+  composition.tail_mass_truncation = tail_mass_truncation;
+  const auto& g = groups.groups;
+  const bool self_composes = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.count > 1; });
+  const bool no_noise = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.noise_multiplier == 0.0; });
+  const bool below_floor = delta <= eta + tail_mass_floor(groups) ||
+                           (self_composes && delta - eta < self_composition_infinity_floor(composition));
+  return !groups.non_private && !no_noise && below_floor;
+}
+
 }  // namespace
 
 std::string to_string(PrvStatus status) {
@@ -62,6 +99,36 @@ void PrvAccountant::compose(const DpEvent& event, int64_t count) {
   cache_.reset();
 }
 
+const PrvAccountant::Composed& PrvAccountant::cached(std::shared_ptr<Composed> out, double eta) const {
+  cache_ = std::move(out);
+  cache_eta_ = eta;
+  return *cache_;
+}
+
+void PrvAccountant::compose_at_mesh(const LedgerGroups& groups, double h, Composed& out,
+                                    PldCompositionStatus& status) const {
+  PldCompositionOptions composition;
+  composition.max_bins = options_.max_bins;
+  composition.allow_coarsening = false;  // merging cells would break the mean correction
+  composition.tail_mass_truncation = options_.tail_mass_truncation;
+  out.tail_mass = 0.0;
+  out.mean_error = 0.0;
+  for (const PldDirection d : {PldDirection::kRemove, PldDirection::kAdd}) {
+    PldPmf total = identity_pmf(h);
+    for (const GaussianStepGroup& g : groups.groups) {
+      if (status.exceeded) break;
+      const PrvStep step = subsampled_gaussian_prv(g.sampling_rate, g.noise_multiplier, d, h);
+      const double count = static_cast<double>(g.count);
+      out.tail_mass = std::max(out.tail_mass, 0.0) + count * step.tail_mass;
+      out.mean_error += count * step.mean_error;
+      const PldPmf part = self_compose_pmf(step.pmf, g.count, composition, status);
+      if (status.exceeded) break;
+      total = compose_pmfs(total, part, composition, status);
+    }
+    (d == PldDirection::kRemove ? out.remove : out.add) = std::move(total);
+  }
+}
+
 const PrvAccountant::Composed& PrvAccountant::composed(double eta, bool certified_only) const {
   if (cache_ && cache_eta_ == eta && (cache_->complete || certified_only)) return *cache_;
   auto out = std::make_shared<Composed>();
@@ -69,129 +136,56 @@ const PrvAccountant::Composed& PrvAccountant::composed(double eta, bool certifie
   out->non_private = groups.non_private;
   out->empty = groups.groups.empty();
   for (const GaussianStepGroup& g : groups.groups) out->no_noise = out->no_noise || g.noise_multiplier == 0.0;
-  if (out->non_private || out->empty || out->no_noise) {
-    cache_ = out;
-    cache_eta_ = eta;
-    return *cache_;
-  }
+  if (out->non_private || out->empty || out->no_noise) return cached(out, eta);
   const double n = static_cast<double>(groups.total_steps);
   const double spread = std::sqrt(n * -std::log(eta) / 2.0);  // t = h * spread (1/eta may overflow)
   double h = options_.eps_error / spread;
-  auto domain_exceeded = [&]() -> const Composed& {
-    out->status = PrvStatus::kDomainExceeded;
+  auto stop = [&](PrvStatus status, bool complete) -> const Composed& {  // no (certified) composition at h
+    out->status = status;
+    out->complete = complete;
     out->mesh = h;
-    cache_ = out;
-    cache_eta_ = eta;
-    return *cache_;
+    return cached(out, eta);
   };
-  auto stop_relaxed = [&]() -> const Composed& {  // certified_only: a relaxed mesh certifies nothing
-    out->status = PrvStatus::kEpsErrorRelaxed;
-    out->complete = false;
-    out->mesh = h;
-    cache_ = out;
-    cache_eta_ = eta;
-    return *cache_;
-  };
-  // Keep one step's grid within half of max_bins, on a mesh no coarser than kMaxMesh.
-  for (const GaussianStepGroup& g : groups.groups) {
-    for (const PldDirection d : {PldDirection::kRemove, PldDirection::kAdd}) {
-      if (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, d, kMaxMesh) > options_.max_bins / 2)
-        return domain_exceeded();
-      while (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, d, h) > options_.max_bins / 2) {
-        h *= 2.0;
-        out->status = PrvStatus::kEpsErrorRelaxed;
-      }
-    }
-  }
-  if (!(h <= kMaxMesh)) return domain_exceeded();
-  if (certified_only && out->status == PrvStatus::kEpsErrorRelaxed) return stop_relaxed();
-  PldCompositionOptions composition;
-  composition.max_bins = options_.max_bins;
-  composition.allow_coarsening = false;  // merging cells would break the mean correction
-  composition.tail_mass_truncation = options_.tail_mass_truncation;
+  bool relaxed = false;
+  if (!fit_step_mesh(groups, options_.max_bins, h, relaxed) || !(h <= kMaxMesh))
+    return stop(PrvStatus::kDomainExceeded, true);
+  if (relaxed) out->status = PrvStatus::kEpsErrorRelaxed;
+  if (certified_only && relaxed) return stop(PrvStatus::kEpsErrorRelaxed, false);  // a relaxed mesh certifies nothing
   for (int attempt = 0;; ++attempt) {
     if (attempt > kMaxMeshDoublings) {
       out->status = PrvStatus::kDomainExceeded;
       break;
     }
     PldCompositionStatus status;
-    out->tail_mass = 0.0;
-    out->mean_error = 0.0;
-    for (const PldDirection d : {PldDirection::kRemove, PldDirection::kAdd}) {
-      PldPmf total = identity_pmf(h);
-      for (const GaussianStepGroup& g : groups.groups) {
-        if (status.exceeded) break;
-        const PrvStep step = subsampled_gaussian_prv(g.sampling_rate, g.noise_multiplier, d, h);
-        const double count = static_cast<double>(g.count);
-        out->tail_mass = std::max(out->tail_mass, 0.0) + count * step.tail_mass;
-        out->mean_error += count * step.mean_error;
-        const PldPmf part = self_compose_pmf(step.pmf, g.count, composition, status);
-        if (status.exceeded) break;
-        total = compose_pmfs(total, part, composition, status);
-      }
-      (d == PldDirection::kRemove ? out->remove : out->add) = std::move(total);
-    }
+    compose_at_mesh(groups, h, *out, status);
     if (!status.exceeded) {
       out->largest_fft = status.largest_fft;
       break;
     }
-    const double ratio = status.needed_bins / static_cast<double>(options_.max_bins);
-    h *= ratio > 2.0 ? std::exp2(std::min(40.0, std::ceil(std::log2(ratio)))) : 2.0;
+    h *= mesh_growth(status.needed_bins, options_.max_bins);
     out->status = PrvStatus::kEpsErrorRelaxed;
-    if (!(h <= kMaxMesh)) return domain_exceeded();
-    if (certified_only) return stop_relaxed();
+    if (!(h <= kMaxMesh)) return stop(PrvStatus::kDomainExceeded, true);
+    if (certified_only) return stop(PrvStatus::kEpsErrorRelaxed, false);
   }
   out->mesh = h;
   out->hoeffding = h * spread;
-  cache_ = out;
-  cache_eta_ = eta;
-  return *cache_;
+  return cached(out, eta);
 }
 
 PrvEpsilonResult PrvAccountant::get_epsilon_result(double delta) const { return epsilon_result(delta, false); }
 
-PrvEpsilonResult PrvAccountant::epsilon_result(double delta, bool certified_only) const {
-  check_in<AccountingError>(delta, Bounds::closed(0.0, 1.0), "delta");
-  PrvEpsilonResult r;
-  r.delta_error = options_.delta_error > 0.0 ? options_.delta_error : delta / 1000.0;
-  // A subnormal delta (1e-320) would give an eta whose log is inaccurate: keep eta normal (delta is
-  // then below delta_error and the upper bound is reported as delta_too_small).
-  r.delta_error = std::max(r.delta_error, 2.0 * std::numeric_limits<double>::min());
-  const double eta = r.delta_error / 2.0;  // the rest of delta_error is for tails and truncation
-  const LedgerGroups groups = composition_groups(ledger_);
-  r.total_variation = total_variation_bound(groups);
-  if (delta >= r.total_variation) {  // delta(0) = TV <= delta: epsilon = 0 exactly, no PRV needed
-    r.by_total_variation = true;
-    return r;
-  }
-  // The upper bound needs delta - eta above the steps' clamped tails and above the +inf mass that
-  // every self-composition (count > 1) charges; both floors are known before any composition, so
-  // a delta below them (1e-300) costs nothing: no upper bound, lower 0, no estimate.
-  PldCompositionOptions composition;
-  composition.tail_mass_truncation = options_.tail_mass_truncation;
-  const auto& g = groups.groups;
-  const bool self_composes = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.count > 1; });
-  const bool no_noise = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.noise_multiplier == 0.0; });
-  const bool below_floor = delta <= eta + tail_mass_floor(groups) ||
-                           (self_composes && delta - eta < self_composition_infinity_floor(composition));
-  if (!groups.non_private && !no_noise && below_floor) {  // (sigma = 0: genuinely inf, below)
-    r.lower = 0.0;
-    r.estimate = r.upper = kInf;
-    r.status = PrvStatus::kDeltaTooSmall;
-    return r;
-  }
-  const Composed& c = composed(eta, certified_only);
+bool PrvAccountant::settled_without_bracket(const Composed& c, double delta, PrvEpsilonResult& r) {
   if (c.non_private || c.no_noise) {
     r.lower = r.estimate = r.upper = delta >= 1.0 ? 0.0 : kInf;
-    return r;
+    return true;
   }
   if (!c.complete) {  // certified_only, and the mesh had to be relaxed: no valid bound
     r.status = c.status;
     r.mesh = c.mesh;
     r.estimate = r.upper = kInf;
-    return r;
+    return true;
   }
-  if (c.empty) return r;
+  if (c.empty) return true;
   r.status = c.status;
   r.mesh = c.mesh;
   r.bins = static_cast<int64_t>(std::max(c.remove.probs.size(), c.add.probs.size()));
@@ -199,8 +193,12 @@ PrvEpsilonResult PrvAccountant::epsilon_result(double delta, bool certified_only
   if (c.status == PrvStatus::kDomainExceeded) {
     r.lower = 0.0;
     r.estimate = r.upper = kInf;
-    return r;
+    return true;
   }
+  return false;
+}
+
+void PrvAccountant::hoeffding_bracket(const Composed& c, double delta, double eta, PrvEpsilonResult& r) {
   const double t = c.hoeffding + c.mean_error;
   r.eps_error = t;
   const double slack = eta + c.tail_mass;
@@ -226,6 +224,30 @@ PrvEpsilonResult PrvAccountant::epsilon_result(double delta, bool certified_only
   if (std::isinf(r.upper) && r.status == PrvStatus::kOk) r.status = PrvStatus::kDeltaTooSmall;
   // A relaxed mesh is not certified (see PrvStatus): its lower bound is withheld (0), not shown.
   if (r.status == PrvStatus::kEpsErrorRelaxed) r.lower = 0.0;
+}
+
+PrvEpsilonResult PrvAccountant::epsilon_result(double delta, bool certified_only) const {
+  check_in<AccountingError>(delta, Bounds::closed(0.0, 1.0), "delta");
+  PrvEpsilonResult r;
+  r.delta_error = options_.delta_error > 0.0 ? options_.delta_error : delta / 1000.0;
+  // A subnormal delta (1e-320) would give an eta whose log is inaccurate: keep eta normal (delta is
+  // then below delta_error and the upper bound is reported as delta_too_small).
+  r.delta_error = std::max(r.delta_error, 2.0 * std::numeric_limits<double>::min());
+  const double eta = r.delta_error / 2.0;  // the rest of delta_error is for tails and truncation
+  const LedgerGroups groups = composition_groups(ledger_);
+  r.total_variation = total_variation_bound(groups);
+  if (delta >= r.total_variation) {  // delta(0) = TV <= delta: epsilon = 0 exactly, no PRV needed
+    r.by_total_variation = true;
+    return r;
+  }
+  if (below_certifiable_delta(groups, delta, eta, options_.tail_mass_truncation)) {
+    r.lower = 0.0;
+    r.estimate = r.upper = kInf;
+    r.status = PrvStatus::kDeltaTooSmall;
+    return r;
+  }
+  const Composed& c = composed(eta, certified_only);
+  if (!settled_without_bracket(c, delta, r)) hoeffding_bracket(c, delta, eta, r);
   return r;
 }
 

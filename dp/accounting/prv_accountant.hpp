@@ -21,6 +21,8 @@
 
 namespace dpt {
 
+struct LedgerGroups;
+
 struct PrvOptions {
   double eps_error = 0.01;    // target half-width t of the bracket around the estimate (absolute)
   double delta_error = 0.0;   // 0: delta / 1000 for epsilon queries, 1e-12 for delta queries
@@ -108,7 +110,19 @@ class PrvAccountant final : public PrivacyAccountant {
   // certified_only, stops as soon as the mesh must be relaxed (then nothing can be certified):
   // get_epsilon's answer, +inf, without the FFTs at the coarser mesh.
   const Composed& composed(double eta, bool certified_only = false) const;
+  // Stores `out` as the cache for eta and returns it.
+  const Composed& cached(std::shared_ptr<Composed> out, double eta) const;
+  // Every group's PRV step at mesh h self-composed and the groups combined, per direction, into
+  // out (PMFs, tail_mass, mean_error); status.exceeded when a grid would outgrow max_bins.
+  void compose_at_mesh(const LedgerGroups& groups, double h, Composed& out, PldCompositionStatus& status) const;
+  // Driver of get_epsilon_result / get_epsilon: the shortcuts, then composed(), then the bracket.
   PrvEpsilonResult epsilon_result(double delta, bool certified_only) const;
+  // Fills r when c gives no Hoeffding bracket (non-private, no noise, relaxed with certified_only,
+  // empty, domain exceeded) and returns true; otherwise copies c's mesh and sizes into r.
+  static bool settled_without_bracket(const Composed& c, double delta, PrvEpsilonResult& r);
+  // lower = eps_D(delta + slack + truncation) - t, upper = eps_D(delta - slack) + t, estimate =
+  // eps_D(delta), each the max over both directions; slack = eta + tail_mass, t = hoeffding + mean_error.
+  static void hoeffding_bracket(const Composed& c, double delta, double eta, PrvEpsilonResult& r);
 
   PrvOptions options_;
   std::vector<LedgerEntry> ledger_;
