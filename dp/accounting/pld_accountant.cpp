@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "dp/accounting/accountant_json.hpp"
 #include "dp/accounting/accounting_error.hpp"
@@ -35,6 +36,52 @@ void check_delta(double delta) {
   check_in<AccountingError>(delta, Bounds::closed(0.0, 1.0), "delta");
 }
 
+// The group's step self-composed g.count times, at the interval h = value_discretization_interval
+// doubled until the composition fits max_bins without coarsening (connect-the-dots stays tight;
+// rounding a fine composed grid up would add ~h/2 per step); nullopt when no interval <=
+// kMaxInterval fits (domain exceeded). FFT sizes and convolutions are added to `totals`.
+std::optional<PldPmf> self_composed_group(const GaussianStepGroup& g, PldDirection direction, const PldOptions& options,
+                                          int64_t step_bins, PldCompositionStatus& totals) {
+  // One step must fit step_bins on a grid no coarser than kMaxInterval (q = 1 with sigma below
+  // ~1e-3 spans losses down to -1/(2 sigma^2)): otherwise say so before building anything.
+  if (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, direction, kMaxInterval) > step_bins)
+    return std::nullopt;
+  PldCompositionOptions no_coarsening = options.composition;
+  no_coarsening.allow_coarsening = false;
+  for (int doublings = 0;; ++doublings) {
+    const double interval = std::ldexp(options.value_discretization_interval, doublings);
+    if (doublings > kMaxIntervalDoublings || interval > kMaxInterval) return std::nullopt;  // no grid fits
+    const PldPmf step = subsampled_gaussian_pld(g.sampling_rate, g.noise_multiplier, direction, interval,
+                                                options.discretisation, step_bins);
+    if (step.interval > kMaxInterval) return std::nullopt;  // coarsened past the largest meaningful step
+    PldCompositionStatus status;
+    PldPmf part = self_compose_pmf(step, g.count, no_coarsening, status);
+    totals.largest_fft = std::max(totals.largest_fft, status.largest_fft);
+    totals.convolutions += status.convolutions;
+    if (!status.exceeded) {
+      part.coarsenings += doublings;
+      return part;
+    }
+    // The window scales like 1/interval: jump straight to a step that should fit.
+    const double ratio = status.needed_bins / static_cast<double>(options.composition.max_bins);
+    if (ratio > 2.0) doublings += static_cast<int>(std::min(40.0, std::ceil(std::log2(ratio)))) - 1;
+  }
+}
+
+// total = the PLD of every group in one direction, each self-composed then convolved in ledger
+// order (the identity for a NonPrivate ledger); false on domain exceeded (total then partial).
+bool compose_direction(const LedgerGroups& groups, PldDirection direction, const PldOptions& options,
+                       int64_t step_bins, PldPmf& total, PldCompositionStatus& status) {
+  total = identity_pmf(options.value_discretization_interval);
+  if (groups.non_private) return true;
+  for (const GaussianStepGroup& g : groups.groups) {
+    const std::optional<PldPmf> part = self_composed_group(g, direction, options, step_bins, status);
+    if (!part) return false;
+    total = compose_pmfs(total, *part, options.composition, status);
+  }
+  return true;
+}
+
 }  // namespace
 
 PldAccountant::PldAccountant(PldOptions options) : options_(validated(options)) {}
@@ -52,7 +99,6 @@ const PldAccountant::Composed& PldAccountant::composed() const {
   const LedgerGroups groups = composition_groups(ledger_);
   out->non_private = groups.non_private;
   for (const GaussianStepGroup& g : groups.groups) out->no_noise = out->no_noise || g.noise_multiplier == 0.0;
-  const double h = options_.value_discretization_interval;
   const int64_t step_bins = std::max<int64_t>(1024, options_.composition.max_bins / 2);
   bool symmetric = true;  // q = 1 everywhere: both directions have the same PLD
   for (const GaussianStepGroup& g : groups.groups) symmetric = symmetric && g.sampling_rate == 1.0;
@@ -62,47 +108,7 @@ const PldAccountant::Composed& PldAccountant::composed() const {
       total = out->remove;
       break;
     }
-    total = identity_pmf(h);
-    if (groups.non_private) continue;
-    for (const GaussianStepGroup& g : groups.groups) {
-      // One step must fit step_bins on a grid no coarser than kMaxInterval (q = 1 with sigma below
-      // ~1e-3 spans losses down to -1/(2 sigma^2)): otherwise say so before building anything.
-      if (subsampled_gaussian_grid_bins(g.sampling_rate, g.noise_multiplier, direction, kMaxInterval) > step_bins) {
-        out->domain_exceeded = true;
-        break;
-      }
-      // When the composed grid would exceed max_bins, the step is discretised again at twice the
-      // interval (connect-the-dots stays tight; rounding a fine grid up would add ~h/2 per step).
-      PldCompositionOptions no_coarsening = options_.composition;
-      no_coarsening.allow_coarsening = false;
-      PldPmf part;
-      for (int doublings = 0;; ++doublings) {
-        const double interval = std::ldexp(h, doublings);
-        if (doublings > kMaxIntervalDoublings || interval > kMaxInterval) {  // no grid fits: say so
-          out->domain_exceeded = true;
-          break;
-        }
-        const PldPmf step = subsampled_gaussian_pld(g.sampling_rate, g.noise_multiplier, direction, interval,
-                                                    options_.discretisation, step_bins);
-        if (step.interval > kMaxInterval) {  // coarsened past the largest meaningful step
-          out->domain_exceeded = true;
-          break;
-        }
-        PldCompositionStatus status;
-        part = self_compose_pmf(step, g.count, no_coarsening, status);
-        out->status.largest_fft = std::max(out->status.largest_fft, status.largest_fft);
-        out->status.convolutions += status.convolutions;
-        if (!status.exceeded) {
-          part.coarsenings += doublings;
-          break;
-        }
-        // The window scales like 1/interval: jump straight to a step that should fit.
-        const double ratio = status.needed_bins / static_cast<double>(options_.composition.max_bins);
-        if (ratio > 2.0) doublings += static_cast<int>(std::min(40.0, std::ceil(std::log2(ratio)))) - 1;
-      }
-      if (out->domain_exceeded) break;
-      total = compose_pmfs(total, part, options_.composition, out->status);
-    }
+    out->domain_exceeded = !compose_direction(groups, direction, options_, step_bins, total, out->status);
     if (out->domain_exceeded) break;
   }
   cache_ = out;
