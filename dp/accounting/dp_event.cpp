@@ -150,39 +150,55 @@ nlohmann::json to_json(const DpEvent& event) {
       event.variant());
 }
 
+namespace {
+
+// {"type": "gaussian", "noise_multiplier": sigma}
+DpEvent gaussian_from_json(const nlohmann::json& j, const std::string& path) {
+  check_keys(j, path, {"type", "noise_multiplier"});
+  const double sigma = number_field(j, path, "noise_multiplier");
+  check_noise_multiplier(sigma, path + ".noise_multiplier");
+  return DpEvent::gaussian(sigma);
+}
+
+// {"type": "poisson_sampled", "sampling_rate": q, "event": {...}}
+DpEvent poisson_sampled_from_json(const nlohmann::json& j, const std::string& path) {
+  check_keys(j, path, {"type", "sampling_rate", "event"});
+  const double q = number_field(j, path, "sampling_rate");
+  check_sampling_rate(q, path + ".sampling_rate");
+  return DpEvent::poisson_sampled(q, dp_event_from_json(field(j, path, "event"), path + ".event"));
+}
+
+// {"type": "self_composed", "event": {...}, "count": n}
+DpEvent self_composed_from_json(const nlohmann::json& j, const std::string& path) {
+  check_keys(j, path, {"type", "event", "count"});
+  const int64_t count = integer_field(j, path, "count");
+  check_count(count, path + ".count");
+  return DpEvent::self_composed(dp_event_from_json(field(j, path, "event"), path + ".event"), count);
+}
+
+// {"type": "composed", "events": [{...}, ...]}
+DpEvent composed_from_json(const nlohmann::json& j, const std::string& path) {
+  check_keys(j, path, {"type", "events"});
+  const nlohmann::json& list = field(j, path, "events");
+  if (!list.is_array()) json_error(path + ".events", "must be an array, but is " + list.dump());
+  std::vector<DpEvent> events;
+  for (size_t k = 0; k < list.size(); ++k) {
+    events.push_back(dp_event_from_json(list[k], path + ".events[" + std::to_string(k) + "]"));
+  }
+  return DpEvent::composed(std::move(events));
+}
+
+}  // namespace
+
 DpEvent dp_event_from_json(const nlohmann::json& j, const std::string& path) {
   if (!j.is_object()) json_error(path, "must be an object, but is " + j.dump());
   const nlohmann::json& type_json = field(j, path, "type");
   if (!type_json.is_string()) json_error(path + ".type", "must be a string, but is " + type_json.dump());
   const std::string type = type_json.get<std::string>();
-  if (type == "gaussian") {
-    check_keys(j, path, {"type", "noise_multiplier"});
-    const double sigma = number_field(j, path, "noise_multiplier");
-    check_noise_multiplier(sigma, path + ".noise_multiplier");
-    return DpEvent::gaussian(sigma);
-  }
-  if (type == "poisson_sampled") {
-    check_keys(j, path, {"type", "sampling_rate", "event"});
-    const double q = number_field(j, path, "sampling_rate");
-    check_sampling_rate(q, path + ".sampling_rate");
-    return DpEvent::poisson_sampled(q, dp_event_from_json(field(j, path, "event"), path + ".event"));
-  }
-  if (type == "self_composed") {
-    check_keys(j, path, {"type", "event", "count"});
-    const int64_t count = integer_field(j, path, "count");
-    check_count(count, path + ".count");
-    return DpEvent::self_composed(dp_event_from_json(field(j, path, "event"), path + ".event"), count);
-  }
-  if (type == "composed") {
-    check_keys(j, path, {"type", "events"});
-    const nlohmann::json& list = field(j, path, "events");
-    if (!list.is_array()) json_error(path + ".events", "must be an array, but is " + list.dump());
-    std::vector<DpEvent> events;
-    for (size_t k = 0; k < list.size(); ++k) {
-      events.push_back(dp_event_from_json(list[k], path + ".events[" + std::to_string(k) + "]"));
-    }
-    return DpEvent::composed(std::move(events));
-  }
+  if (type == "gaussian") return gaussian_from_json(j, path);
+  if (type == "poisson_sampled") return poisson_sampled_from_json(j, path);
+  if (type == "self_composed") return self_composed_from_json(j, path);
+  if (type == "composed") return composed_from_json(j, path);
   if (type == "no_op") {
     check_keys(j, path, {"type"});
     return DpEvent::no_op();

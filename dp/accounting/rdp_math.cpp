@@ -123,6 +123,40 @@ std::pair<double, int> log_abs_expm1(double v) {
   return {-kInf, 0};
 }
 
+// Adds the i-th terms (sign = sign of C(alpha, i)): b_i (e^{v_i} - 1) + s1_i (minus_one), else s0_i + s1_i.
+void add_series_terms(SignedLogSum& sum, const FractionalTerms& t, int sign, bool minus_one) {
+  if (minus_one) {
+    const auto [log_e, e_sign] = log_abs_expm1(t.v);
+    sum.add(t.log_b + log_e, sign * e_sign);
+  } else {
+    sum.add(t.log_s0, sign);
+  }
+  sum.add(t.log_s1, sign);
+}
+
+// Past floor(alpha) each series (a0, a1, and the binomial weights) alternates with decreasing
+// magnitudes, so its remainder has the sign of its next term and is smaller than this term
+// (docs/accounting.md): whether that term is below kSeriesRelTol of the sum (of A log A when not minus_one).
+bool remainder_negligible(const SignedLogSum& sum, const FractionalTerms& t, bool minus_one, double log_tol) {
+  const double log_big = std::max({t.log_s0, t.log_s1, minus_one ? t.log_b : -kInf});
+  double log_scale = -kInf;  // what the remainder must be small against
+  if (sum.sign() > 0) {
+    log_scale = minus_one ? sum.log_abs() : sum.log_abs() + std::log(std::max(sum.log_abs(), 1e-300));
+  }
+  return log_big < log_tol + log_scale;
+}
+
+// Upper bound on the remainder after term i: the positive parts of the next terms (next_sign =
+// sign of C(alpha, i + 1)).
+void add_remainder_bound(SignedLogSum& sum, const FractionalTerms& t, int next_sign, bool minus_one) {
+  if (next_sign > 0) {
+    sum.add(t.log_s0, 1);
+    sum.add(t.log_s1, 1);
+  } else if (minus_one) {
+    sum.add(t.log_b, 1);  // - b_{i+1} > 0
+  }
+}
+
 }  // namespace
 
 double log_a_fractional_order(double q, double sigma, double alpha) {
@@ -140,33 +174,12 @@ double log_a_fractional_order(double q, double sigma, double alpha) {
   for (int64_t i = 0;; ++i) {
     const double id = static_cast<double>(i);
     const FractionalTerms t = series.at(id, log_coef);
-    if (minus_one) {
-      const auto [log_e, e_sign] = log_abs_expm1(t.v);
-      sum.add(t.log_b + log_e, sign * e_sign);
-    } else {
-      sum.add(t.log_s0, sign);
-    }
-    sum.add(t.log_s1, sign);
-
+    add_series_terms(sum, t, sign, minus_one);
     const int next_sign = (alpha - id) > 0.0 ? sign : -sign;  // C(alpha,i+1) = C(alpha,i)(alpha-i)/(i+1)
     if (id > floor_alpha) {
-      // Past floor(alpha) each series (a0, a1, and the binomial weights) alternates with
-      // decreasing magnitudes, so its remainder has the sign of its next term and is smaller
-      // than this term (docs/accounting.md).
-      const double log_big = std::max({t.log_s0, t.log_s1, minus_one ? t.log_b : -kInf});
-      double log_scale = -kInf;  // what the remainder must be small against
-      if (sum.sign() > 0) {
-        log_scale = minus_one ? sum.log_abs() : sum.log_abs() + std::log(std::max(sum.log_abs(), 1e-300));
-      }
-      const bool converged = log_big < log_tol + log_scale;
+      const bool converged = remainder_negligible(sum, t, minus_one, log_tol);
       if (converged || i >= last) {
-        // Upper bound on the remainder: the positive parts of the next terms.
-        if (next_sign > 0) {
-          sum.add(t.log_s0, 1);
-          sum.add(t.log_s1, 1);
-        } else if (minus_one) {
-          sum.add(t.log_b, 1);  // - b_{i+1} > 0
-        }
+        add_remainder_bound(sum, t, next_sign, minus_one);
         if (sum.sign() <= 0) break;  // numerically failed: fall back below
         const double log_a_value = minus_one ? log1p_exp(sum.log_abs()) : sum.log_abs();
         if (converged) return log_a_value;
