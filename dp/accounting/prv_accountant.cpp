@@ -72,7 +72,8 @@ bool below_certifiable_delta(const LedgerGroups& groups, double delta, double et
   composition.tail_mass_truncation = tail_mass_truncation;
   const auto& g = groups.groups;
   const bool self_composes = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.count > 1; });
-  const bool no_noise = std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.noise_multiplier == 0.0; });
+  const bool no_noise =
+      std::any_of(g.begin(), g.end(), [](const GaussianStepGroup& x) { return x.noise_multiplier == 0.0; });
   const bool below_floor = delta <= eta + tail_mass_floor(groups) ||
                            (self_composes && delta - eta < self_composition_infinity_floor(composition));
   return !groups.non_private && !no_noise && below_floor;
