@@ -8,8 +8,9 @@
 
 #include "core/runtime/allocator.hpp"
 #include "core/error.hpp"
-#include "experiments/cli/accounting_commands.hpp"
+#include "experiments/cli/calibrate_command.hpp"
 #include "experiments/cli/demo_command.hpp"
+#include "experiments/cli/epsilon_command.hpp"
 #include "experiments/cli/run_commands.hpp"
 #include "experiments/config/config_error.hpp"
 #include "dp/accounting/accounting_error.hpp"
