@@ -92,6 +92,62 @@ std::vector<Matrix<T>> zero_gradients(const ParameterList<T>& params) {
   return grads;
 }
 
+// (N) the factor of each row's example from column `col` of c; 0 on padding rows.
+template <typename T>
+Vector<T> row_factors(const BatchLayout& l, const Matrix<T>& c, Index col) {
+  DPT_CHECK(c.rows() == l.batch(), "clip factors must have one row per example (" + std::to_string(l.batch()) +
+                                       "), but have " + std::to_string(c.rows()) + ".");
+  Vector<T> c_row(l.rows());
+  for (int r = 0; r < l.rows(); ++r) {
+    const int i = l.example_of(r);
+    c_row(r) = i >= 0 ? c(i, col) : T(0);
+  }
+  return c_row;
+}
+
+// Some example (not padding) has factor 0.
+template <typename T>
+bool has_zero_factor(const BatchLayout& l, const Vector<T>& c_row) {
+  bool zero_factor = false;
+  for (int r = 0; r < l.rows() && !zero_factor; ++r) zero_factor = c_row(r) == T(0) && l.example_of(r) >= 0;
+  return zero_factor;
+}
+
+// Scaled copies shared between uses, keyed by (the record's A or G, factor column).
+template <typename T>
+struct ScaledCaches {
+  template <typename V>
+  using Cache = std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const V>>;
+  Cache<ScaledG<T>> G;       // rows of G scaled, zero factors zeroed (shared G: the LSTM's four uses)
+  Cache<Matrix<T>> A;        // diag(c) A
+  Cache<RowVector<T>> bias;  // c^T G, biases sharing one G
+};
+
+// grad += G^T diag(c_row) A of one use whose examples all have a non-zero factor: scale A, which
+// has fewer columns than the G the LSTM's four uses share; bias and embedding rows are scaled on
+// the fly. Padding rows have c = 0 and G = 0 exactly, so they still add exact zeros.
+template <typename T>
+void add_scaled_use(const ParamUse<T>& use, const Vector<T>& c_row, Index col, ScaledCaches<T>& caches,
+                    Matrix<T>& grad) {
+  switch (use.kind) {
+    case UseKind::kLinear: {
+      auto& Ac = caches.A[{use.A.get(), col}];
+      if (!Ac) Ac = std::make_shared<const Matrix<T>>(c_row.asDiagonal() * *use.A);
+      add_gt_a(*use.G, *Ac, grad);
+      break;
+    }
+    case UseKind::kBias: {  // biases sharing one G and factor column share one product
+      auto& sum = caches.bias[{use.G.get(), col}];
+      if (!sum) sum = std::make_shared<const RowVector<T>>(c_row.transpose() * *use.G);
+      grad.row(0) += *sum;
+      break;
+    }
+    case UseKind::kEmbedding:
+      for (Index r = 0; r < c_row.size(); ++r) grad.row((*use.ids)[r]) += c_row(r) * use.G->row(r);
+      break;
+  }
+}
+
 }  // namespace
 
 template <typename T>
@@ -107,50 +163,20 @@ std::vector<Matrix<T>> weighted_gradient_sum(const std::vector<UseGroup<T>>& gro
             "clip factors must have one column or one per parameter (" + std::to_string(params.size()) +
                 "), but have " + std::to_string(c.cols()) + ".");
   std::vector<Matrix<T>> grads = zero_gradients(params);
-  std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const ScaledG<T>>> scaled_cache;
-  std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const Matrix<T>>> scaled_A_cache;
-  std::map<std::pair<const Matrix<T>*, Index>, std::shared_ptr<const RowVector<T>>> scaled_bias_cache;
+  ScaledCaches<T> caches;
   for (size_t p = 0; p < params.size(); ++p) {
     if (!include[p]) continue;
     const Index col = c.cols() == 1 ? 0 : static_cast<Index>(p);
     for (const ParamUse<T>* use : groups[p]) {
-      const BatchLayout& l = *use->layout;
-      DPT_CHECK(c.rows() == l.batch(), "clip factors must have one row per example (" + std::to_string(l.batch()) +
-                                           "), but have " + std::to_string(c.rows()) + ".");
-      Vector<T> c_row(l.rows());  // (N) factor of each row's example; 0 on padding
-      for (int r = 0; r < l.rows(); ++r) {
-        const int i = l.example_of(r);
-        c_row(r) = i >= 0 ? c(i, col) : T(0);
-      }
-      bool zero_factor = false;  // some example (not padding) has factor 0
-      for (int r = 0; r < l.rows() && !zero_factor; ++r) zero_factor = c_row(r) == T(0) && l.example_of(r) >= 0;
-      if (!zero_factor) {
-        // Fast path: sum_i c_i g_i = G^T (diag(c) A) — scale A, which has fewer columns than
-        // the G the LSTM's four uses share; bias and embedding rows are scaled on the fly.
-        // Padding rows have c = 0 and G = 0 exactly, so they still add exact zeros.
-        switch (use->kind) {
-          case UseKind::kLinear: {
-            auto& Ac = scaled_A_cache[{use->A.get(), col}];
-            if (!Ac) Ac = std::make_shared<const Matrix<T>>(c_row.asDiagonal() * *use->A);
-            add_gt_a(*use->G, *Ac, grads[p]);
-            break;
-          }
-          case UseKind::kBias: {  // biases sharing one G and factor column share one product
-            auto& sum = scaled_bias_cache[{use->G.get(), col}];
-            if (!sum) sum = std::make_shared<const RowVector<T>>(c_row.transpose() * *use->G);
-            grads[p].row(0) += *sum;
-            break;
-          }
-          case UseKind::kEmbedding:
-            for (int r = 0; r < l.rows(); ++r) grads[p].row((*use->ids)[r]) += c_row(r) * use->G->row(r);
-            break;
-        }
+      const Vector<T> c_row = row_factors(*use->layout, c, col);  // (N)
+      if (!has_zero_factor(*use->layout, c_row)) {
+        add_scaled_use(*use, c_row, col, caches, grads[p]);
         continue;
       }
       // Some example is dropped (factor 0, e.g. a NaN gradient): zero its rows of G (and of A)
       // instead of multiplying them, so nothing non-finite reaches the sum. Uses that share one
       // G (the LSTM's four) and one factor column share one scaled copy.
-      auto& scaled = scaled_cache[{use->G.get(), col}];
+      auto& scaled = caches.G[{use->G.get(), col}];
       if (!scaled) scaled = scale_rows(*use, c_row);
       accumulate_use(*use, &c_row, scaled.get(), grads[p]);
     }

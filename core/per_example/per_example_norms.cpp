@@ -101,56 +101,66 @@ double embedding_sq_norm(const UseGroup<T>& group, int i, Index d) {
   return norm_bounds::direct_sq_bound<T>(s_norm, norm_bounds::round_up(sum_beta, 6.0 * n), n);
 }
 
-// Certified ||G_i^T A_i||^2 of a linear use (norm_bounds.hpp): ghost with both Grams in
-// double, or materialised in T with the GEMM's error bound.
+// Certified ||G_i^T A_i||^2 of a linear use with n > 0 rows for example i, materialised: the
+// GEMM in T with its error bound (norm_bounds::materialised_sq_bound).
 template <typename T>
-double linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratch<T>& w) {
-  const Index n = example_row_count(group, i);
-  if (n == 0) return 0.0;
+double materialised_sq_norm(const UseGroup<T>& group, int i, Index n, Scratch<T>& w) {
+  const Index d_in = group.front()->A->cols();
+  const Index d_out = group.front()->G->cols();
+  Scratch<T>::fit(w.A, n, d_in);
+  Scratch<T>::fit(w.G, n, d_out);
+  gather_example_rows(group, i, select_A, w.A);
+  gather_example_rows(group, i, select_G, w.G);
+  const auto A = w.A.topRows(n);  // [n, d_in]
+  const auto G = w.G.topRows(n);  // [n, d_out]
+  w.M.resize(d_out, d_in);
+  w.M.noalias() = G.transpose() * A;  // (d_out, d_in) = G_i^T A_i
+  const norm_bounds::RowSqNormBound<T> a_row(d_in), g_row(d_out);
+  w.fit_norms(n);
+  for (Index t = 0; t < n; ++t) {
+    w.alpha2(t) = a_row(A.row(t));
+    w.beta2(t) = g_row(G.row(t));
+  }
+  const double U = norm_bounds::triangle_bound(w.alpha2.data(), w.beta2.data(), n);
+  const double m = static_cast<double>(d_out * d_in);
+  return norm_bounds::materialised_sq_bound<T>(norm_bounds::norm_up(w.M), U, static_cast<double>(n), m);
+}
+
+// The G Gram G_i G_i^T [n, n] of example i in double into w.gram_G, with w.beta2 = the bounds of
+// ||g_t||² and w.sum_beta = sum_t ||g_t|| (rounded up). A single-use group's Gram is reused by
+// every other parameter whose record shares the same G (the LSTM's W_ih and W_hh).
+template <typename T>
+void cache_G_gram(const UseGroup<T>& group, int i, Index n, Scratch<T>& w) {
+  const Matrix<T>* G_key = group.size() == 1 ? group.front()->G.get() : nullptr;
+  if (G_key != nullptr && G_key == w.cached_G) return;
+  const Index d_out = group.front()->G->cols();
+  Scratch<T>::fit(w.Gd, n, d_out);
+  gather_example_rows(group, i, select_G, w.Gd);
+  const auto Gd = w.Gd.topRows(n);  // [n, d_out]
+  w.gram_G.resize(n, n);
+  w.gram_G.noalias() = Gd * Gd.transpose();  // (n, n)
+  w.fit_norms(n);
+  const norm_bounds::RowSqNormBound<double> g_row(d_out);
+  double sum_beta = 0.0;
+  for (Index t = 0; t < n; ++t) {
+    w.beta2(t) = g_row(Gd.row(t));
+    sum_beta += std::sqrt(w.beta2(t));
+  }
+  w.sum_beta = norm_bounds::round_up(sum_beta, 6.0 * static_cast<double>(n));
+  w.cached_G = G_key;
+}
+
+// Certified ||G_i^T A_i||^2 of a linear use with n > 0 rows for example i, ghost:
+// <A_i A_i^T, G_i G_i^T> with both Grams in double (norm_bounds::ghost_sq_bound).
+template <typename T>
+double ghost_sq_norm(const UseGroup<T>& group, int i, Index n, Scratch<T>& w) {
   const Index d_in = group.front()->A->cols();
   const Index d_out = group.front()->G->cols();
   const double nd = static_cast<double>(n);
-  if (method == NormMethod::kMaterialise) {
-    Scratch<T>::fit(w.A, n, d_in);
-    Scratch<T>::fit(w.G, n, d_out);
-    gather_example_rows(group, i, select_A, w.A);
-    gather_example_rows(group, i, select_G, w.G);
-    const auto A = w.A.topRows(n);
-    const auto G = w.G.topRows(n);
-    w.M.resize(d_out, d_in);
-    w.M.noalias() = G.transpose() * A;  // (d_out, d_in) = G_i^T A_i
-    const norm_bounds::RowSqNormBound<T> a_row(d_in), g_row(d_out);
-    w.fit_norms(n);
-    for (Index t = 0; t < n; ++t) {
-      w.alpha2(t) = a_row(A.row(t));
-      w.beta2(t) = g_row(G.row(t));
-    }
-    const double U = norm_bounds::triangle_bound(w.alpha2.data(), w.beta2.data(), n);
-    const double m = static_cast<double>(d_out * d_in);
-    return norm_bounds::materialised_sq_bound<T>(norm_bounds::norm_up(w.M), U, nd, m);
-  }
-  // Ghost: <A_i A_i^T, G_i G_i^T> in double. A single-use group's G Gram is reusable by every
-  // other parameter whose record shares the same G (the LSTM's W_ih and W_hh).
-  const Matrix<T>* G_key = group.size() == 1 ? group.front()->G.get() : nullptr;
-  if (G_key == nullptr || G_key != w.cached_G) {
-    Scratch<T>::fit(w.Gd, n, d_out);
-    gather_example_rows(group, i, select_G, w.Gd);
-    const auto Gd = w.Gd.topRows(n);
-    w.gram_G.resize(n, n);
-    w.gram_G.noalias() = Gd * Gd.transpose();  // (n, n)
-    w.fit_norms(n);
-    const norm_bounds::RowSqNormBound<double> g_row(d_out);
-    double sum_beta = 0.0;
-    for (Index t = 0; t < n; ++t) {
-      w.beta2(t) = g_row(Gd.row(t));
-      sum_beta += std::sqrt(w.beta2(t));
-    }
-    w.sum_beta = norm_bounds::round_up(sum_beta, 6.0 * nd);
-    w.cached_G = G_key;
-  }
+  cache_G_gram(group, i, n, w);
   Scratch<T>::fit(w.Ad, n, d_in);
   gather_example_rows(group, i, select_A, w.Ad);
-  const auto Ad = w.Ad.topRows(n);
+  const auto Ad = w.Ad.topRows(n);  // [n, d_in]
   w.gram_A.resize(n, n);
   w.gram_A.noalias() = Ad * Ad.transpose();  // (n, n)
   const norm_bounds::RowSqNormBound<double> a_row(d_in);
@@ -165,6 +175,73 @@ double linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratc
                                      static_cast<double>(d_in), static_cast<double>(d_out));
 }
 
+// Certified ||G_i^T A_i||^2 of a linear use (norm_bounds.hpp): ghost or materialised.
+template <typename T>
+double linear_sq_norm(const UseGroup<T>& group, int i, NormMethod method, Scratch<T>& w) {
+  const Index n = example_row_count(group, i);
+  if (n == 0) return 0.0;
+  return method == NormMethod::kMaterialise ? materialised_sq_norm(group, i, n, w) : ghost_sq_norm(group, i, n, w);
+}
+
+// The cost model of choose_norm_methods for one batch, in multiply-adds (S1 = sum_i n_i,
+// S2 = sum_i n_i² of a parameter's rows).
+template <typename T>
+struct MethodCosts {
+  int batch;
+  NormCostModel extra;
+
+  std::pair<double, double> row_sums(const UseGroup<T>& g) const {  // (S1, S2)
+    double S1 = 0, S2 = 0;
+    for (int i = 0; i < batch; ++i) {
+      const double n = static_cast<double>(example_row_count(g, i));
+      S1 += n;
+      S2 += n * n;
+    }
+    return {S1, S2};
+  }
+  // Ghost, without the G Gram S2 d_out (shared between the parameters of one G).
+  double ghost(double S1, double S2, double d_in, double d_out) const {
+    return S2 * d_in + extra.ghost_sum * S1 * d_in * d_out;
+  }
+  double materialise(double S1, double d_in, double d_out) const {
+    return (S1 + extra.materialise_per_example * static_cast<double>(batch)) * d_in * d_out;
+  }
+};
+
+// The cheapest ghost/materialise assignment of the single-use linear parameters `members`
+// sharing one G: every assignment tried (at most 2^k, k = 2 for an LSTM); beyond 10 members,
+// each decided alone with the Gram shared evenly.
+template <typename T>
+void choose_sharing_members(const std::vector<UseGroup<T>>& groups, const std::vector<size_t>& members, double d_out,
+                            const MethodCosts<T>& costs, std::vector<NormMethod>& methods) {
+  const auto [S1, S2] = costs.row_sums(groups[members.front()]);
+  auto d_in_of = [&](size_t p) { return static_cast<double>(groups[p].front()->A->cols()); };
+  const size_t k = members.size();
+  if (k > 10) {
+    for (size_t p : members) {
+      const double gram_share = S2 * d_out / static_cast<double>(k);
+      methods[p] = costs.ghost(S1, S2, d_in_of(p), d_out) + gram_share < costs.materialise(S1, d_in_of(p), d_out)
+                       ? NormMethod::kGhost
+                       : NormMethod::kMaterialise;
+    }
+    return;
+  }
+  double best_cost = 0;
+  uint32_t best = 0;
+  for (uint32_t ghost_mask = 0; ghost_mask < (1u << k); ++ghost_mask) {
+    double cost = ghost_mask != 0 ? S2 * d_out : 0.0;
+    for (size_t m = 0; m < k; ++m) {
+      const double d_in = d_in_of(members[m]);
+      cost += (ghost_mask >> m) & 1u ? costs.ghost(S1, S2, d_in, d_out) : costs.materialise(S1, d_in, d_out);
+    }
+    if (ghost_mask == 0 || cost < best_cost) {
+      best_cost = cost;
+      best = ghost_mask;
+    }
+  }
+  for (size_t m = 0; m < k; ++m) methods[members[m]] = (best >> m) & 1u ? NormMethod::kGhost : NormMethod::kMaterialise;
+}
+
 }  // namespace
 
 template <typename T>
@@ -175,22 +252,8 @@ std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& grou
   //                shares one G (the LSTM's W_ih and W_hh) pay once between them,
   //                plus costs.ghost_sum · S1 d_in d_out
   //   materialise  (S1 + costs.materialise_per_example · B) d_in d_out
+  const MethodCosts<T> model{batch, costs};
   std::vector<NormMethod> methods(groups.size(), NormMethod::kMaterialise);
-  const double B = static_cast<double>(batch);
-  auto sums = [&](const UseGroup<T>& g) {
-    double S1 = 0, S2 = 0;
-    for (int i = 0; i < batch; ++i) {
-      const double n = static_cast<double>(example_row_count(g, i));
-      S1 += n;
-      S2 += n * n;
-    }
-    return std::pair{S1, S2};
-  };
-  // Cost of one parameter without its share of the G Gram.
-  auto ghost = [&](double S1, double S2, double d_in, double d_out) { return S2 * d_in + costs.ghost_sum * S1 * d_in * d_out; };
-  auto materialise = [&](double S1, double d_in, double d_out) {
-    return (S1 + costs.materialise_per_example * B) * d_in * d_out;
-  };
   std::map<const Matrix<T>*, std::vector<size_t>> sharing;  // G -> single-use linear params
   for (size_t p = 0; p < groups.size(); ++p) {
     const UseGroup<T>& g = groups[p];
@@ -199,40 +262,14 @@ std::vector<NormMethod> choose_norm_methods(const std::vector<UseGroup<T>>& grou
       sharing[g.front()->G.get()].push_back(p);
       continue;
     }
-    const auto [S1, S2] = sums(g);  // tied weights: rows of all uses stacked, nothing shared
+    const auto [S1, S2] = model.row_sums(g);  // tied weights: rows of all uses stacked, nothing shared
     const double d_in = static_cast<double>(g.front()->A->cols()), d_out = static_cast<double>(g.front()->G->cols());
-    methods[p] = ghost(S1, S2, d_in, d_out) + S2 * d_out < materialise(S1, d_in, d_out) ? NormMethod::kGhost
-                                                                                        : NormMethod::kMaterialise;
+    methods[p] = model.ghost(S1, S2, d_in, d_out) + S2 * d_out < model.materialise(S1, d_in, d_out)
+                     ? NormMethod::kGhost
+                     : NormMethod::kMaterialise;
   }
   for (const auto& [G, members] : sharing) {
-    const auto [S1, S2] = sums(groups[members.front()]);
-    const double d_out = static_cast<double>(G->cols());
-    // Try every ghost/materialise assignment of the members (at most 2^k, k = 2 for an LSTM);
-    // beyond 10 members, decide each alone with the Gram shared evenly.
-    const size_t k = members.size();
-    if (k > 10) {
-      for (size_t p : members) {
-        const double d_in = static_cast<double>(groups[p].front()->A->cols());
-        methods[p] = ghost(S1, S2, d_in, d_out) + S2 * d_out / static_cast<double>(k) < materialise(S1, d_in, d_out)
-                         ? NormMethod::kGhost
-                         : NormMethod::kMaterialise;
-      }
-      continue;
-    }
-    double best_cost = 0;
-    uint32_t best = 0;
-    for (uint32_t ghost_mask = 0; ghost_mask < (1u << k); ++ghost_mask) {
-      double cost = ghost_mask != 0 ? S2 * d_out : 0.0;
-      for (size_t m = 0; m < k; ++m) {
-        const double d_in = static_cast<double>(groups[members[m]].front()->A->cols());
-        cost += (ghost_mask >> m) & 1u ? ghost(S1, S2, d_in, d_out) : materialise(S1, d_in, d_out);
-      }
-      if (ghost_mask == 0 || cost < best_cost) {
-        best_cost = cost;
-        best = ghost_mask;
-      }
-    }
-    for (size_t m = 0; m < k; ++m) methods[members[m]] = (best >> m) & 1u ? NormMethod::kGhost : NormMethod::kMaterialise;
+    choose_sharing_members(groups, members, static_cast<double>(G->cols()), model, methods);
   }
   return methods;
 }
