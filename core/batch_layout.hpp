@@ -22,7 +22,6 @@ class BatchLayout {
   int rows() const { return steps_ * batch_; }
   int length(int b) const { return lengths_[b]; }
   const std::vector<int>& lengths() const { return lengths_; }
-  bool is_flat() const { return steps_ == 1; }
 
   // Example of row r, or -1 for a padding row.
   int32_t example_of(int r) const { return row_example_[r]; }

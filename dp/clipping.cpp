@@ -81,41 +81,61 @@ void validate(const ClippingConfig& config, size_t num_params) {
                                              std::to_string(C2) + "), but the sum is " + std::to_string(sum_sq) + ".");
 }
 
+ExampleNorms example_norms(const ClippingConfig& config, Index P, const double* sq_norms) {
+  ExampleNorms out;
+  if (config.mode != ClippingMode::kPerLayer) {
+    out.groups = 1;
+    out.sq_norm[0] = Eigen::Map<const RowVector<double>>(sq_norms, P).sum();
+  } else {
+    out.groups = config.group_clip_norms.size();
+    for (Index p = 0; p < P; ++p) out.sq_norm[config.group_of_param[p]] += sq_norms[p];  // in parameter order
+  }
+  // Each a sum of P non-negative bounds: rounded up, then its root rounded up.
+  for (size_t k = 0; k < out.groups; ++k) {
+    out.norm[k] = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(out.sq_norm[k], static_cast<double>(P))), 1.0);
+  }
+  return out;
+}
+
+bool is_nonfinite(const ExampleNorms& norms) {
+  for (size_t k = 0; k < norms.groups; ++k) {
+    if (!std::isfinite(norms.sq_norm[k])) return true;
+  }
+  return false;
+}
+
+template <typename T>
+T clip_factor(const ExampleNorms& norms, size_t k, const ClippingConfig& config) {
+  if (is_nonfinite(norms)) return T(0);
+  switch (config.mode) {
+    case ClippingMode::kFlat:
+      return to_factor<T>(clip(norms.norm[0], config.clip_norm));
+    case ClippingMode::kPerLayer:
+      return to_factor<T>(clip(norms.norm[k], config.group_clip_norms[k]));
+    case ClippingMode::kAutomatic:
+      return to_factor<T>(config.clip_norm / (norms.norm[0] * (1.0 + kMargin) + config.automatic_gamma));
+  }
+  return T(0);
+}
+
 template <typename T>
 void clip_example(const ClippingConfig& config, Index P, const double* sq_norms, T* factors) {
-  if (config.mode == ClippingMode::kPerLayer) {
-    // Group norms; a parameter's factor is its group's. NaN/Inf anywhere: all 0.
-    double group_sq[kMaxClipGroups] = {};
-    const size_t K = config.group_clip_norms.size();
-    for (Index p = 0; p < P; ++p) group_sq[config.group_of_param[p]] += sq_norms[p];
-    bool finite = true;
-    for (size_t k = 0; k < K; ++k) finite = finite && std::isfinite(group_sq[k]);
-    for (Index p = 0; p < P; ++p) {
-      const int k = config.group_of_param[p];
-      const double norm = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(group_sq[k], static_cast<double>(P))), 1.0);
-      factors[p] = finite ? to_factor<T>(clip(norm, config.group_clip_norms[k])) : T(0);
-    }
+  const ExampleNorms norms = example_norms(config, P, sq_norms);
+  if (config.mode != ClippingMode::kPerLayer) {
+    factors[0] = clip_factor<T>(norms, 0, config);
     return;
   }
-  // ||g_i||² summed in double and rounded up (a sum of P non-negative bounds).
-  const double total_sq = Eigen::Map<const RowVector<double>>(sq_norms, P).sum();
-  const double norm = norm_bounds::round_up(std::sqrt(norm_bounds::round_up(total_sq, static_cast<double>(P))), 1.0);
-  if (!std::isfinite(norm)) {
-    factors[0] = T(0);
-  } else if (config.mode == ClippingMode::kAutomatic) {
-    factors[0] = to_factor<T>(config.clip_norm / (norm * (1.0 + kMargin) + config.automatic_gamma));
-  } else {
-    factors[0] = to_factor<T>(clip(norm, config.clip_norm));
+  // A parameter's factor is its group's.
+  for (Index p = 0; p < P; ++p) {
+    factors[p] = clip_factor<T>(norms, static_cast<size_t>(config.group_of_param[p]), config);
   }
 }
 
 template <typename T>
-ClipResult<T> clip_summary(const MatrixD& sq_norms, Matrix<T> factors) {
+ClipResult<T> clip_summary(const MatrixD& sq_norms, Matrix<T> factors, const ClippingConfig& config) {
   ClipResult<T> out;
-  out.norms = sq_norms.rowwise().sum().cwiseSqrt();
   for (Index i = 0; i < sq_norms.rows(); ++i) {
-    // Dropped for a NaN/Inf gradient: the norm is not finite and nothing of the example is kept.
-    if (!std::isfinite(out.norms(i)) && factors.row(i).isZero(0)) {
+    if (is_nonfinite(example_norms(config, sq_norms.cols(), sq_norms.row(i).data()))) {
       ++out.nonfinite_examples;
     } else {
       out.clipped_examples += (factors.row(i).array() < T(1)).any();
@@ -132,7 +152,7 @@ ClipResult<T> clip_factors(const PerExampleNorms<T>& norms, const ClippingConfig
   validate(config, static_cast<size_t>(P));
   Matrix<T> factors = Matrix<T>::Zero(B, factor_columns(config, P));
   for (Index i = 0; i < B; ++i) clip_example(config, P, norms.sq_norms.row(i).data(), factors.row(i).data());
-  return clip_summary(norms.sq_norms, std::move(factors));
+  return clip_summary(norms.sq_norms, std::move(factors), config);
 }
 
 std::string to_string(ClippingMode mode) {
@@ -148,9 +168,10 @@ Index factor_columns(const ClippingConfig& config, Index num_params) {
   return config.mode == ClippingMode::kPerLayer ? num_params : 1;
 }
 
-#define DPT_INSTANTIATE(T)                                                                   \
+#define DPT_INSTANTIATE(T)                                                                  \
+  template T clip_factor<T>(const ExampleNorms&, size_t, const ClippingConfig&);            \
   template void clip_example<T>(const ClippingConfig&, Index, const double*, T*);           \
-  template ClipResult<T> clip_summary<T>(const MatrixD&, Matrix<T>);                        \
+  template ClipResult<T> clip_summary<T>(const MatrixD&, Matrix<T>, const ClippingConfig&); \
   template ClipResult<T> clip_factors<T>(const PerExampleNorms<T>&, const ClippingConfig&);
 DPT_INSTANTIATE(float)
 DPT_INSTANTIATE(double)

@@ -27,13 +27,10 @@ void Privatizer::accumulate(const std::vector<ParamUse<T>>& uses, const Paramete
   validate(clipping, params.size());
   const ClipRule<T> rule = [&clipping, P](const double* sq_norms, T* factors) { clip_example(clipping, P, sq_norms, factors); };
   ClippedSum<T> sum = clipped_gradient_sum(uses, params, batch_size, factor_columns(clipping, P), rule, config_.norm_method);
-  const ClipResult<T> clip = clip_summary(sum.norms.sq_norms, std::move(sum.factors));
+  const ClipResult<T> clip = clip_summary(sum.norms.sq_norms, std::move(sum.factors), clipping);
   acc.examples += batch_size;
   acc.clipped_examples += clip.clipped_examples;
   acc.nonfinite_examples += clip.nonfinite_examples;
-  for (Index i = 0; i < clip.norms.size(); ++i) {
-    if (std::isfinite(clip.norms(i))) acc.norm_sum += clip.norms(i);
-  }
   if (acc.sum.empty()) {
     acc.sum = std::move(sum.gradients);
   } else {
@@ -47,8 +44,6 @@ PrivatizedGradient<T> Privatizer::finish(ClippedBatchSum<T> acc, const Parameter
   out.examples = acc.examples;
   out.clipped_examples = acc.clipped_examples;
   out.nonfinite_examples = acc.nonfinite_examples;
-  const int finite = acc.examples - acc.nonfinite_examples;
-  out.mean_norm = finite > 0 ? acc.norm_sum / finite : 0.0;
   out.gradients = std::move(acc.sum);
   if (out.gradients.empty()) {  // no chunk accumulated: the clipped sum is 0
     for (const Parameter<T>* p : params) out.gradients.push_back(Matrix<T>::Zero(p->value.rows(), p->value.cols()));

@@ -35,8 +35,7 @@ struct PrivatizedGradient {
   std::vector<Matrix<T>> gradients;  // one per parameter: the noisy average gradient
   int examples = 0;                  // realised batch size (metrics only; never the divisor)
   int clipped_examples = 0;
-  int nonfinite_examples = 0;        // examples dropped for NaN/Inf gradients
-  double mean_norm = 0.0;            // mean ||g_i|| over finite examples (metrics only)
+  int nonfinite_examples = 0;        // examples dropped for NaN/Inf gradients (dp/clipping.hpp, is_nonfinite)
 };
 
 // The clipped sum of one sampled batch, accumulated over its physical chunks.
@@ -46,7 +45,6 @@ struct ClippedBatchSum {
   int examples = 0;
   int clipped_examples = 0;
   int nonfinite_examples = 0;
-  double norm_sum = 0.0;       // sum of finite ||g_i|| (metrics only)
 };
 
 class Privatizer {

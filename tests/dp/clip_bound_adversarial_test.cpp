@@ -211,7 +211,7 @@ Outcome clip_and_measure(AdversarialBatch& batch, const MatrixD& exact, const Cl
   const Index P = static_cast<Index>(params.size());
   const ClipRule<float> rule = [&config, P](const double* sq, float* c) { clip_example(config, P, sq, c); };
   const ClippedSum<float> s = clipped_gradient_sum(batch.uses, params, batch.batch, factor_columns(config, P), rule, method);
-  const ClipResult<float> summary = clip_summary(s.norms.sq_norms, s.factors);
+  const ClipResult<float> summary = clip_summary(s.norms.sq_norms, s.factors, config);
   Outcome o;
   o.dropped = summary.nonfinite_examples;
   for (const MatrixF& g : s.gradients) o.sums_finite = o.sums_finite && g.allFinite();

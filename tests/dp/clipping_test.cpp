@@ -214,3 +214,78 @@ TEST_CASE("the counts: a float total that overflows while every per-layer group 
   CHECK(r.nonfinite_examples == 1);
   CHECK(r.clipped_examples == 1);
 }
+
+TEST_CASE("the non-finite rule: a NaN or Inf norm gives factor 0 and is counted; finite norms are clipped") {
+  ClippingConfig config;
+  config.clip_norm = 2.0;
+  auto norms = [&](std::initializer_list<double> sq) {
+    return example_norms(config, static_cast<Index>(sq.size()), sq.begin());
+  };
+  const ExampleNorms nan = norms({1.0, kNaN}), inf = norms({kInf, 1.0}), small = norms({0.25, 0.75}),
+                     large = norms({9.0, 16.0});
+  CHECK(is_nonfinite(nan));
+  CHECK(is_nonfinite(inf));
+  CHECK(clip_factor<double>(nan, 0, config) == 0.0);
+  CHECK(clip_factor<double>(inf, 0, config) == 0.0);
+  CHECK(!is_nonfinite(small));
+  CHECK(small.norm[0] >= 1.0);                             // the norm is rounded up...
+  CHECK(small.norm[0] <= 1.0 + 1e-14);                     // ...barely
+  CHECK(clip_factor<double>(small, 0, config) == 1.0);     // ||g|| = 1 < C: untouched
+  const double c = clip_factor<double>(large, 0, config);  // ||g|| = 5 > C: C/||g||, never above
+  CHECK(c == doctest::Approx(2.0 / 5.0).epsilon(1e-6));
+  CHECK(c * 5.0 <= 2.0);
+  // counted by clip_summary from the same predicate: the NaN and the Inf example, not the others
+  MatrixD sq(4, 2);
+  sq << 1.0, kNaN, kInf, 1.0, 0.25, 0.75, 9.0, 16.0;
+  MatrixD factors(4, 1);
+  for (Index i = 0; i < 4; ++i) clip_example(config, 2, sq.row(i).data(), factors.row(i).data());
+  CHECK(factors(0, 0) == 0.0);
+  CHECK(factors(1, 0) == 0.0);
+  const ClipResult<double> r = clip_summary(sq, factors, config);
+  CHECK(r.nonfinite_examples == 2);
+  CHECK(r.clipped_examples == 1);
+}
+
+TEST_CASE("the non-finite rule in per-layer and automatic modes") {
+  const ClippingConfig per_layer =
+      ClippingConfig::per_layer_equal_shares(2.0, {0, 1, 1});  // C_k = 2 sqrt(1/3), 2 sqrt(2/3)
+  const double sq_ok[] = {4.0, 0.5, 0.5};
+  const ExampleNorms ok = example_norms(per_layer, 3, sq_ok);
+  REQUIRE(ok.groups == 2);
+  CHECK(!is_nonfinite(ok));
+  CHECK(ok.sq_norm[1] == 1.0);  // group 1: parameters 1 and 2
+  CHECK(clip_factor<double>(ok, 0, per_layer) == doctest::Approx(std::sqrt(1.0 / 3.0)).epsilon(1e-6));  // C_0 / 2
+  CHECK(clip_factor<double>(ok, 1, per_layer) == 1.0);  // 1 <= C_1 = 1.63
+  const double sq_nan[] = {1.0, kNaN, 0.5};             // a NaN in group 1 only...
+  const ExampleNorms bad = example_norms(per_layer, 3, sq_nan);
+  CHECK(is_nonfinite(bad));
+  CHECK(clip_factor<double>(bad, 0, per_layer) == 0.0);  // ...drops group 0 too
+  CHECK(clip_factor<double>(bad, 1, per_layer) == 0.0);
+  ClippingConfig automatic;
+  automatic.mode = ClippingMode::kAutomatic;
+  automatic.clip_norm = 2.0;
+  automatic.automatic_gamma = 0.5;
+  const double sq_auto[] = {9.0, 16.0};
+  CHECK(clip_factor<double>(example_norms(automatic, 2, sq_auto), 0, automatic) ==
+        doctest::Approx(2.0 / 5.5).epsilon(1e-6));
+  const double sq_inf[] = {9.0, kInf};
+  CHECK(clip_factor<double>(example_norms(automatic, 2, sq_inf), 0, automatic) == 0.0);
+}
+
+TEST_CASE("a finite example whose factor is 0 is clipped, not counted as non-finite") {
+  ClippingConfig config;
+  config.clip_norm = 1.0;
+  MatrixD sq(2, 1);
+  sq << 1e100, std::numeric_limits<double>::max();  // factor 1e-50 rounds to 0 in float; a rounded-up norm of +inf
+  Matrix<float> factors(2, 1);
+  for (Index i = 0; i < 2; ++i) {
+    const ExampleNorms n = example_norms(config, 1, sq.row(i).data());
+    CHECK(!is_nonfinite(n));
+    clip_example(config, 1, sq.row(i).data(), factors.row(i).data());
+  }
+  CHECK(factors(0, 0) == 0.0f);
+  CHECK(factors(1, 0) == 0.0f);
+  const ClipResult<float> r = clip_summary(sq, factors, config);
+  CHECK(r.nonfinite_examples == 0);
+  CHECK(r.clipped_examples == 2);
+}
