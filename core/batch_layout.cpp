@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -24,15 +25,15 @@ BatchLayout::BatchLayout(int steps, std::vector<int> lengths)
 std::shared_ptr<const BatchLayout> BatchLayout::sequence(std::vector<int> lengths) {
   int steps = 0;
   for (size_t b = 0; b < lengths.size(); ++b) {
-    DPT_CHECK(lengths[b] >= 1, "sequence length of example " + std::to_string(b) +
-                                   " must be >= 1, but is " + std::to_string(lengths[b]) + ".");
+    DPT_CHECK(lengths[b] >= 1, must_be_message("sequence length of example " + format_number(b), ">= 1",
+                                               format_number(lengths[b])));
     steps = std::max(steps, lengths[b]);
   }
   return std::shared_ptr<const BatchLayout>(new BatchLayout(steps, std::move(lengths)));
 }
 
 std::shared_ptr<const BatchLayout> BatchLayout::flat(int batch) {
-  DPT_CHECK(batch >= 0, "batch size must be >= 0, but is " + std::to_string(batch) + ".");
+  check_at_least<InvalidArgument>(batch, 0, "batch size");
   return std::shared_ptr<const BatchLayout>(new BatchLayout(1, std::vector<int>(batch, 1)));
 }
 

@@ -1,9 +1,13 @@
 // Typed exceptions for core and the always-on check macro.
-// Messages follow google/dp's shape: "what must hold, but is <value>."
+// Messages follow google/dp's shape, "<name> must be <requirement>, but is <value>.": prefer the
+// named checks of base/check.hpp (check_at_least<InvalidArgument>(n, 1, "count")); DPT_CHECK is
+// for requirements they lack.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+
+#include "base/check.hpp"
 
 namespace dpt {
 
@@ -28,8 +32,5 @@ class IoError : public Error {
 }  // namespace dpt
 
 // Always-on precondition check: throws dpt::InvalidArgument with `message` (a std::string
-// expression, evaluated only on failure).
-#define DPT_CHECK(condition, message)                  \
-  do {                                                 \
-    if (!(condition)) throw ::dpt::InvalidArgument(message); \
-  } while (false)
+// expression, evaluated only on failure). DPT_BASE_CHECK with core's exception type.
+#define DPT_CHECK(condition, message) DPT_BASE_CHECK(::dpt::InvalidArgument, condition, message)

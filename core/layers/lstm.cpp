@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 #include "core/layers/init.hpp"
 #include "core/ops/elementwise.hpp"
@@ -20,7 +21,7 @@ StackedLstm<T>::StackedLstm(const std::string& name, int input_dim, std::vector<
   DPT_CHECK(input_dim > 0, name + ": input dimension must be > 0.");
   if (dropout_.empty()) dropout_.assign(hidden_.size(), 0.0);
   DPT_CHECK(dropout_.size() == hidden_.size(), name + ": needs one dropout rate per layer.");
-  for (double p : dropout_) DPT_CHECK(p >= 0.0 && p < 1.0, name + ": dropout must be in [0, 1).");
+  for (double p : dropout_) check_in<InvalidArgument>(p, Bounds::right_open(0.0, 1.0), name + ": dropout");
   layers_.resize(hidden_.size());
   int in = input_dim;
   for (size_t k = 0; k < hidden_.size(); ++k) {

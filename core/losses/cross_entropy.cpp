@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -28,8 +29,8 @@ LossResult<T> cross_entropy_loss(Tape<T>& tape, Var logits, const std::vector<in
       const int r = l.example_rows()[k];
       const int32_t y = targets[r];
       if (y < 0) continue;
-      DPT_CHECK(y < C, "cross_entropy_loss: target must be in [0, " + std::to_string(C) + "), but is " +
-                           std::to_string(y) + " at row " + std::to_string(r) + ".");
+      DPT_CHECK(y < C, must_be_message("cross_entropy_loss: target at row " + format_number(r),
+                                       "in [0, " + format_number(C) + ")", format_number(y)));
       const T m = z.row(r).maxCoeff();
       const RowVector<T> e = (z.row(r).array() - m).exp().matrix();  // (1, C)
       const T sum = e.sum();

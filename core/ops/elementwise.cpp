@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 #include "core/random/counter_rng.hpp"
 
@@ -46,7 +47,7 @@ Var scale(Tape<T>& tape, Var x, T s) {
 
 template <typename T>
 Var dropout(Tape<T>& tape, Var x, double p, uint64_t seed) {
-  DPT_CHECK(p >= 0.0 && p < 1.0, "dropout probability must be in [0, 1), but is " + std::to_string(p) + ".");
+  check_in<InvalidArgument>(p, Bounds::right_open(0.0, 1.0), "dropout probability");
   if (p == 0.0) return x;
   const Matrix<T>& vx = tape.value(x);
   const CounterRng rng(seed);

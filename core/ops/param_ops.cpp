@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "base/check.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -57,8 +58,8 @@ Var embedding_lookup(Tape<T>& tape, std::shared_ptr<const std::vector<int32_t>> 
   Matrix<T> y(layout->rows(), table.value.cols());
   for (Index r = 0; r < y.rows(); ++r) {
     const int32_t id = (*ids)[r];
-    DPT_CHECK(id >= 0 && id < V, table.name + ": token id must be in [0, " + std::to_string(V) +
-                                     "), but is " + std::to_string(id) + " at row " + std::to_string(r) + ".");
+    DPT_CHECK(id >= 0 && id < V, must_be_message(table.name + ": token id at row " + format_number(r),
+                                                 "in [0, " + format_number(V) + ")", format_number(id)));
     y.row(r) = table.value.row(id);
   }
   const int use = tape.record_use({UseKind::kEmbedding, &table, layout, nullptr, std::move(ids), nullptr});
