@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/number_format.hpp"
 #include "core/error.hpp"
 
 namespace dpt {
@@ -42,6 +43,139 @@ std::vector<uint64_t> unsigned_array(const nlohmann::json& j, const std::string&
     out.push_back(v.get<uint64_t>());
   }
   return out;
+}
+
+// ---- reading: the steps of read_safetensors ----
+
+using Extent = std::pair<uint64_t, uint64_t>;  // a tensor's bytes [begin, end) in the data section
+
+// The 8-byte little-endian header length, which must leave room for the header in the file.
+uint64_t read_header_length(std::ifstream& in, const std::string& path, uint64_t file_size) {
+  if (file_size < 8) fail(path, "shorter than the 8-byte header length");
+  uint64_t n = 0;
+  in.read(reinterpret_cast<char*>(&n), sizeof n);
+  if (n > kMaxHeaderBytes || n > file_size - 8) fail(path, "header length " + format_number(n) + " exceeds the file");
+  return n;
+}
+
+std::string read_bytes(std::ifstream& in, uint64_t n) {
+  std::string text(n, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(n));
+  return text;
+}
+
+// The header: a JSON object in which no tensor is named twice (plain parsing would keep the
+// last one silently).
+nlohmann::json parse_header(const std::string& text, const std::string& path) {
+  nlohmann::json header;
+  std::set<std::string> top_keys;
+  bool duplicate_key = false;
+  const nlohmann::json::parser_callback_t on_event = [&](int depth, nlohmann::json::parse_event_t event,
+                                                         nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && !top_keys.insert(parsed.get<std::string>()).second) {
+      duplicate_key = true;
+    }
+    return true;
+  };
+  try {
+    header = nlohmann::json::parse(text, on_event);
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("header is not JSON (") + e.what() + ")");
+  }
+  if (!header.is_object()) fail(path, "header is not a JSON object");
+  if (duplicate_key) fail(path, "a tensor name appears twice in the header");
+  return header;
+}
+
+// The data section: everything after the header.
+std::vector<char> read_data(std::ifstream& in, uint64_t data_size, const std::string& path) {
+  std::vector<char> data(data_size);
+  in.read(data.data(), static_cast<std::streamsize>(data_size));
+  if (!in) fail(path, "could not read the tensor data");
+  return data;
+}
+
+// "__metadata__": an object of strings.
+std::map<std::string, std::string> read_metadata(const nlohmann::json& entry, const std::string& path) {
+  if (!entry.is_object()) fail(path, "__metadata__ is not an object");
+  std::map<std::string, std::string> metadata;
+  for (const auto& [k, v] : entry.items()) {
+    if (!v.is_string()) fail(path, "__metadata__." + k + " is not a string");
+    metadata[k] = v.get<std::string>();
+  }
+  return metadata;
+}
+
+// Bytes per element of a dtype read: 4 (F32), 8 (F64), 0 for any other.
+size_t dtype_width(const std::string& dtype) { return dtype == "F32" ? 4 : dtype == "F64" ? 8 : 0; }
+
+// The element count of `shape`, at most 2^40 (a larger or negative dimension is invalid).
+uint64_t element_count(const std::vector<int64_t>& shape, const std::string& path, const std::string& tensor) {
+  uint64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && count > (uint64_t{1} << 40) / static_cast<uint64_t>(d))) {
+      fail(path, tensor + " has an invalid shape");
+    }
+    count *= static_cast<uint64_t>(d);
+  }
+  return count;
+}
+
+// `count` little-endian elements of `width` bytes at `src`, widened to double.
+std::vector<double> widened_values(const char* src, uint64_t count, size_t width) {
+  std::vector<double> values(count);
+  for (uint64_t k = 0; k < count; ++k) {
+    if (width == 4) {
+      float f;
+      std::memcpy(&f, src + 4 * k, 4);
+      values[k] = f;
+    } else {
+      std::memcpy(&values[k], src + 8 * k, 8);
+    }
+  }
+  return values;
+}
+
+// One tensor entry: dtype, shape and data_offsets checked against each other and the data
+// section, then its values copied. Appends the tensor's extent to `extents`.
+SafetensorsTensor read_tensor(const std::string& name, const nlohmann::json& entry, const std::vector<char>& data,
+                              const std::string& path, std::vector<Extent>& extents) {
+  const std::string tensor = "tensor '" + name + "'";
+  if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets")) {
+    fail(path, tensor + " lacks dtype, shape or data_offsets");
+  }
+  try {
+    SafetensorsTensor t;
+    t.dtype = entry.at("dtype").get<std::string>();
+    for (uint64_t d : unsigned_array(entry.at("shape"), path, tensor + " shape")) {
+      if (d > (uint64_t{1} << 40)) fail(path, tensor + " has an invalid shape");
+      t.shape.push_back(static_cast<int64_t>(d));
+    }
+    const auto offsets = unsigned_array(entry.at("data_offsets"), path, tensor + " data_offsets");
+    if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data.size()) {
+      fail(path, tensor + " has data_offsets outside the data");
+    }
+    const size_t width = dtype_width(t.dtype);
+    if (width == 0) fail(path, tensor + " has dtype " + t.dtype + " (only F32 and F64 are read)");
+    const uint64_t count = element_count(t.shape, path, tensor);
+    if (count * width != offsets[1] - offsets[0]) fail(path, tensor + " byte size does not match its shape");
+    extents.emplace_back(offsets[0], offsets[1]);
+    t.values = widened_values(data.data() + offsets[0], count, width);
+    return t;
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, tensor + " is malformed (" + e.what() + ")");
+  }
+}
+
+// The format requires the tensors to tile the data section: no overlap, no gap, no tail.
+void check_tiling(std::vector<Extent> extents, uint64_t data_size, const std::string& path) {
+  std::sort(extents.begin(), extents.end());
+  uint64_t covered = 0;
+  for (const auto& [begin, end] : extents) {
+    if (begin != covered) fail(path, "tensor data overlaps or leaves a gap at byte " + format_number(covered));
+    covered = end;
+  }
+  if (covered != data_size) fail(path, "the data section has " + format_number(data_size - covered) + " unclaimed bytes");
 }
 
 }  // namespace
@@ -105,95 +239,20 @@ SafetensorsFile read_safetensors(const std::string& path) {
   in.seekg(0, std::ios::end);
   const auto file_size = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
-  if (file_size < 8) fail(path, "shorter than the 8-byte header length");
-  uint64_t n = 0;
-  in.read(reinterpret_cast<char*>(&n), sizeof n);
-  if (n > kMaxHeaderBytes || n > file_size - 8) fail(path, "header length " + std::to_string(n) + " exceeds the file");
-  std::string text(n, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(n));
-  nlohmann::json header;
-  std::set<std::string> top_keys;
-  bool duplicate_key = false;
-  // Reject a tensor named twice (plain parsing would keep the last one silently).
-  const nlohmann::json::parser_callback_t on_event = [&](int depth, nlohmann::json::parse_event_t event,
-                                                         nlohmann::json& parsed) {
-    if (event == nlohmann::json::parse_event_t::key && depth == 1 && !top_keys.insert(parsed.get<std::string>()).second) {
-      duplicate_key = true;
-    }
-    return true;
-  };
-  try {
-    header = nlohmann::json::parse(text, on_event);
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("header is not JSON (") + e.what() + ")");
-  }
-  if (!header.is_object()) fail(path, "header is not a JSON object");
-  if (duplicate_key) fail(path, "a tensor name appears twice in the header");
-  const uint64_t data_size = file_size - 8 - n;
-  std::vector<char> data(data_size);
-  in.read(data.data(), static_cast<std::streamsize>(data_size));
-  if (!in) fail(path, "could not read the tensor data");
+  const uint64_t n = read_header_length(in, path, file_size);
+  const nlohmann::json header = parse_header(read_bytes(in, n), path);
+  const std::vector<char> data = read_data(in, file_size - 8 - n, path);
 
   SafetensorsFile file;
-  std::vector<std::pair<uint64_t, uint64_t>> extents;  // every tensor's [begin, end)
+  std::vector<Extent> extents;  // every tensor's [begin, end)
   for (const auto& [name, entry] : header.items()) {
     if (name == "__metadata__") {
-      if (!entry.is_object()) fail(path, "__metadata__ is not an object");
-      for (const auto& [k, v] : entry.items()) {
-        if (!v.is_string()) fail(path, "__metadata__." + k + " is not a string");
-        file.metadata[k] = v.get<std::string>();
-      }
-      continue;
+      file.metadata = read_metadata(entry, path);
+    } else {
+      file.tensors.emplace(name, read_tensor(name, entry, data, path, extents));
     }
-    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets")) {
-      fail(path, "tensor '" + name + "' lacks dtype, shape or data_offsets");
-    }
-    SafetensorsTensor t;
-    try {
-      t.dtype = entry.at("dtype").get<std::string>();
-      for (uint64_t d : unsigned_array(entry.at("shape"), path, "tensor '" + name + "' shape")) {
-        if (d > (uint64_t{1} << 40)) fail(path, "tensor '" + name + "' has an invalid shape");
-        t.shape.push_back(static_cast<int64_t>(d));
-      }
-      const auto offsets = unsigned_array(entry.at("data_offsets"), path, "tensor '" + name + "' data_offsets");
-      if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size) {
-        fail(path, "tensor '" + name + "' has data_offsets outside the data");
-      }
-      const size_t width = t.dtype == "F32" ? 4 : t.dtype == "F64" ? 8 : 0;
-      if (width == 0) fail(path, "tensor '" + name + "' has dtype " + t.dtype + " (only F32 and F64 are read)");
-      uint64_t count = 1;
-      for (int64_t d : t.shape) {
-        if (d < 0 || (d > 0 && count > (uint64_t{1} << 40) / static_cast<uint64_t>(d))) {
-          fail(path, "tensor '" + name + "' has an invalid shape");
-        }
-        count *= static_cast<uint64_t>(d);
-      }
-      if (count * width != offsets[1] - offsets[0]) fail(path, "tensor '" + name + "' byte size does not match its shape");
-      extents.emplace_back(offsets[0], offsets[1]);
-      t.values.resize(count);
-      const char* src = data.data() + offsets[0];
-      for (uint64_t k = 0; k < count; ++k) {
-        if (width == 4) {
-          float f;
-          std::memcpy(&f, src + 4 * k, 4);
-          t.values[k] = f;
-        } else {
-          std::memcpy(&t.values[k], src + 8 * k, 8);
-        }
-      }
-    } catch (const nlohmann::json::exception& e) {
-      fail(path, "tensor '" + name + "' is malformed (" + e.what() + ")");
-    }
-    file.tensors.emplace(name, std::move(t));
   }
-  // The format requires the tensors to tile the data section: no overlap, no gap, no tail.
-  std::sort(extents.begin(), extents.end());
-  uint64_t covered = 0;
-  for (const auto& [begin, end] : extents) {
-    if (begin != covered) fail(path, "tensor data overlaps or leaves a gap at byte " + std::to_string(covered));
-    covered = end;
-  }
-  if (covered != data_size) fail(path, "the data section has " + std::to_string(data_size - covered) + " unclaimed bytes");
+  check_tiling(std::move(extents), data.size(), path);
   return file;
 }
 
