@@ -15,6 +15,7 @@
 
 #include <fmt/core.h>
 
+#include "base/check.hpp"
 #include "datasets/dataset_error.hpp"
 #include "datasets/sha256.hpp"
 #include "datasets/splits.hpp"
@@ -99,15 +100,13 @@ Series read_column(const std::string& path, std::string_view bytes, const std::s
 }
 
 void validate(const DataConfig& c) {
-  if (c.window < 1) throw DatasetError::in_field("window", fmt::format("must be >= 1, but is {}.", c.window));
+  check_at_least<DatasetError>(c.window, 1, "data.window");
   if (c.standardize != "train" && c.standardize != "fixed" && c.standardize != "none") {
     throw DatasetError::in_field("standardize", fmt::format("expected \"train\", \"fixed\" or \"none\", but is \"{}\".", c.standardize));
   }
-  if (c.standardize == "fixed" && !std::isfinite(c.standardize_mean)) {
-    throw DatasetError::in_field("standardize_mean", fmt::format("must be finite, but is {}.", c.standardize_mean));
-  }
-  if (c.standardize == "fixed" && !(c.standardize_stddev > 0.0 && std::isfinite(c.standardize_stddev))) {
-    throw DatasetError::in_field("standardize_stddev", fmt::format("must be finite and > 0, but is {}.", c.standardize_stddev));
+  if (c.standardize == "fixed") {
+    check_that<DatasetError>(std::isfinite(c.standardize_mean), "data.standardize_mean", "finite", c.standardize_mean);
+    check_finite_positive<DatasetError>(c.standardize_stddev, "data.standardize_stddev");
   }
 }
 

@@ -1,5 +1,7 @@
 // DatasetError: a data file or the config's `data` section is wrong. Every message says where,
-// compiler style: "<file>:<line>: <what>", "<file>: <what>" or "data.<field>: <what>".
+// compiler style: "<file>:<line>: <what>", "<file>: <what>" or "data.<field>: <what>"; range
+// checks of config values go through base/check.hpp with the error type DatasetError and the
+// field's path as the name: "data.window must be >= 1, but is 0." (docs/base.md).
 // It derives from dpt::Error so callers can catch every dptrain error in one place.
 #pragma once
 

@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include "base/check.hpp"
 #include "core/random/counter_rng.hpp"
 #include "datasets/char_tokenizer.hpp"
 #include "datasets/dataset_error.hpp"
@@ -82,14 +83,12 @@ void validate(const DataConfig& c) {
   if (c.task != "marker" && c.task != "sine" && c.task != "chars") {
     throw DatasetError::in_field("task", fmt::format("unknown generated task '{}'; expected marker, sine or chars.", c.task));
   }
-  if (c.size < 1) throw DatasetError::in_field("size", fmt::format("must be >= 1, but is {}.", c.size));
+  check_at_least<DatasetError>(c.size, 1, "data.size");
   const int shortest = c.task == "chars" ? 2 : 1;  // a language-model example needs a next token
-  if (c.min_length < shortest) {
-    throw DatasetError::in_field("min_length", fmt::format("must be >= {} for task {}, but is {}.", shortest, c.task, c.min_length));
-  }
-  if (c.max_length < c.min_length) {
-    throw DatasetError::in_field("max_length", fmt::format("must be >= data.min_length ({}), but is {}.", c.min_length, c.max_length));
-  }
+  check_that<DatasetError>(c.min_length >= shortest, "data.min_length",
+                           ">= " + format_number(shortest) + " for task " + c.task, c.min_length);
+  check_that<DatasetError>(c.max_length >= c.min_length, "data.max_length",
+                           ">= data.min_length (" + format_number(c.min_length) + ")", c.max_length);
 }
 
 }  // namespace

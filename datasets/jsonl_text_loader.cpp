@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "base/check.hpp"
 #include "datasets/dataset_error.hpp"
 #include "datasets/sha256.hpp"
 #include "datasets/text_classification.hpp"
@@ -33,6 +34,40 @@ struct RawFile {
   int64_t blank_lines = 0, empty_skipped = 0;
 };
 
+// The line as JSON, or a DatasetError naming the line and the column of the first bad byte.
+nlohmann::json parse_line(const std::string& path, const TextLine& line) {
+  try {
+    return nlohmann::json::parse(line.text.begin(), line.text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 15: <why>"
+    const std::string what = e.what();
+    const size_t colon = what.find(": ");
+    throw DatasetError::at_line(path, line.number, fmt::format("malformed JSON at column {}: {}", e.byte,
+                                                               printable_excerpt(colon == std::string::npos ? what : what.substr(colon + 2), 200)));
+  }
+}
+
+// The row's label: a string, or an integer class in [0, kMaxClasses), of the file's one kind.
+void read_label(const std::string& path, const TextLine& line, const nlohmann::json& label, bool string_labels,
+                RawText& row) {
+  if (label.is_string() != string_labels) {
+    throw DatasetError::at_line(path, line.number, fmt::format("\"label\" is {}, but earlier labels are {}: use one kind.",
+                                                               label.is_string() ? "a string" : "an integer",
+                                                               string_labels ? "strings" : "integers"));
+  }
+  row.int_label = 0;
+  if (string_labels) {
+    row.label = label.get<std::string>();
+    return;
+  }
+  const bool fits = label.is_number_unsigned() ? label.get<uint64_t>() < static_cast<uint64_t>(kMaxClasses)
+                                               : label.get<int64_t>() >= 0 && label.get<int64_t>() < kMaxClasses;
+  if (!fits) {
+    throw DatasetError::at_line(path, line.number, must_be_message("integer \"label\"", "in [0, " + format_number(kMaxClasses) + ")", label.dump()));
+  }
+  row.int_label = label.get<int64_t>();
+}
+
 RawFile read_rows(const std::string& path, std::string_view bytes) {
   RawFile f;
   bool first = true;
@@ -41,16 +76,7 @@ RawFile read_rows(const std::string& path, std::string_view bytes) {
       ++f.blank_lines;
       continue;
     }
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line.text.begin(), line.text.end());
-    } catch (const nlohmann::json::parse_error& e) {
-      // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 15: <why>"
-      const std::string what = e.what();
-      const size_t colon = what.find(": ");
-      throw DatasetError::at_line(path, line.number, fmt::format("malformed JSON at column {}: {}", e.byte,
-                                                                 printable_excerpt(colon == std::string::npos ? what : what.substr(colon + 2), 200)));
-    }
+    const nlohmann::json j = parse_line(path, line);
     if (!j.is_object()) throw DatasetError::at_line(path, line.number, "expected a JSON object {\"text\": ..., \"label\": ...}.");
     const auto text = j.find("text");
     if (text == j.end() || !text->is_string()) {
@@ -62,23 +88,8 @@ RawFile read_rows(const std::string& path, std::string_view bytes) {
     }
     if (first) f.string_labels = label->is_string();
     first = false;
-    if (label->is_string() != f.string_labels) {
-      throw DatasetError::at_line(path, line.number, fmt::format("\"label\" is {}, but earlier labels are {}: use one kind.",
-                                                                 label->is_string() ? "a string" : "an integer",
-                                                                 f.string_labels ? "strings" : "integers"));
-    }
     RawText row;
-    row.int_label = 0;
-    if (f.string_labels) {
-      row.label = label->get<std::string>();
-    } else {
-      const bool fits = label->is_number_unsigned() ? label->get<uint64_t>() < static_cast<uint64_t>(kMaxClasses)
-                                                    : label->get<int64_t>() >= 0 && label->get<int64_t>() < kMaxClasses;
-      if (!fits) {
-        throw DatasetError::at_line(path, line.number, fmt::format("integer \"label\" must be in [0, {}), but is {}.", kMaxClasses, label->dump()));
-      }
-      row.int_label = label->get<int64_t>();
-    }
+    read_label(path, line, *label, f.string_labels, row);
     row.text = text->get<std::string>();
     if (row.text.empty()) {
       ++f.empty_skipped;

@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include "base/check.hpp"
 #include "datasets/char_tokenizer.hpp"
 #include "datasets/dataset_error.hpp"
 #include "datasets/pii_scrubber.hpp"
@@ -20,7 +21,7 @@
 namespace dpt {
 
 UnsplitDataset load_plain_text(const DataConfig& c) {
-  if (c.chunk_length < 2) throw DatasetError::in_field("chunk_length", fmt::format("must be >= 2, but is {}.", c.chunk_length));
+  check_at_least<DatasetError>(c.chunk_length, 2, "data.chunk_length");
   if (c.vocabulary != "bytes" && c.vocabulary != "observed") {
     throw DatasetError::in_field("vocabulary", fmt::format("expected \"bytes\" or \"observed\", but is \"{}\".", c.vocabulary));
   }

@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "base/check.hpp"
 #include "datasets/dataset_error.hpp"
 
 namespace dpt {
@@ -16,7 +17,7 @@ namespace {
 constexpr uint64_t kShuffleTag = 0x73706c6974;  // "split"
 
 void check_fraction(const char* field, double f) {
-  if (!(f >= 0.0 && f < 1.0)) throw DatasetError::in_field(field, fmt::format("must be in [0, 1), but is {}.", f));
+  check_in<DatasetError>(f, Bounds::right_open(0.0, 1.0), std::string("data.") + field);
 }
 
 // floor(f n), forgiving the rounding error of f n (0.29 * 100 = 28.999999999999996).
@@ -29,10 +30,9 @@ int64_t fraction_of(double f, int64_t n) {
 void validate_split_fractions(double validation_fraction, double test_fraction) {
   check_fraction("validation_fraction", validation_fraction);
   check_fraction("test_fraction", test_fraction);
-  if (!(validation_fraction + test_fraction < 1.0)) {
-    throw DatasetError(fmt::format("data.validation_fraction + data.test_fraction: must be < 1, but is {} + {}.",
-                                   validation_fraction, test_fraction));
-  }
+  DPT_BASE_CHECK(DatasetError, validation_fraction + test_fraction < 1.0,
+                 must_be_message("data.validation_fraction + data.test_fraction", "< 1",
+                                 format_number(validation_fraction) + " + " + format_number(test_fraction)));
 }
 
 SplitCounts split_counts(int64_t n, double validation_fraction, double test_fraction, const char* what) {

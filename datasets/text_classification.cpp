@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "base/check.hpp"
 #include "datasets/char_tokenizer.hpp"
 #include "datasets/dataset_error.hpp"
 #include "datasets/pii_scrubber.hpp"
@@ -13,7 +14,7 @@
 namespace dpt {
 
 void validate_text_options(const DataConfig& c) {
-  if (c.max_length < 1) throw DatasetError::in_field("max_length", fmt::format("must be >= 1, but is {}.", c.max_length));
+  check_at_least<DatasetError>(c.max_length, 1, "data.max_length");
   if (c.vocabulary != "bytes" && c.vocabulary != "observed") {
     throw DatasetError::in_field("vocabulary", fmt::format("expected \"bytes\" or \"observed\", but is \"{}\".", c.vocabulary));
   }

@@ -19,6 +19,9 @@ TEST_CASE("fractions outside 0 to 1 or summing to 1 or more are rejected with th
   CHECK(contains(dataset_error_of([] { validate_split_fractions(0.1, std::nan("")); }), "data.test_fraction"));
   const std::string sum = dataset_error_of([] { validate_split_fractions(0.5, 0.5); });
   CHECK(contains(sum, "data.validation_fraction + data.test_fraction"));
+  // base/check.hpp's wording, the field's path as the name
+  CHECK(dataset_error_of([] { validate_split_fractions(0.1, 1.0); }) == "data.test_fraction must be in [0, 1), but is 1.");
+  CHECK(sum == "data.validation_fraction + data.test_fraction must be < 1, but is 0.5 + 0.5.");
   CHECK(dataset_error_of([] { validate_split_fractions(0.0, 0.0); }) == "<no error>");
 }
 
