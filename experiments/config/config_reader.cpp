@@ -3,13 +3,11 @@
 #include "experiments/config/config_reader.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <charconv>
 #include <cmath>
-#include <system_error>
 #include <vector>
 
+#include "base/number_format.hpp"
 #include "experiments/config/config_error.hpp"
 #include "experiments/config/config_schema.hpp"
 
@@ -154,12 +152,6 @@ std::string describe(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string format_number(double x) {
-  std::array<char, 64> buffer{};
-  const std::to_chars_result r = std::to_chars(buffer.data(), buffer.data() + buffer.size(), x);
-  return r.ec == std::errc() ? std::string(buffer.data(), r.ptr) : std::string("?");
-}
-
 std::optional<std::string_view> nearest(std::string_view key, Keys candidates) {
   const std::string key_lower = lower(key);
   std::optional<std::string_view> best;
@@ -208,8 +200,8 @@ double to_number(const json& value, const std::string& path, Interval range) {
 
 int64_t to_integer(const json& value, const std::string& path, int64_t min, int64_t max) {
   const auto out_of_range = [&](bool low) {
-    fail(path, low ? "must be >= " + std::to_string(min) + ", got " + describe(value)
-                   : "must be <= " + std::to_string(max) + ", got " + describe(value));
+    fail(path, low ? "must be >= " + format_number(min) + ", got " + describe(value)
+                   : "must be <= " + format_number(max) + ", got " + describe(value));
   };
   switch (value.type()) {
     case json::value_t::number_integer: {
@@ -256,7 +248,7 @@ uint64_t to_unsigned(const json& value, const std::string& path) {
       }
       if (x < 0) fail(path, "must be >= 0, got " + describe(value));
       if (x >= 18446744073709551616.0) {  // 2^64
-        fail(path, "must be <= " + std::to_string(std::numeric_limits<uint64_t>::max()) +
+        fail(path, "must be <= " + format_number(std::numeric_limits<uint64_t>::max()) +
                        ", got " + describe(value));
       }
       if (x > kMaxExactInteger) {

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/number_format.hpp"  // format_number: how the readers (and config_parser.cpp) print numbers
 #include "experiments/config/config_schema.hpp"
 
 namespace dpt::config_detail {
@@ -31,8 +32,6 @@ std::string index_path(std::string_view parent, std::size_t index);
 // A JSON value as quoted in messages: numbers and strings as JSON text ("64", "\"64\"", long
 // strings cut), "true", "null", "an array", "an object". Never recurses into containers.
 std::string describe(const nlohmann::json& value);
-// Shortest decimal that reads back as x: "-1", "0.1", "1e-05", "inf".
-std::string format_number(double x);
 
 // The candidate closest to `key` (optimal string alignment distance, case-insensitive), if it
 // is close enough to be a plausible typo (distance <= 3 and at most a third of its length).
