@@ -14,8 +14,7 @@ namespace dpt {
 namespace {
 
 void check_learning_rate(double learning_rate) {
-  check_that<InvalidArgument>(std::isfinite(learning_rate) && learning_rate > 0.0, "learning_rate", "finite and positive",
-                              learning_rate);
+  check_finite_positive<InvalidArgument>(learning_rate, "learning_rate");
 }
 
 }  // namespace

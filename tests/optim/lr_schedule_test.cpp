@@ -84,9 +84,9 @@ TEST_CASE("linear warm-up ramps to the peak, then the base schedule starts its c
 }
 
 TEST_CASE("schedules reject bad arguments, naming them") {
-  CHECK(error_of([] { LrSchedule::constant(0.0); }) == "learning_rate must be finite and positive, but is 0.");
-  CHECK(error_of([] { LrSchedule::constant(-1.0); }) == "learning_rate must be finite and positive, but is -1.");
-  CHECK(error_of([] { LrSchedule::constant(HUGE_VAL); }) == "learning_rate must be finite and positive, but is inf.");
+  CHECK(error_of([] { LrSchedule::constant(0.0); }) == "learning_rate must be finite and > 0, but is 0.");
+  CHECK(error_of([] { LrSchedule::constant(-1.0); }) == "learning_rate must be finite and > 0, but is -1.");
+  CHECK(error_of([] { LrSchedule::constant(HUGE_VAL); }) == "learning_rate must be finite and > 0, but is inf.");
   CHECK(error_of([] { LrSchedule::step(0.1, 0, 0.5); }) == "step_size must be >= 1, but is 0.");
   CHECK(error_of([] { LrSchedule::step(0.1, 10, 1.5); }) == "gamma must be in (0, 1], but is 1.5.");
   CHECK(error_of([] { LrSchedule::step(0.1, 10, 0.0); }) == "gamma must be in (0, 1], but is 0.");
