@@ -48,4 +48,20 @@ std::vector<std::string> run_warnings(const Dataset& data, const Resolved& resol
   return warnings;
 }
 
+std::optional<std::string> divergence(const ParameterList<float>& params, double loss_sum, int nonfinite_examples) {
+  bool finite = true;
+  for (const Parameter<float>* p : params) finite = finite && p->value.allFinite();
+  if (!finite) return "the weights became NaN or Inf (the run diverged)";
+  if (!std::isfinite(loss_sum) && nonfinite_examples == 0) return "the training loss became NaN or Inf (the run diverged)";
+  return std::nullopt;
+}
+
+std::optional<std::string> dropped_share_problem(int64_t dropped, int64_t examples) {
+  if (examples > 0 && static_cast<double>(dropped) > kMaxDroppedShare * static_cast<double>(examples)) {
+    return fmt::format("{} of the epoch's {} examples had NaN or Inf gradients and were dropped (more than {:.0f}%)", dropped,
+                       examples, 100.0 * kMaxDroppedShare);
+  }
+  return std::nullopt;
+}
+
 }  // namespace dpt

@@ -3,8 +3,12 @@
 // which go to the log and into the report.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "core/parameter.hpp"
 
 #include "datasets/dataset.hpp"
 #include "experiments/config/experiment_config.hpp"
@@ -19,5 +23,16 @@ void check_gradient_scale(const PrivacyConfig& privacy, const Resolved& resolved
 
 // One sentence per degenerate property of the run (empty when there is none).
 std::vector<std::string> run_warnings(const Dataset& data, const Resolved& resolved);
+
+// After a step (docs/run_folders.md, "no silent garbage"): why the run must stop — its weights
+// became NaN or Inf, or its loss did without an example to blame (`nonfinite_examples` == 0) —
+// or nothing.
+std::optional<std::string> divergence(const ParameterList<float>& params, double loss_sum, int nonfinite_examples);
+
+// At an epoch's end: why the run must stop when more than kMaxDroppedShare of the epoch's
+// `examples` were dropped for NaN/Inf gradients (it would train on what is left of its data
+// without saying so), or nothing.
+inline constexpr double kMaxDroppedShare = 0.5;
+std::optional<std::string> dropped_share_problem(int64_t dropped, int64_t examples);
 
 }  // namespace dpt

@@ -32,6 +32,17 @@ AccountantFactory calibration_factory(const std::optional<AccountantKind>& setti
 
 }  // namespace
 
+nlohmann::ordered_json to_json(const Resolved& r) {
+  return {{"dataset_size", r.dataset_size},
+          {"sampling_rate", r.sampling_rate},
+          {"steps", r.steps},
+          {"steps_per_epoch", r.steps_per_epoch},
+          {"delta", r.delta},
+          {"delta_source", r.delta_source},
+          {"noise_multiplier", r.noise_multiplier},
+          {"noise_multiplier_calibrated", r.calibrated}};
+}
+
 std::vector<AccountantKind> reported_accountants(const std::optional<AccountantKind>& setting) {
   // RDP is the one charged at every step (cheap, checkpointed); the others are rebuilt from its
   // ledger, the record of truth, when a report is written.

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "datasets/dataset.hpp"
 #include "dp/accounting/privacy_accountant.hpp"
 #include "experiments/config/experiment_config.hpp"
@@ -31,6 +33,10 @@ struct Resolved {
 // N, q, steps and δ from the config and the training split's size; σ as given or calibrated
 // to privacy.target_epsilon. Throws ConfigError naming the field (batch_size > N, δ >= 1/N).
 Resolved resolve(const ExperimentConfig& config, int64_t dataset_size);
+
+// {"dataset_size", "sampling_rate", "steps", "steps_per_epoch", "delta", "delta_source",
+// "noise_multiplier", "noise_multiplier_calibrated"}: manifest.json's "resolved".
+nlohmann::ordered_json to_json(const Resolved& resolved);
 
 // The config with what resolve() decided filled in (privacy.delta, training.steps): what
 // config.json holds and what the run key covers.

@@ -2,6 +2,9 @@
 // degenerate runs (tiny N, δ above 1/(10N), one class) are warned about, and a sound one is not.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "experiments/config/config_error.hpp"
 #include "experiments/run/run_checks.hpp"
 
@@ -55,6 +58,29 @@ TEST_CASE("run_warnings: one sentence per degenerate property, none for a sound 
   const std::vector<std::string> one_class = run_warnings(d, resolved(20000, 1e-6));
   REQUIRE(one_class.size() == 1);
   CHECK(one_class[0] == "every training example has the same label (1): nothing to learn");
+}
+
+}  // namespace
+}  // namespace dpt
+
+namespace dpt {
+namespace {
+
+TEST_CASE("divergence: NaN or Inf weights stop a run; a NaN loss only when no example is to blame") {
+  Parameter<float> w{"w", MatrixF::Ones(2, 2)};
+  const ParameterList<float> params{&w};
+  CHECK_FALSE(divergence(params, 1.5, 0));
+  CHECK(divergence(params, std::nan(""), 0).value() == "the training loss became NaN or Inf (the run diverged)");
+  CHECK_FALSE(divergence(params, std::nan(""), 1));  // the dropped example explains it
+  w.value(1, 0) = std::numeric_limits<float>::infinity();
+  CHECK(divergence(params, 1.5, 0).value() == "the weights became NaN or Inf (the run diverged)");
+}
+
+TEST_CASE("dropped_share_problem: more than half of an epoch's examples dropped stops the run") {
+  CHECK_FALSE(dropped_share_problem(0, 0));
+  CHECK_FALSE(dropped_share_problem(50, 100));  // exactly half: still trains
+  CHECK(dropped_share_problem(51, 100).value() ==
+        "51 of the epoch's 100 examples had NaN or Inf gradients and were dropped (more than 50%)");
 }
 
 }  // namespace

@@ -1,0 +1,292 @@
+// One training run, step by step (see training_run.hpp).
+#include "experiments/run/training_run.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "core/error.hpp"
+#include "core/io/safetensors.hpp"
+#include "core/models/sequence_model.hpp"
+#include "core/random/counter_rng.hpp"
+#include "datasets/sha256.hpp"
+#include "dp/poisson_sampler.hpp"
+#include "dp/privatizer.hpp"
+#include "experiments/config/config_json.hpp"
+#include "experiments/run/atomic_file.hpp"
+#include "experiments/run/checkpoint.hpp"
+#include "experiments/run/dp_step.hpp"
+#include "experiments/run/evaluation.hpp"
+#include "experiments/run/manifest.hpp"
+#include "experiments/run/metrics_log.hpp"
+#include "experiments/run/optimizer_setup.hpp"
+#include "experiments/run/resume_checks.hpp"
+#include "experiments/run/run_accounting.hpp"
+#include "experiments/run/run_checks.hpp"
+#include "experiments/run/run_model.hpp"
+#include "experiments/run/run_key.hpp"
+#include "experiments/run/run_log.hpp"
+#include "experiments/run/run_report.hpp"
+#include "experiments/run/run_setup.hpp"
+
+namespace dpt {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+}  // namespace
+
+TrainingRun::TrainingRun(ExperimentConfig config, std::string run_dir, const RunOptions& options, bool resuming)
+    : config_(std::move(config)), run_dir_(std::move(run_dir)), options_(options), metrics_(path("metrics.jsonl")) {
+  if (options_.threads > 0) omp_set_num_threads(options_.threads);
+  // Every stream is derived from the run key (docs/reproducibility.md): a run that differs
+  // in anything draws independent sampling, noise and dropout. Secure mode draws sampling
+  // and noise from the OS CSPRNG; the split, initialisation and dropout still come from the
+  // key (not privacy-relevant), so its test split is well defined.
+  RunSetup setup = prepare_run(config_);
+  data_ = std::move(setup.data);
+  resolved_ = setup.resolved;
+  key_ = setup.key;
+  if (config_.privacy.secure_mode) {
+    randomness_ = std::make_unique<SecureRandomness>();
+  } else {
+    randomness_ = std::make_unique<ReproducibleRandomness>(key_.stream_seed);
+  }
+  model_ = std::make_unique<SequenceModel<float>>(model_spec(config_.model, data_), setup.init_seed);
+  params_ = model_->parameters();
+  task_ = std::make_unique<TrainingSplitTask>(*model_, data_);
+  optimizer_ = make_optimizer(config_.training.optimizer);
+  schedule_ = std::make_unique<LrSchedule>(make_schedule(config_.training, resolved_.steps));
+  sampler_ = std::make_unique<PoissonSampler>(resolved_.dataset_size, resolved_.sampling_rate, *randomness_);
+  if (config_.privacy.enabled) set_up_privacy();
+  make_step();
+  warnings_ = run_warnings(data_, resolved_);
+  for (const std::string& w : warnings_) fmt::print(stderr, "warning: {}\n", w);
+  if (resuming) restore();
+}
+
+// The first files of a run; manifest.json comes last and marks the run as started (a folder
+// stopped before it never started: run_folder.hpp).
+void TrainingRun::write_run_files() {
+  config_text_ = to_json(with_resolved_defaults(config_, resolved_)).dump(2) + "\n";
+  write_file_atomic(path("config.json"), config_text_);
+  write_file_atomic(path("metrics.jsonl"), "");
+  write_report();
+  RunManifest m;
+  m.config_hash = sha256_hex(config_text_);
+  m.data_hash = data_.content_hash;
+  m.seed = config_.privacy.secure_mode ? std::optional<uint64_t>() : config_.seed;
+  m.run_id = key_.id;
+  m.threads = omp_get_max_threads();
+  m.resolved = to_json(resolved_);
+  manifest_text_ = manifest_json(m).dump(2) + "\n";
+  write_file_atomic(path("manifest.json"), manifest_text_);
+}
+
+void TrainingRun::train() {
+  metrics_.open();
+  const auto start = Clock::now();
+  const int64_t first = progress_.next_step;
+  const bool interactive = options_.progress && isatty(STDERR_FILENO);
+  for (int64_t step = progress_.next_step; step < resolved_.steps; ++step) {
+    if (step == options_.debug_kill_at_step) std::raise(SIGKILL);
+    const double lr = schedule_->learning_rate(step);
+    const StepResult s = step_->run(*task_, step, lr);
+    record_step(step, lr, s);
+    if (const auto why = divergence(params_, s.loss_sum, s.nonfinite)) stop(step, *why);
+    const bool epoch_end = (step + 1) % resolved_.steps_per_epoch == 0 || step + 1 == resolved_.steps;
+    if (epoch_end) {
+      if (const auto why = dropped_share_problem(progress_.epoch_nonfinite, progress_.epoch_examples)) stop(step, *why);
+    }
+    nlohmann::ordered_json epoch_line;
+    double report_ms = 0.0, checkpoint_ms = 0.0;
+    if (epoch_end) {
+      const auto t0 = Clock::now();
+      epoch_line = end_epoch(step);
+      report_ms = ms_since(t0);
+    }
+    const bool checkpoint_due = config_.output.checkpoint_every_steps > 0
+                                    ? (step + 1) % config_.output.checkpoint_every_steps == 0
+                                    : epoch_end;
+    if (checkpoint_due || step + 1 == resolved_.steps) {
+      const auto t0 = Clock::now();
+      checkpoint();
+      checkpoint_ms = ms_since(t0);
+    }
+    if (interactive) {
+      progress_line(step, first, start, s);
+    } else if (epoch_end) {
+      log_epoch(epoch_line, report_ms, checkpoint_ms);
+    }
+  }
+  if (interactive) fmt::print(stderr, "\n");
+  finish();
+}
+
+// σ, C and the accountant exist only in a private run; every reported accountant is tried at
+// the planned steps before anything is written (run_accounting.hpp).
+void TrainingRun::set_up_privacy() {
+  noise_ = std::make_unique<GaussianNoise>(*randomness_);
+  PrivatizerConfig pc;
+  pc.noise_multiplier = resolved_.noise_multiplier;
+  pc.clipping = clipping_config(config_.privacy, params_);
+  pc.expected_batch_size = sampler_->expected_batch_size();
+  privatizer_ = std::make_unique<Privatizer>(pc, *noise_);
+  accounting_ = std::make_unique<RunAccounting>(config_.privacy, resolved_, options_.debug_fail_accountant);
+  accounting_->check_planned();
+  check_gradient_scale(config_.privacy, resolved_);
+}
+
+void TrainingRun::make_step() {
+  DpStepParts parts;
+  parts.params = params_;
+  parts.optimizer = optimizer_.get();
+  parts.sampler = sampler_.get();
+  parts.privatizer = privatizer_.get();
+  parts.accountant = accounting_ ? &accounting_->charged() : nullptr;
+  parts.max_physical_batch_size = config_.training.max_physical_batch_size;
+  parts.dropout_seed = derive_seed(key_.stream_seed, static_cast<uint64_t>(StreamPurpose::kDropout));
+  step_ = std::make_unique<DpStep>(std::move(parts));
+}
+
+// The step's line of metrics.jsonl and the epoch's running sums.
+void TrainingRun::record_step(int64_t step, double lr, const StepResult& s) {
+  progress_.epoch_loss_sum += s.loss_sum;
+  progress_.epoch_examples += s.batch_size;
+  progress_.nonfinite_examples += s.nonfinite;
+  progress_.epoch_nonfinite += s.nonfinite;
+  progress_.next_step = step + 1;
+  nlohmann::ordered_json line{{"kind", "step"}, {"step", step}, {"epoch", step / resolved_.steps_per_epoch},
+                              {"batch_size", s.batch_size},
+                              {"loss", s.batch_size > 0 ? s.loss_sum / s.batch_size : std::nan("")},
+                              {"learning_rate", lr}};
+  if (step_->is_private()) {
+    line["clipped"] = s.clipped;
+    line["nonfinite"] = s.nonfinite;
+  }
+  metrics_.append(line);
+}
+
+// No silent garbage (issue 12; docs/run_folders.md): a run that diverged or dropped most of an
+// epoch (run_checks.hpp) stops before the next checkpoint, so the last one (from before) stays
+// the one a resume starts from. The report says why, charged for every step that ran.
+void TrainingRun::stop(int64_t step, const std::string& why) {
+  stopped_ = fmt::format("stopped at step {}: {}", step, why);
+  write_report();
+  const std::string resumable = last_checkpoint_step_ >= 0
+                                    ? fmt::format("its last checkpoint, at step {}, is from before", last_checkpoint_step_)
+                                    : std::string("it has no checkpoint yet");
+  throw TrainingStopped(fmt::format("{}: training {}. Nothing was released; {} (resuming repeats the same steps). Check the data, "
+                                    "or lower training.optimizer.learning_rate.",
+                                    run_dir_, stopped_, resumable));
+}
+
+// The epoch's line of metrics.jsonl (train loss, validation every eval.every_epochs, ε) and
+// the report of the steps charged so far.
+nlohmann::ordered_json TrainingRun::end_epoch(int64_t step) {
+  const int64_t epoch = step / resolved_.steps_per_epoch;
+  nlohmann::ordered_json line{{"kind", "epoch"}, {"epoch", epoch}, {"step", step + 1},
+                              {"train_loss", progress_.epoch_examples > 0
+                                                 ? progress_.epoch_loss_sum / static_cast<double>(progress_.epoch_examples)
+                                                 : std::nan("")}};
+  if ((epoch + 1) % config_.eval.every_epochs == 0 || step + 1 == resolved_.steps) {
+    line["validation"] = to_json(evaluate(*model_, data_, data_.validation, config_.eval.batch_size));
+  }
+  const auto t0 = Clock::now();  // report cost: accountants + files
+  if (accounting_) {
+    const double eps = accounting_->headline_epsilon();
+    line["epsilon"] = eps;
+    progress_.epsilon_history.push_back({{"epoch", epoch}, {"step", step + 1}, {"epsilon", eps}});
+  }
+  metrics_.append(line);
+  progress_.epochs_done = epoch + 1;
+  progress_.epoch_loss_sum = 0.0;
+  progress_.epoch_examples = 0;
+  progress_.epoch_nonfinite = 0;
+  write_report();
+  last_report_ms_ = ms_since(t0);
+  return line;
+}
+
+void TrainingRun::checkpoint() {
+  metrics_.sync();
+  progress_.metrics_bytes = metrics_.bytes();
+  Checkpoint c;
+  c.progress = progress_;
+  c.optimizer = optimizer_->state();
+  c.accountant = accounting_ ? accounting_->to_json() : nlohmann::json(nullptr);
+  c.metrics_sha256 = metrics_.digest();
+  c.config_sha256 = sha256_hex(config_text_);
+  c.manifest_sha256 = sha256_hex(manifest_text_);
+  save_checkpoint(run_dir_, params_, c);
+  last_checkpoint_step_ = progress_.next_step;
+}
+
+void TrainingRun::finish() {
+  metrics_.append({{"kind", "test"}, {"step", resolved_.steps},
+                   {"test", to_json(evaluate(*model_, data_, data_.test, config_.eval.batch_size))}});
+  metrics_.sync();
+  complete_ = true;
+  write_report();
+  write_file_atomic(path("model.safetensors"), serialize_safetensors(params_, {{"format", "pt"}, {"run", config_.name}}));
+}
+
+// Resume: nothing of the folder is used before it is verified (resume_checks.hpp); every
+// check reads only, so a refused resume leaves the folder as it was.
+void TrainingRun::restore() {
+  config_text_ = read_file(path("config.json"));
+  manifest_text_ = read_file(path("manifest.json"));
+  resolved_.delta_source = verify_manifest(path("manifest.json"), manifest_text_, resolved_, key_.id);
+  const std::optional<Checkpoint> c = load_latest_checkpoint(run_dir_, params_);
+  if (!c) {
+    // Stopped before its first checkpoint: nothing was released, start again from step 0.
+    write_file_atomic(path("metrics.jsonl"), "");
+    return;
+  }
+  const std::string metrics =
+      verify_checkpoint(run_dir_, *c, resolved_, accounting_ != nullptr, config_text_, manifest_text_,
+                        [this](int64_t steps) { return accounting_->headline_epsilon_at(steps); });
+  progress_ = c->progress;
+  last_checkpoint_step_ = progress_.next_step;
+  if (!c->optimizer.buffers.empty() || c->optimizer.step > 0) optimizer_->load_state(params_, c->optimizer);
+  if (accounting_) accounting_->charge_taken_steps(progress_.next_step);  // exactly what verify_checkpoint found
+  metrics_.continue_after(metrics);  // truncated to the verified prefix, never padded
+}
+
+void TrainingRun::write_report() {
+  const PrivacyReport r =
+      make_privacy_report(config_, data_, resolved_, key_, accounting_.get(), {progress_, complete_, stopped_, warnings_});
+  write_file_atomic(path("privacy.json"), to_json(r).dump(2) + "\n");
+  write_file_atomic(path("privacy.md"), to_markdown(r));
+}
+
+void TrainingRun::log_epoch(const nlohmann::ordered_json& line, double report_ms, double checkpoint_ms) const {
+  fmt::print(stderr, "{}\n", epoch_log_line(line, resolved_.steps, {report_ms - last_report_ms_, last_report_ms_, checkpoint_ms}));
+}
+
+void TrainingRun::progress_line(int64_t step, int64_t first, std::chrono::steady_clock::time_point start, const StepResult& s) const {
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double done = static_cast<double>(step + 1 - first);
+  StepProgress p;
+  p.step = step + 1;
+  p.steps = resolved_.steps;
+  p.loss = s.batch_size > 0 ? s.loss_sum / s.batch_size : 0.0;
+  p.rdp_epsilon = accounting_ ? accounting_->rdp_epsilon() : std::nan("");  // RDP: cheap per step
+  p.examples_per_s = done * sampler_->expected_batch_size() / std::max(seconds, 1e-9);
+  p.eta_s = seconds / done * static_cast<double>(resolved_.steps - step - 1);
+  fmt::print(stderr, "{}", progress_log_line(p));
+}
+
+std::string TrainingRun::path(const std::string& file) const { return (fs::path(run_dir_) / file).string(); }
+
+}  // namespace dpt
