@@ -5,14 +5,32 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace dpt {
 
+// Where examples come from (data.source): generated tasks (tests and demos), files — "csv" (time
+// series), "jsonl" ({"text": ..., "label": ...}), "text" (plain text for a char-level LM) — and the
+// public corpora fetched by scripts/fetch-data.sh: "names", "spam", "births", "moby_dick".
+enum class DataSourceKind { kGenerated, kCsv, kJsonl, kText, kNames, kSpam, kBirths, kMobyDick };
+
+// The name data.source spells `source` with.
+constexpr std::string_view data_source_name(DataSourceKind source) {
+  switch (source) {
+    case DataSourceKind::kGenerated: return "generated";
+    case DataSourceKind::kCsv: return "csv";
+    case DataSourceKind::kJsonl: return "jsonl";
+    case DataSourceKind::kText: return "text";
+    case DataSourceKind::kNames: return "names";
+    case DataSourceKind::kSpam: return "spam";
+    case DataSourceKind::kBirths: return "births";
+    case DataSourceKind::kMobyDick: return "moby_dick";
+  }
+  return "?";  // (every kind is named above)
+}
+
 struct DataConfig {
-  // Where examples come from: "generated" (tests and demos), "csv" (time series), "jsonl"
-  // ({"text": ..., "label": ...}), "text" (plain text for a char-level LM), and the public
-  // corpora fetched by scripts/fetch-data.sh: "names", "spam", "births", "moby_dick".
-  std::string source = "generated";
+  DataSourceKind source = DataSourceKind::kGenerated;
   std::string task = "marker";         // generated: "marker" (classification), "sine" (regression), "chars" (char LM)
   std::string path;                    // csv / jsonl / text: the file; public corpora: default under data/ if empty
   int64_t size = 2000;                 // generated: number of examples

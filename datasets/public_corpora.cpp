@@ -13,24 +13,40 @@
 
 namespace dpt {
 
-bool is_public_corpus(const std::string& source) {
-  return source == "names" || source == "spam" || source == "births" || source == "moby_dick";
+bool is_public_corpus(DataSourceKind source) {
+  switch (source) {
+    case DataSourceKind::kNames:
+    case DataSourceKind::kSpam:
+    case DataSourceKind::kBirths:
+    case DataSourceKind::kMobyDick: return true;
+    case DataSourceKind::kGenerated:
+    case DataSourceKind::kCsv:
+    case DataSourceKind::kJsonl:
+    case DataSourceKind::kText: return false;
+  }
+  return false;
 }
 
 std::string corpus_path(const DataConfig& c) {
   if (!c.path.empty()) return c.path;
-  if (c.source == "names") return kNamesDefaultPath;
-  if (c.source == "spam") return kSpamDefaultPath;
-  if (c.source == "births") return kBirthsDefaultPath;
-  if (c.source == "moby_dick") return kMobyDickDefaultPath;
-  throw DatasetError::in_field("source", fmt::format("\"{}\" is not a public corpus.", c.source));
+  switch (c.source) {
+    case DataSourceKind::kNames: return kNamesDefaultPath;
+    case DataSourceKind::kSpam: return kSpamDefaultPath;
+    case DataSourceKind::kBirths: return kBirthsDefaultPath;
+    case DataSourceKind::kMobyDick: return kMobyDickDefaultPath;
+    case DataSourceKind::kGenerated:
+    case DataSourceKind::kCsv:
+    case DataSourceKind::kJsonl:
+    case DataSourceKind::kText: break;
+  }
+  throw DatasetError::in_field("source", fmt::format("\"{}\" is not a public corpus.", data_source_name(c.source)));
 }
 
-void require_fetched(const std::string& path, const std::string& source) {
+void require_fetched(const std::string& path, DataSourceKind source) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return;
   throw DatasetError::in_file(path, fmt::format("no such file or directory (data.source \"{}\"); run scripts/fetch-data.sh "
-                                                "from the repository root to download the corpus, or set data.path.", source));
+                                                "from the repository root to download the corpus, or set data.path.", data_source_name(source)));
 }
 
 UnsplitDataset load_births(const DataConfig& config) {

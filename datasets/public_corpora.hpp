@@ -20,14 +20,14 @@ inline constexpr const char* kBirthsDefaultPath = "data/births/data/data.csv";
 inline constexpr const char* kMobyDickDefaultPath = "data/moby_dick/data/data.txt";
 
 // True for the sources above.
-bool is_public_corpus(const std::string& source);
+bool is_public_corpus(DataSourceKind source);
 
 // config.path, or the source's default when it is empty.
 std::string corpus_path(const DataConfig& config);
 
 // Throws DatasetError "<path>: no such file or directory; run scripts/fetch-data.sh ..." unless
 // `path` exists.
-void require_fetched(const std::string& path, const std::string& source);
+void require_fetched(const std::string& path, DataSourceKind source);
 
 // "births": the SSA daily US births 2000-2014 CSV, column data.column (default "births"), as
 // a csv series (windows of data.window days -> the next day, split by time, standardised with

@@ -19,7 +19,7 @@ ordered_json optional_value(const std::optional<T>& value) {
 }
 
 ordered_json data_json(const DataConfig& d) {
-  return {{"source", d.source},
+  return {{"source", std::string(data_source_name(d.source))},
           {"task", d.task},
           {"path", d.path},
           {"size", d.size},

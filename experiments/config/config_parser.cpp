@@ -33,6 +33,13 @@ constexpr bool same_names(const Table& table, const Names& names) {
   return true;
 }
 static_assert(same_names(schema::kDataSources, schema::kDataSourceNames));
+constexpr bool names_its_kind() {
+  for (const schema::DataSource& s : schema::kDataSources) {
+    if (s.name != data_source_name(s.kind)) return false;
+  }
+  return true;
+}
+static_assert(names_its_kind());
 static_assert(same_names(schema::kGeneratedTasks, schema::kGeneratedTaskNames));
 
 std::string quote(std::string_view s) {
@@ -42,18 +49,24 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-const schema::DataSource& data_source(std::string_view name) {
+// The schema's entry of a source (every kind has one: names_its_kind).
+const schema::DataSource& data_source(DataSourceKind kind) {
   const auto* it = std::find_if(std::begin(schema::kDataSources), std::end(schema::kDataSources),
-                                [&](const schema::DataSource& s) { return s.name == name; });
+                                [&](const schema::DataSource& s) { return s.kind == kind; });
   return it != std::end(schema::kDataSources) ? *it : schema::kDataSources[0];
 }
+
+std::string name_of_source(const DataConfig& d) { return std::string(data_source_name(d.source)); }
 
 // ---- data ---------------------------------------------------------------------------------
 
 DataConfig parse_data(const json& j) {
   const ObjectReader r(j, "data", schema::kDataKeys);
   DataConfig d;
-  r.read_choice("source", d.source, schema::kDataSourceNames);
+  std::string source_name = "generated";
+  r.read_choice("source", source_name, schema::kDataSourceNames);
+  d.source = std::find_if(std::begin(schema::kDataSources), std::end(schema::kDataSources),
+                          [&](const schema::DataSource& s) { return s.name == source_name; })->kind;
   r.read_choice("task", d.task, schema::kGeneratedTaskNames);
   r.read("path", d.path);
   r.read("size", d.size, 2);
@@ -71,7 +84,7 @@ DataConfig parse_data(const json& j) {
   r.read("standardize_stddev", d.standardize_stddev, kPositive);
   if (const json* v = r.find("split_seed"); v != nullptr && !v->is_null()) d.split_seed = to_unsigned(*v, r.path_of("split_seed"));
 
-  if (d.source == "generated" && d.task == "chars" && d.min_length < 2) {
+  if (d.source == DataSourceKind::kGenerated && d.task == "chars" && d.min_length < 2) {
     fail("data.min_length", "must be >= 2 for data.task \"chars\" (a language-model example "
                             "needs a next character), got " + std::to_string(d.min_length));
   }
@@ -85,10 +98,10 @@ DataConfig parse_data(const json& j) {
   }
   const schema::DataSource& source = data_source(d.source);
   if (source.needs_path && d.path.empty()) {
-    fail("data.path", "required for data.source " + quote(d.source));
+    fail("data.path", "required for data.source " + quote(name_of_source(d)));
   }
   if (source.needs_column && d.column.empty()) {
-    fail("data.column", "required for data.source " + quote(d.source));
+    fail("data.column", "required for data.source " + quote(name_of_source(d)));
   }
   return d;
 }
@@ -271,7 +284,7 @@ std::string_view data_output(const DataConfig& d) {
 
 std::string data_origin(const DataConfig& d) {
   return data_source(d.source).output.empty() ? "data.task " + quote(d.task)
-                                              : "data.source " + quote(d.source);
+                                              : "data.source " + quote(name_of_source(d));
 }
 
 // model.output agrees with the data; the top LSTM layer returns sequences exactly for a

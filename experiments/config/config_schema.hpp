@@ -65,20 +65,21 @@ inline constexpr std::string_view kOutputs[] = {"auto", kClassification, kRegres
 
 struct DataSource {
   std::string_view name;
+  DataSourceKind kind;      // data_source_name(kind) == name (checked at compile time)
   bool needs_path;          // data.path required
   bool needs_column;        // data.column required
   std::string_view output;  // what "auto" resolves to; "" = from data.task (generated)
 };
 inline constexpr DataSource kDataSources[] = {
-    {"generated", false, false, ""},
-    {"csv", true, true, kRegression},
-    {"jsonl", true, false, kClassification},
-    {"text", true, false, kLanguageModel},
+    {"generated", DataSourceKind::kGenerated, false, false, ""},
+    {"csv", DataSourceKind::kCsv, true, true, kRegression},
+    {"jsonl", DataSourceKind::kJsonl, true, false, kClassification},
+    {"text", DataSourceKind::kText, true, false, kLanguageModel},
     // Public corpora (scripts/fetch-data.sh): data.path defaults to where the script puts them.
-    {"names", false, false, kClassification},
-    {"spam", false, false, kClassification},
-    {"births", false, false, kRegression},
-    {"moby_dick", false, false, kLanguageModel},
+    {"names", DataSourceKind::kNames, false, false, kClassification},
+    {"spam", DataSourceKind::kSpam, false, false, kClassification},
+    {"births", DataSourceKind::kBirths, false, false, kRegression},
+    {"moby_dick", DataSourceKind::kMobyDick, false, false, kLanguageModel},
 };
 inline constexpr std::string_view kDataSourceNames[] = {"generated", "csv",  "jsonl",  "text",
                                                         "names",     "spam", "births", "moby_dick"};

@@ -26,7 +26,7 @@ std::string series_csv(int n, F f) {
 
 DataConfig csv_config(const std::string& path, int window) {
   DataConfig c;
-  c.source = "csv";
+  c.source = DataSourceKind::kCsv;
   c.path = path;
   c.column = "value";
   c.window = window;

@@ -17,7 +17,7 @@ namespace {
 
 DataConfig generated(const std::string& task, int64_t size = 200) {
   DataConfig c;
-  c.source = "generated";
+  c.source = DataSourceKind::kGenerated;
   c.task = task;
   c.size = size;
   c.min_length = 3;

@@ -18,7 +18,7 @@ namespace {
 
 DataConfig jsonl_config(const std::string& path) {
   DataConfig c;
-  c.source = "jsonl";
+  c.source = DataSourceKind::kJsonl;
   c.path = path;
   c.max_length = 8;
   c.validation_fraction = 0.0;

@@ -24,7 +24,7 @@ DataConfig names_fixture(const TempDir& dir, const std::string& male, const std:
   dir.write("male/data/names.txt", male);
   dir.write("female/data/names.txt", female);
   DataConfig c;
-  c.source = "names";
+  c.source = DataSourceKind::kNames;
   c.path = dir.path().string();
   c.validation_fraction = 0.0;
   c.test_fraction = 0.0;
@@ -79,7 +79,7 @@ TEST_CASE("names: the split is a deterministic shuffle by the seed") {
 TEST_CASE("names: a missing corpus says to run scripts/fetch-data.sh") {
   TempDir dir;
   DataConfig c;
-  c.source = "names";
+  c.source = DataSourceKind::kNames;
   c.path = (dir.path() / "nowhere").string();
   CHECK(contains(dataset_error_of([&] { load_dataset(c, 1); }), "run scripts/fetch-data.sh"));
   c.path.clear();  // the default, data/names, relative to the working directory

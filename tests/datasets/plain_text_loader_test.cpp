@@ -18,7 +18,7 @@ namespace {
 
 DataConfig text_config(const std::string& path, int chunk_length) {
   DataConfig c;
-  c.source = "text";
+  c.source = DataSourceKind::kText;
   c.path = path;
   c.chunk_length = chunk_length;
   c.validation_fraction = 0.2;

@@ -32,7 +32,7 @@ std::string births_csv(int n, int test_days, double spike) {
 
 DataConfig births_config(const std::string& path) {
   DataConfig c;
-  c.source = "births";
+  c.source = DataSourceKind::kBirths;
   c.path = path;
   c.window = 3;
   c.validation_fraction = 0.2;
@@ -84,7 +84,7 @@ TEST_CASE("births: column and PII options") {
 TEST_CASE("moby_dick: a character LM in chunks, split by position") {
   TempDir dir;
   DataConfig c;
-  c.source = "moby_dick";
+  c.source = DataSourceKind::kMobyDick;
   c.path = dir.write("moby.txt", "Call me Ishmael. Some years ago\xe2\x80\x94never mind.");
   c.chunk_length = 8;
   c.validation_fraction = 0.2;
@@ -100,7 +100,7 @@ TEST_CASE("moby_dick: a character LM in chunks, split by position") {
 TEST_CASE("plain text and jsonl: PII scrubbed before chunking or truncation, counted in stats") {
   TempDir dir;
   DataConfig text;
-  text.source = "text";
+  text.source = DataSourceKind::kText;
   text.path = dir.write("t.txt", "mail jo@example.com or 192.168.0.1\n");
   text.chunk_length = 16;
   text.scrub_pii = true;
@@ -111,7 +111,7 @@ TEST_CASE("plain text and jsonl: PII scrubbed before chunking or truncation, cou
   CHECK(CharTokenizer::all_bytes().decode(t.train[0].tokens) == "mail <EMAIL> or ");
 
   DataConfig jsonl;
-  jsonl.source = "jsonl";
+  jsonl.source = DataSourceKind::kJsonl;
   jsonl.path = dir.write("t.jsonl", "{\"text\": \"see https://x.org/a\", \"label\": 0}\n");
   jsonl.validation_fraction = 0.0;
   jsonl.test_fraction = 0.0;
@@ -124,12 +124,13 @@ TEST_CASE("plain text and jsonl: PII scrubbed before chunking or truncation, cou
 
 TEST_CASE("the public corpora default to where scripts/fetch-data.sh puts them") {
   DataConfig c;
-  for (const char* source : {"names", "spam", "births", "moby_dick"}) {
+  for (const DataSourceKind source : {DataSourceKind::kNames, DataSourceKind::kSpam, DataSourceKind::kBirths, DataSourceKind::kMobyDick}) {
     c.source = source;
     CHECK(is_public_corpus(c.source));
     CHECK(corpus_path(c).rfind("data/", 0) == 0);
   }
   c.path = "elsewhere.csv";
   CHECK(corpus_path(c) == "elsewhere.csv");
-  CHECK_FALSE(is_public_corpus("csv"));
+  CHECK_FALSE(is_public_corpus(DataSourceKind::kCsv));
+  CHECK_FALSE(is_public_corpus(DataSourceKind::kGenerated));
 }

@@ -41,7 +41,7 @@ DataConfig spam_fixture(const TempDir& dir) {
   dir.write("spam-1/00001.dd.txt", kSpam);
   dir.write("spam-2/00001.ee.txt", "Subject: only headers\n");
   DataConfig c;
-  c.source = "spam";
+  c.source = DataSourceKind::kSpam;
   c.path = dir.path().string();
   c.max_length = 1000;
   c.validation_fraction = 0.0;

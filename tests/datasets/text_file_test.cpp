@@ -49,7 +49,7 @@ TEST_CASE("spam: a *.txt entry that is not a regular file is refused, not skippe
   for (const std::string_view g : kHamGroups) make_group(g);
   for (const std::string_view g : kSpamGroups) make_group(g);
   DataConfig c;
-  c.source = "spam";
+  c.source = DataSourceKind::kSpam;
   c.path = dir.path().string();
   c.validation_fraction = 0.0;
   c.test_fraction = 0.0;

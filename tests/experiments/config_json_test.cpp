@@ -273,11 +273,11 @@ TEST_CASE("resolved_output: what the data task or source implies") {
   CHECK(resolved_output(c) == "regression");
   c.data.task = "chars";
   CHECK(resolved_output(c) == "language_model");
-  c.data.source = "csv";
+  c.data.source = DataSourceKind::kCsv;
   CHECK(resolved_output(c) == "regression");
-  c.data.source = "jsonl";
+  c.data.source = DataSourceKind::kJsonl;
   CHECK(resolved_output(c) == "classification");
-  c.data.source = "text";
+  c.data.source = DataSourceKind::kText;
   CHECK(resolved_output(c) == "language_model");
 }
 
