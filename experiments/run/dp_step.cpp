@@ -18,6 +18,11 @@ DpStep::DpStep(DpStepParts parts) : parts_(std::move(parts)) {
   }
 }
 
+DpEvent DpStep::charged_event() const {
+  if (!is_private()) throw InvalidArgument("DpStep::charged_event: a non-private step charges nothing");
+  return DpEvent::poisson_sampled_gaussian(parts_.sampler->sampling_rate(), parts_.privatizer->config().noise_multiplier);
+}
+
 StepResult DpStep::run(const StepTask& task, int64_t step, double learning_rate) const {
   std::vector<int64_t> batch = parts_.sampler->sample(static_cast<uint64_t>(step));  // 1 Poisson sample
   return process(task, std::move(batch), step, learning_rate);
@@ -71,8 +76,7 @@ void DpStep::update(GradientSums sums, StepResult& result, int64_t step, double 
   const PrivatizedGradient<float> g = privatizer.finish(std::move(sums.clipped), parts_.params,  // 6 noise, ÷ q·N
                                                         static_cast<uint64_t>(step));
   parts_.optimizer->step(parts_.params, g.gradients, learning_rate);                // 7 post-processing
-  parts_.accountant->compose(DpEvent::poisson_sampled_gaussian(                      // 8 charge the step:
-      parts_.sampler->sampling_rate(), privatizer.config().noise_multiplier));       //   the q and σ just used
+  parts_.accountant->compose(charged_event());                                       // 8 charge the step: the q and σ just used
   result.clipped = g.clipped_examples;
   result.nonfinite = g.nonfinite_examples;
 }

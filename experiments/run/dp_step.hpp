@@ -19,6 +19,7 @@
 #include "core/autograd/tape.hpp"
 #include "core/losses/loss.hpp"
 #include "core/parameter.hpp"
+#include "dp/accounting/dp_event.hpp"
 #include "dp/accounting/privacy_accountant.hpp"
 #include "dp/poisson_sampler.hpp"
 #include "dp/privatizer.hpp"
@@ -67,6 +68,9 @@ class DpStep {
   StepResult run_on_batch(const StepTask& task, std::vector<int64_t> batch, int64_t step, double learning_rate) const;
 
   bool is_private() const { return parts_.privatizer != nullptr; }
+  // What a private step charges: the Poisson-sampled Gaussian of the sampler's q and the
+  // privatizer's σ (the mechanism that runs). Throws InvalidArgument for a non-private step.
+  DpEvent charged_event() const;
 
  private:
   // Sum over the chunks of the batch: clipped per example (private) or plain.

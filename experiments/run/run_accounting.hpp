@@ -46,12 +46,14 @@ class RunAccounting {
   EpsilonResult rdp_result() const { return accountant_.get_epsilon_result(delta_); }
 
   nlohmann::json to_json() const { return accountant_.to_json(); }
+  // The event of one step as resolved (what the planned check, resume and epoch ε recompute
+  // with); the trainer checks that DpStep charges exactly this.
+  DpEvent step_event() const { return DpEvent::poisson_sampled_gaussian(q_, sigma_); }
 
  private:
   std::vector<EpsilonEstimate> estimates_for(const std::vector<LedgerEntry>& ledger) const;
   EpsilonEstimate safe_estimate(AccountantKind kind, const std::vector<LedgerEntry>& ledger) const;
   void add_rdp_fallback(std::vector<EpsilonEstimate>& out, const std::vector<LedgerEntry>& ledger) const;
-  DpEvent step_event() const { return DpEvent::poisson_sampled_gaussian(q_, sigma_); }
 
   std::optional<AccountantKind> setting_;  // privacy.accountant (absent: all)
   std::vector<AccountantKind> reported_;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include "core/error.hpp"
 #include "core/io/safetensors.hpp"
@@ -157,6 +158,11 @@ void TrainingRun::make_step() {
   parts.max_physical_batch_size = config_.training.max_physical_batch_size;
   parts.dropout_seed = derive_seed(key_.stream_seed, static_cast<uint64_t>(StreamPurpose::kDropout));
   step_ = std::make_unique<DpStep>(std::move(parts));
+  // One (q, σ) everywhere: what each step charges is what the reports and resume recompute.
+  if (accounting_ && !(step_->charged_event() == accounting_->step_event())) {
+    throw std::logic_error("TrainingRun: the step charges " + step_->charged_event().describe() + " but the accounting expects " +
+                           accounting_->step_event().describe());
+  }
 }
 
 // The step's line of metrics.jsonl and the epoch's running sums.

@@ -123,6 +123,7 @@ TEST_CASE("a private DpStep is the DP-SGD pipeline written out by hand, and char
   REQUIRE(a.accountant.ledger().size() == 1);
   CHECK(a.accountant.ledger()[0].count == 3);
   CHECK(a.accountant.ledger()[0].event == DpEvent::poisson_sampled_gaussian(1.0 / 3.0, 1.1));
+  CHECK(step.charged_event() == a.accountant.ledger()[0].event);
 }
 
 TEST_CASE("an empty Poisson batch is still a step: noise on every weight, one charge") {
@@ -168,6 +169,7 @@ TEST_CASE("a non-private DpStep takes the mean gradient; only it may be given a 
   const std::vector<MatrixF> va = a.values(), vb = b.values();
   for (size_t p = 0; p < va.size(); ++p) CHECK(va[p] == vb[p]);
   CHECK(a.accountant.ledger().empty());
+  CHECK_THROWS_AS(step.charged_event(), InvalidArgument);  // nothing to charge
 
   Setup c;
   CHECK_THROWS_AS(DpStep(c.parts).run_on_batch(c.task, idx, 0, 0.1), InvalidArgument);

@@ -62,6 +62,8 @@ TEST_CASE("estimates follow the charged steps, and charge_taken_steps restores a
   CHECK(a.headline_epsilon() > at10);  // not a stale cache
   b.charge_taken_steps(20);
   CHECK(b.steps_charged() == 20);
+  CHECK(b.step_event() == DpEvent::poisson_sampled_gaussian(0.05, 1.0));  // the resolved (q, sigma)
+  CHECK(b.charged().ledger()[0].event == b.step_event());
   CHECK(b.to_json() == a.to_json());
   CHECK(b.headline_epsilon() == a.headline_epsilon());
 }
