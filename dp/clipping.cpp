@@ -1,6 +1,8 @@
 // Clip factors (see clipping.hpp).
 #include "dp/clipping.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -88,6 +90,7 @@ ExampleNorms example_norms(const ClippingConfig& config, Index P, const double* 
     out.sq_norm[0] = Eigen::Map<const RowVector<double>>(sq_norms, P).sum();
   } else {
     out.groups = config.group_clip_norms.size();
+    std::fill_n(out.sq_norm.begin(), out.groups, 0.0);
     for (Index p = 0; p < P; ++p) out.sq_norm[config.group_of_param[p]] += sq_norms[p];  // in parameter order
   }
   // Each a sum of P non-negative bounds: rounded up, then its root rounded up.
@@ -125,10 +128,10 @@ void clip_example(const ClippingConfig& config, Index P, const double* sq_norms,
     factors[0] = clip_factor<T>(norms, 0, config);
     return;
   }
-  // A parameter's factor is its group's.
-  for (Index p = 0; p < P; ++p) {
-    factors[p] = clip_factor<T>(norms, static_cast<size_t>(config.group_of_param[p]), config);
-  }
+  // A parameter's factor is its group's (K factors, then P lookups).
+  std::array<T, kMaxClipGroups> group_factor;
+  for (size_t k = 0; k < norms.groups; ++k) group_factor[k] = clip_factor<T>(norms, k, config);
+  for (Index p = 0; p < P; ++p) factors[p] = group_factor[static_cast<size_t>(config.group_of_param[p])];
 }
 
 template <typename T>

@@ -53,10 +53,11 @@ inline constexpr size_t kMaxClipGroups = 256;
 // One example's norms as its factors read them, from its P squared norms (certified bounds,
 // summed in double): flat and automatic, group 0 = all parameters; per_layer, group k = the
 // parameters of group k (the sums in parameter order).
+// Only the first `groups` entries are set (no 4 KB of zeros per example on the clipping path).
 struct ExampleNorms {
-  std::array<double, kMaxClipGroups> sq_norm{};  // (groups) ||g_i^(k)||², the sum of the bounds
-  std::array<double, kMaxClipGroups> norm{};     // (groups) its root, both rounded up
-  size_t groups = 0;                             // 1, or K for per_layer
+  std::array<double, kMaxClipGroups> sq_norm;  // (groups) ||g_i^(k)||², the sum of the bounds
+  std::array<double, kMaxClipGroups> norm;     // (groups) its root, both rounded up
+  size_t groups = 0;                           // 1, or K for per_layer
 };
 
 // `config` must be valid for P parameters.
