@@ -11,21 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "dp/accounting/accountant_kind.hpp"
 #include "dp/accounting/pld_accountant.hpp"
 #include "dp/accounting/privacy_accountant.hpp"
 #include "dp/accounting/prv_accountant.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
 
 namespace dpt {
-
-enum class AccountantKind { kRdp, kPld, kPrv, kGdp };
-
-// Every kind, in the order reports list them (rdp, pld, prv, gdp).
-inline constexpr std::array<AccountantKind, 4> kAccountantKinds = {AccountantKind::kRdp, AccountantKind::kPld,
-                                                                    AccountantKind::kPrv, AccountantKind::kGdp};
-
-// The name that selects every kind side by side (`--accountant all`, privacy.accountant "all").
-inline constexpr std::string_view kAllAccountantsName = "all";
 
 // Settings of every accountant (each kind reads its own).
 struct AccountantSettings {

@@ -10,7 +10,7 @@
 
 #include "core/models/pooling.hpp"
 #include "datasets/data_config.hpp"
-#include "dp/accounting/accountant_registry.hpp"
+#include "dp/accounting/accountant_kind.hpp"
 #include "dp/clipping_mode.hpp"
 
 namespace dpt {
