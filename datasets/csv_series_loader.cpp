@@ -132,8 +132,10 @@ std::pair<double, double> mean_and_stddev(const std::vector<double>& v) {
 
 // "train": population mean and stddev of the training portion only; "fixed": the config's.
 Standardization standardization_of(const DataConfig& c, const std::vector<double>& train_portion) {
-  Standardization st;
-  st.kind = c.standardize;
+  Standardization result;
+  result.kind = c.standardize;
+  ColumnScale& st = result.target;
+  st.column = c.column;
   if (c.standardize == "fixed") {
     st.mean = c.standardize_mean;
     st.stddev = c.standardize_stddev;
@@ -152,28 +154,31 @@ Standardization standardization_of(const DataConfig& c, const std::vector<double
                                                       c.column, *lo, *hi, st.stddev));
     }
   }
-  return st;
+  result.inputs = {st};
+  return result;
 }
 
 // (x - mean) / stddev, without overflow in x - mean (halving is exact at such magnitudes).
-double standardized(double x, const Standardization& st) {
-  if (st.kind == "none") return x;
+double standardized(double x, const Standardization& s) {
+  if (s.kind == "none") return x;
+  const ColumnScale& st = s.target;
   const double difference = x - st.mean;
   if (std::isfinite(difference)) return difference / st.stddev;
   return (0.5 * x - 0.5 * st.mean) / (0.5 * st.stddev);
 }
 
 // The model computes in float: a standardised value beyond float's range would be +-inf.
-void check_fits_float(const DataConfig& c, const Series& s, size_t t, double z, const Standardization& st) {
+void check_fits_float(const DataConfig& c, const Series& s, size_t t, double z, const Standardization& scaling) {
+  const ColumnScale& st = scaling.target;
   const double kFloatMax = std::numeric_limits<float>::max();
   if (std::abs(z) <= kFloatMax) return;
   const std::string range = fmt::format("beyond float's range (|value| <= {:g}), which the model computes in", kFloatMax);
   std::string what;
-  if (st.kind == "none") {
+  if (scaling.kind == "none") {
     what = fmt::format("{} is {}, and data.standardize = \"none\" keeps it as it is; use data.standardize = \"train\" "
                        "or \"fixed\".", s.values[t], range);
   } else {
-    const std::string with = st.kind == "fixed" ? fmt::format("data.standardize_mean = {} and data.standardize_stddev = {}",
+    const std::string with = scaling.kind == "fixed" ? fmt::format("data.standardize_mean = {} and data.standardize_stddev = {}",
                                                               st.mean, st.stddev)
                                                 : fmt::format("the training portion's mean {} and stddev {}", st.mean, st.stddev);
     what = fmt::format("{} standardised with {} is {:.6g}, {}; use data.standardize = \"train\" or other \"fixed\" values.",

@@ -6,13 +6,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dpt {
 
 // Where examples come from (data.source): generated tasks (tests and demos), files — "csv" (time
 // series), "jsonl" ({"text": ..., "label": ...}), "text" (plain text for a char-level LM) — and the
-// public corpora fetched by scripts/fetch-data.sh: "names", "spam", "births", "moby_dick".
-enum class DataSourceKind { kGenerated, kCsv, kJsonl, kText, kNames, kSpam, kBirths, kMobyDick };
+// public corpora fetched by scripts/fetch-data.sh: "names", "spam", "births", "moby_dick"; and
+// "folder" (one sub-folder per class, one file per example, raw bytes).
+enum class DataSourceKind { kGenerated, kCsv, kJsonl, kText, kNames, kSpam, kBirths, kMobyDick, kFolder };
 
 // The name data.source spells `source` with.
 constexpr std::string_view data_source_name(DataSourceKind source) {
@@ -25,9 +27,17 @@ constexpr std::string_view data_source_name(DataSourceKind source) {
     case DataSourceKind::kSpam: return "spam";
     case DataSourceKind::kBirths: return "births";
     case DataSourceKind::kMobyDick: return "moby_dick";
+    case DataSourceKind::kFolder: return "folder";
   }
   return "?";  // (every kind is named above)
 }
+
+// data.splits: the files (folders, for source "folder") that ARE the splits, as a paper or another
+// framework defines them. `train` is required; an empty validation / test path means none.
+struct SplitPaths {
+  std::string train, validation, test;
+  bool operator==(const SplitPaths&) const = default;
+};
 
 struct DataConfig {
   DataSourceKind source = DataSourceKind::kGenerated;
@@ -55,6 +65,14 @@ struct DataConfig {
   // Fixes the shuffled split on purpose (e.g. one split for every run of a sweep); absent, the
   // split seed is derived from the run key (experiments/run/run_key.hpp). Read by the runner.
   std::optional<uint64_t> split_seed;
+
+  // Predefined splits (jsonl, text, csv, folder): when set, data.path is empty, both fractions
+  // are 0 and no random split happens (each file is one split).
+  std::optional<SplitPaths> splits;
+  // folder: the class names in label order (each a sub-folder); empty = the sub-folders, sorted.
+  std::vector<std::string> classes;
+  // csv: the input columns, each standardised on its own; empty = [column] (the target's past).
+  std::vector<std::string> columns;
 };
 
 }  // namespace dpt

@@ -20,12 +20,27 @@ struct Example {
   // language model: the target at step t is tokens[t + 1]; the last step has none.
 };
 
-// How feature values were scaled: z = (x - mean) / stddev (docs/datasets.md). A model's
-// prediction z maps back to the original units as z * stddev + mean.
-struct Standardization {
-  std::string kind = "none";     // "none" | "train" (statistics of the training portion) | "fixed" (from the config)
+// How one column's values were scaled: z = (x - mean) / stddev (docs/datasets.md).
+struct ColumnScale {
+  std::string column;
   double mean = 0.0;
   double stddev = 1.0;
+};
+
+// How feature values were scaled, column by column. A model's prediction z maps back to the
+// original units as z * target.stddev + target.mean.
+struct Standardization {
+  std::string kind = "none";     // "none" | "train" (statistics of the training portion) | "fixed" (from the config)
+  std::vector<ColumnScale> inputs;  // (input_dim) feature column k of every step
+  ColumnScale target;               // the forecast column (also among `inputs` when it is an input)
+};
+
+// Which source examples went into which split: positions in source order (docs/datasets.md
+// says what the order is for each source), each list increasing. data.json records it so that
+// anyone can rebuild the exact split.
+struct SplitMembership {
+  std::string kind;  // "shuffled" (seeded), "ordered" (contiguous blocks in order), "predefined" (data.splits files)
+  std::vector<int64_t> train, validation, test;
 };
 
 struct Dataset {
@@ -42,6 +57,7 @@ struct Dataset {
   std::map<std::string, int64_t> stats;  // e.g. PII replacements per kind
   std::vector<std::string> class_names;  // classification: class id -> its name (jsonl string labels, or "0", "1", ...)
   Standardization standardization;       // feature datasets: how the values were scaled
+  SplitMembership membership;            // set by split_dataset
 
   int sequence_length(const Example& e) const {
     return vocab_size > 0 ? static_cast<int>(e.tokens.size()) : static_cast<int>(e.features.size()) / input_dim;

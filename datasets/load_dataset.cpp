@@ -9,6 +9,7 @@
 
 #include "datasets/csv_series_loader.hpp"
 #include "datasets/dataset_error.hpp"
+#include "datasets/folder_text_loader.hpp"
 #include "datasets/generated_tasks.hpp"
 #include "datasets/jsonl_text_loader.hpp"
 #include "datasets/names_loader.hpp"
@@ -27,7 +28,8 @@ bool is_text_source(DataSourceKind source) {
     case DataSourceKind::kText:
     case DataSourceKind::kNames:
     case DataSourceKind::kSpam:
-    case DataSourceKind::kMobyDick: return true;
+    case DataSourceKind::kMobyDick:
+    case DataSourceKind::kFolder: return true;
     case DataSourceKind::kGenerated:
     case DataSourceKind::kCsv:
     case DataSourceKind::kBirths: return false;
@@ -35,9 +37,9 @@ bool is_text_source(DataSourceKind source) {
   return false;
 }
 
-// The file sources have no default path.
+// The file sources have no default path (data.splits names the files instead).
 void require_path(const DataConfig& config) {
-  if (config.path.empty()) throw DatasetError::in_field("path", fmt::format("required for source {}.", data_source_name(config.source)));
+  if (config.path.empty() && !config.splits) throw DatasetError::in_field("path", fmt::format("required for source {}.", data_source_name(config.source)));
 }
 
 }  // namespace
@@ -46,7 +48,7 @@ UnsplitDataset read_dataset(const DataConfig& config, uint64_t generation_seed) 
   validate_split_fractions(config.validation_fraction, config.test_fraction);
   if (config.scrub_pii && !is_text_source(config.source)) {
     // Fail closed: a config that asks for scrubbing must never train on something unscrubbed.
-    throw DatasetError::in_field("scrub_pii", fmt::format("applies to text sources (jsonl, text, names, spam, moby_dick); source {} "
+    throw DatasetError::in_field("scrub_pii", fmt::format("applies to text sources (jsonl, text, names, spam, moby_dick, folder); source {} "
                                                           "holds no text to scrub, set it to false.", data_source_name(config.source)));
   }
   switch (config.source) {
@@ -58,6 +60,7 @@ UnsplitDataset read_dataset(const DataConfig& config, uint64_t generation_seed) 
     case DataSourceKind::kCsv: require_path(config); return load_csv_series(config);
     case DataSourceKind::kJsonl: require_path(config); return load_jsonl_text(config);
     case DataSourceKind::kText: require_path(config); return load_plain_text(config);
+    case DataSourceKind::kFolder: require_path(config); return load_folder_text(config);
   }
   throw std::logic_error("read_dataset: unknown DataSourceKind");
 }

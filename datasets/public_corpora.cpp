@@ -22,7 +22,8 @@ bool is_public_corpus(DataSourceKind source) {
     case DataSourceKind::kGenerated:
     case DataSourceKind::kCsv:
     case DataSourceKind::kJsonl:
-    case DataSourceKind::kText: return false;
+    case DataSourceKind::kText:
+    case DataSourceKind::kFolder: return false;
   }
   return false;
 }
@@ -37,7 +38,8 @@ std::string corpus_path(const DataConfig& c) {
     case DataSourceKind::kGenerated:
     case DataSourceKind::kCsv:
     case DataSourceKind::kJsonl:
-    case DataSourceKind::kText: break;
+    case DataSourceKind::kText:
+    case DataSourceKind::kFolder: break;
   }
   throw DatasetError::in_field("source", fmt::format("\"{}\" is not a public corpus.", data_source_name(c.source)));
 }

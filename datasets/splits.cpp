@@ -5,11 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <unordered_map>
 
 #include <fmt/core.h>
 
 #include "base/check.hpp"
 #include "datasets/dataset_error.hpp"
+#include "datasets/sha256.hpp"
 
 namespace dpt {
 namespace {
@@ -83,9 +86,51 @@ SplitIndices shuffled_split(const SplitCounts& counts, uint64_t split_seed) {
 
 Dataset split_dataset(UnsplitDataset&& source, uint64_t split_seed) {
   Dataset d = std::move(source.dataset);
-  assign_splits(d, std::move(source.examples),
-                source.ordered ? ordered_split(source.counts) : shuffled_split(source.counts, split_seed));
+  const bool in_order = source.ordered || source.predefined;
+  const SplitIndices split = in_order ? ordered_split(source.counts) : shuffled_split(source.counts, split_seed);
+  d.membership.kind = source.predefined ? "predefined" : source.ordered ? "ordered" : "shuffled";
+  d.membership.train = split.train;
+  d.membership.validation = split.validation;
+  d.membership.test = split.test;
+  assign_splits(d, std::move(source.examples), split);
   return d;
+}
+
+namespace {
+
+template <typename T>
+void hash_values(Sha256& h, const std::vector<T>& values) {
+  const auto n = static_cast<uint64_t>(values.size());
+  h.update(std::string_view(reinterpret_cast<const char*>(&n), sizeof n));  // length first: no two examples share a byte stream
+  h.update(std::string_view(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
+}
+
+}  // namespace
+
+std::string example_digest(const Example& e) {
+  Sha256 h;
+  hash_values(h, e.tokens);
+  hash_values(h, e.features);
+  h.update(std::string_view(reinterpret_cast<const char*>(&e.label), sizeof e.label));
+  hash_values(h, e.target);
+  return h.hex_digest();
+}
+
+std::pair<int64_t, int64_t> find_shared_example(const std::vector<Example>& examples, const SplitCounts& counts) {
+  const auto split_of = [&](int64_t i) { return i < counts.train ? 0 : i < counts.train + counts.validation ? 1 : 2; };
+  std::unordered_map<std::string, int64_t> first_of;  // digest -> first source position
+  first_of.reserve(examples.size());
+  for (int64_t i = 0; i < static_cast<int64_t>(examples.size()); ++i) {
+    const auto [it, inserted] = first_of.emplace(example_digest(examples[i]), i);
+    if (!inserted && split_of(it->second) != split_of(i)) return {it->second, i};
+  }
+  return {-1, -1};
+}
+
+void throw_shared_example(const std::string& first, const std::string& second) {
+  throw DatasetError::in_field("splits", fmt::format("the same example is in two splits: {} and {} (after truncation and "
+                                                     "PII scrubbing); a held-out split must not hold training examples.",
+                                                     first, second));
 }
 
 void assign_splits(Dataset& dataset, std::vector<Example>&& examples, const SplitIndices& split) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/random/counter_rng.hpp"
@@ -36,6 +38,11 @@ SplitIndices shuffled_split(const SplitCounts& counts, uint64_t split_seed);
 // A uniformly random permutation of 0..n-1 drawn from `rng`.
 std::vector<int64_t> random_permutation(int64_t n, const CounterRng& rng);
 
+// The message of check_no_shared_examples, given the positions of the two copies.
+[[noreturn]] void throw_shared_example(const std::string& first, const std::string& second);
+// Source positions (i < j) of two equal examples in different splits, or {-1, -1}.
+std::pair<int64_t, int64_t> find_shared_example(const std::vector<Example>& examples, const SplitCounts& counts);
+
 // Moves examples[i] into dataset.train / validation / test as `split` says.
 void assign_splits(Dataset& dataset, std::vector<Example>&& examples, const SplitIndices& split);
 
@@ -47,10 +54,22 @@ struct UnsplitDataset {
   std::vector<Example> examples;  // (n) in source order
   SplitCounts counts;
   bool ordered = false;           // contiguous blocks in order (series, running text); else shuffled
+  bool predefined = false;        // data.splits: `examples` are the train, validation, test files' in turn
+                                  // and `counts` their sizes (split as ordered; the seed is unused)
 };
 
-// The split: ordered_split for ordered sources (the seed is unused), else shuffled_split.
+// The split: ordered_split for ordered and predefined sources (the seed is unused), else
+// shuffled_split. Records the membership in the Dataset.
 Dataset split_dataset(UnsplitDataset&& source, uint64_t split_seed);
+
+// Predefined splits of exchangeable examples (texts): throws DatasetError for data.splits if
+// the same example (equal tokens and label, or features and target) is in two splits, naming
+// both through `origin(i)` (e.g. "file.jsonl:12" for source position i).
+template <typename Origin>
+void check_no_shared_examples(const std::vector<Example>& examples, const SplitCounts& counts, const Origin& origin);
+
+// SHA-256 (hex) of one example's content: what data.json's split digests are computed from.
+std::string example_digest(const Example& example);
 
 // Uniform integer in [0, n) from value k, k+1, ... of `rng` (rejection: no modulo bias);
 // advances k past the values used. n >= 1.
@@ -60,6 +79,16 @@ inline uint64_t uniform_below(const CounterRng& rng, uint64_t& k, uint64_t n) {
     const uint64_t r = rng.bits(k++);
     if (r >= reject_below) return r % n;
   }
+}
+
+}  // namespace dpt
+
+namespace dpt {
+
+template <typename Origin>
+void check_no_shared_examples(const std::vector<Example>& examples, const SplitCounts& counts, const Origin& origin) {
+  const auto [i, j] = find_shared_example(examples, counts);
+  if (i >= 0) throw_shared_example(origin(i), origin(j));
 }
 
 }  // namespace dpt

@@ -18,6 +18,11 @@ ordered_json optional_value(const std::optional<T>& value) {
   return value ? ordered_json(*value) : ordered_json(nullptr);
 }
 
+ordered_json splits_json(const std::optional<SplitPaths>& splits) {
+  if (!splits) return nullptr;
+  return {{"train", splits->train}, {"validation", splits->validation}, {"test", splits->test}};
+}
+
 ordered_json data_json(const DataConfig& d) {
   return {{"source", std::string(data_source_name(d.source))},
           {"task", d.task},
@@ -35,7 +40,10 @@ ordered_json data_json(const DataConfig& d) {
           {"standardize", d.standardize},
           {"standardize_mean", d.standardize_mean},
           {"standardize_stddev", d.standardize_stddev},
-          {"split_seed", optional_value(d.split_seed)}};
+          {"split_seed", optional_value(d.split_seed)},
+          {"splits", splits_json(d.splits)},
+          {"classes", d.classes},
+          {"columns", d.columns}};
 }
 
 ordered_json model_json(const ModelConfig& m) {

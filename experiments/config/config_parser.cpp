@@ -60,6 +60,61 @@ std::string name_of_source(const DataConfig& d) { return std::string(data_source
 
 // ---- data ---------------------------------------------------------------------------------
 
+// data.splits: {"train": PATH, "validation": PATH, "test": PATH}; train required, the others
+// optional ("" or absent: no such split, as to_json writes it).
+SplitPaths parse_splits(const json& j) {
+  const ObjectReader r(j, "data.splits", schema::kSplitKeys);
+  SplitPaths p;
+  r.read("train", p.train);
+  r.read("validation", p.validation);
+  r.read("test", p.test);
+  if (p.train.empty()) fail("data.splits.train", r.find("train") == nullptr ? "required" : "must not be empty");
+  const auto check_other = [&](const char* key, const std::string& path) {
+    if (!path.empty() && (path == p.train || (std::string_view(key) == "test" && path == p.validation))) {
+      fail(r.path_of(key), "names the same file as another split (" + quote(path) + ")");
+    }
+  };
+  check_other("validation", p.validation);
+  check_other("test", p.test);
+  return p;
+}
+
+// An array of distinct non-empty strings (data.classes, data.columns); empty means the default.
+std::vector<std::string> parse_names(const json& j, const std::string& path) {
+  if (!j.is_array()) fail(path, "must be an array of strings, got " + describe(j));
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    std::string name = to_string(j[i], index_path(path, i));
+    if (name.empty()) fail(index_path(path, i), "must not be empty");
+    if (std::find(names.begin(), names.end(), name) != names.end()) fail(index_path(path, i), "repeats " + quote(name));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+// With data.splits the files are the split: no data.path, no fractions (absent or 0, set to 0).
+void check_predefined_splits(const ObjectReader& r, DataConfig& d) {
+  if (!d.splits) return;
+  switch (d.source) {
+    case DataSourceKind::kCsv:
+    case DataSourceKind::kJsonl:
+    case DataSourceKind::kText:
+    case DataSourceKind::kFolder: break;
+    default:
+      fail("data.splits", "applies to the file sources (csv, jsonl, text, folder), not data.source " + quote(name_of_source(d)) +
+                              "; the public corpora are split by data.validation_fraction / data.test_fraction");
+  }
+  if (!d.path.empty()) fail("data.path", "must be absent with data.splits (the split files are the data)");
+  for (const char* key : {"validation_fraction", "test_fraction"}) {
+    const json* v = r.find(key);
+    if (v != nullptr && !(v->is_number() && v->get<double>() == 0.0)) {
+      fail(r.path_of(key), "must be absent or 0 with data.splits (the split files decide the split), got " + v->dump());
+    }
+  }
+  d.validation_fraction = 0.0;
+  d.test_fraction = 0.0;
+}
+
 DataConfig parse_data(const json& j) {
   const ObjectReader r(j, "data", schema::kDataKeys);
   DataConfig d;
@@ -83,6 +138,9 @@ DataConfig parse_data(const json& j) {
   r.read("standardize_mean", d.standardize_mean, kAnyReal);
   r.read("standardize_stddev", d.standardize_stddev, kPositive);
   if (const json* v = r.find("split_seed"); v != nullptr && !v->is_null()) d.split_seed = to_unsigned(*v, r.path_of("split_seed"));
+  if (const json* v = r.find("splits"); v != nullptr && !v->is_null()) d.splits = parse_splits(*v);
+  if (const json* v = r.find("classes")) d.classes = parse_names(*v, "data.classes");
+  if (const json* v = r.find("columns")) d.columns = parse_names(*v, "data.columns");
 
   if (d.source == DataSourceKind::kGenerated && d.task == "chars" && d.min_length < 2) {
     fail("data.min_length", "must be >= 2 for data.task \"chars\" (a language-model example "
@@ -97,7 +155,14 @@ DataConfig parse_data(const json& j) {
                      format_number(d.validation_fraction) + " + " + format_number(d.test_fraction));
   }
   const schema::DataSource& source = data_source(d.source);
-  if (source.needs_path && d.path.empty()) {
+  check_predefined_splits(r, d);
+  if (!d.classes.empty() && d.source != DataSourceKind::kFolder) {
+    fail("data.classes", "applies to data.source \"folder\" only, not " + quote(name_of_source(d)));
+  }
+  if (!d.columns.empty() && d.source != DataSourceKind::kCsv) {
+    fail("data.columns", "applies to data.source \"csv\" only, not " + quote(name_of_source(d)));
+  }
+  if (source.needs_path && d.path.empty() && !d.splits) {
     fail("data.path", "required for data.source " + quote(name_of_source(d)));
   }
   if (source.needs_column && d.column.empty()) {

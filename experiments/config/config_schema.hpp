@@ -22,7 +22,9 @@ inline constexpr std::string_view kRootKeys[] = {"name", "seed", "data", "model"
 inline constexpr std::string_view kDataKeys[] = {
     "source", "task", "path", "size", "min_length", "max_length", "column", "window",
     "chunk_length", "validation_fraction", "test_fraction", "scrub_pii", "vocabulary",
-    "standardize", "standardize_mean", "standardize_stddev", "split_seed"};
+    "standardize", "standardize_mean", "standardize_stddev", "split_seed", "splits", "classes",
+    "columns"};
+inline constexpr std::string_view kSplitKeys[] = {"train", "validation", "test"};
 inline constexpr std::string_view kModelKeys[] = {"embedding_dim", "lstm", "pooling", "dense",
                                                   "output", "init_seed"};
 inline constexpr std::string_view kLstmLayerKeys[] = {"hidden", "return_sequences", "dropout"};
@@ -45,6 +47,7 @@ struct Section {
 inline constexpr Section kSections[] = {
     {"", kRootKeys},
     {"data", kDataKeys},
+    {"data.splits", kSplitKeys},
     {"model", kModelKeys},
     {"model.lstm[i]", kLstmLayerKeys},
     {"training", kTrainingKeys},
@@ -80,9 +83,10 @@ inline constexpr DataSource kDataSources[] = {
     {"spam", DataSourceKind::kSpam, false, false, kClassification},
     {"births", DataSourceKind::kBirths, false, false, kRegression},
     {"moby_dick", DataSourceKind::kMobyDick, false, false, kLanguageModel},
+    {"folder", DataSourceKind::kFolder, true, false, kClassification},
 };
-inline constexpr std::string_view kDataSourceNames[] = {"generated", "csv",  "jsonl",  "text",
-                                                        "names",     "spam", "births", "moby_dick"};
+inline constexpr std::string_view kDataSourceNames[] = {"generated", "csv",    "jsonl",     "text",  "names",
+                                                        "spam",      "births", "moby_dick", "folder"};
 
 struct GeneratedTask {
   std::string_view name;

@@ -22,7 +22,7 @@ struct RunManifest {
 
 nlohmann::ordered_json manifest_json(const RunManifest& m);
 
-// "0.2.0" and the git commit the binary was built from ("unknown" outside a checkout).
+// "0.3.0" and the git commit the binary was built from ("unknown" outside a checkout).
 std::string dptrain_version();
 std::string dptrain_git_commit();
 

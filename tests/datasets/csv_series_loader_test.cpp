@@ -90,8 +90,8 @@ TEST_CASE("standardisation uses the training portion's statistics only") {
   // x_0..x_16: nine 1s and eight 3s
   const double mean = (9 * 1.0 + 8 * 3.0) / 17;
   const double var = (9 * (1 - mean) * (1 - mean) + 8 * (3 - mean) * (3 - mean)) / 17;
-  CHECK(d.standardization.mean == doctest::Approx(mean));
-  CHECK(d.standardization.stddev == doctest::Approx(std::sqrt(var)));
+  CHECK(d.standardization.target.mean == doctest::Approx(mean));
+  CHECK(d.standardization.target.stddev == doctest::Approx(std::sqrt(var)));
   CHECK(d.train[0].features[0] == doctest::Approx((1 - mean) / std::sqrt(var)));
   CHECK(d.test.back().target[0] == doctest::Approx((1000.0 + 24 - mean) / std::sqrt(var)));
 }
@@ -119,8 +119,8 @@ TEST_CASE("values near the double range standardise without overflow; beyond flo
     const std::string path = dir.write("big.csv", series_csv(20, [&](int t) { return t % 2 == 0 ? big : -big; }));
     // series_csv prints with std::to_string ("%f"): every digit, read back exactly.
     const Dataset d = split_dataset(load_csv_series(csv_config(path, 2)), 0);
-    CHECK(std::isfinite(d.standardization.mean));
-    CHECK(d.standardization.stddev == doctest::Approx(big).epsilon(0.01));
+    CHECK(std::isfinite(d.standardization.target.mean));
+    CHECK(d.standardization.target.stddev == doctest::Approx(big).epsilon(0.01));
     for (const Example& e : d.train) {
       for (const float z : e.features) CHECK((std::isfinite(z) && std::abs(z) < 2.0f));
     }

@@ -53,8 +53,8 @@ TEST_CASE("births: windows of W days -> the next day, split by time, the births 
   CHECK(d.name.find("births:") == 0);
   // The training portion is days 0..8 (9000..9080): mean 9040, population stddev sqrt(666.67).
   CHECK(d.standardization.kind == "train");
-  CHECK(d.standardization.mean == doctest::Approx(9040.0));
-  CHECK(d.standardization.stddev == doctest::Approx(std::sqrt(6000.0 / 9.0)));
+  CHECK(d.standardization.target.mean == doctest::Approx(9040.0));
+  CHECK(d.standardization.target.stddev == doctest::Approx(std::sqrt(6000.0 / 9.0)));
   const double z_day_9 = (9090.0 - 9040.0) / std::sqrt(6000.0 / 9.0);
   CHECK(d.validation[0].target[0] == doctest::Approx(z_day_9).epsilon(1e-6));
   CHECK(d.train[0].features.size() == 3);
@@ -64,8 +64,8 @@ TEST_CASE("births: standardisation never sees validation or test values") {
   TempDir dir;
   const Dataset calm = load_dataset(births_config(dir.write("calm.csv", births_csv(40, 8, 9000.0 + 10.0 * 35))), 1);
   const Dataset wild = load_dataset(births_config(dir.write("wild.csv", births_csv(40, 8, 1e7))), 1);
-  CHECK(calm.standardization.mean == wild.standardization.mean);
-  CHECK(calm.standardization.stddev == wild.standardization.stddev);
+  CHECK(calm.standardization.target.mean == wild.standardization.target.mean);
+  CHECK(calm.standardization.target.stddev == wild.standardization.target.stddev);
   CHECK(calm.train.back().target == wild.train.back().target);
   CHECK(calm.test.back().target != wild.test.back().target);
 }
@@ -74,7 +74,7 @@ TEST_CASE("births: column and PII options") {
   TempDir dir;
   DataConfig c = births_config(dir.write("b.csv", births_csv(13, 0, 0)));
   c.column = std::string("day_of_week");
-  CHECK(load_dataset(c, 1).standardization.mean != doctest::Approx(9040.0));
+  CHECK(load_dataset(c, 1).standardization.target.mean != doctest::Approx(9040.0));
   c.scrub_pii = true;
   CHECK(contains(dataset_error_of([&] { load_dataset(c, 1); }), "data.scrub_pii: applies to text sources"));
   c = births_config((dir.path() / "missing.csv").string());

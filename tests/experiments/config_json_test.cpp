@@ -41,7 +41,13 @@ constexpr const char* kFullConfig = R"({
     "standardize": "fixed",
     "standardize_mean": -2.5,
     "standardize_stddev": 4.0,
-    "split_seed": 42
+    "split_seed": 42,
+    "splits": null,
+    "classes": [],
+    "columns": [
+      "load",
+      "temperature"
+    ]
   },
   "model": {
     "embedding_dim": 16,
@@ -152,7 +158,10 @@ TEST_CASE("defaults are filled and every key is written, in documentation order"
     "standardize": "train",
     "standardize_mean": 0.0,
     "standardize_stddev": 1.0,
-    "split_seed": null
+    "split_seed": null,
+    "splits": null,
+    "classes": [],
+    "columns": []
   },
   "model": {
     "embedding_dim": 32,
@@ -216,6 +225,7 @@ TEST_CASE("defaults are filled and every key is written, in documentation order"
 TEST_CASE("to_json writes the keys the parser accepts, in the schema's order") {
   ExperimentConfig c;
   c.model.lstm = {LstmLayerConfig{}, LstmLayerConfig{}};
+  c.data.splits = SplitPaths{"train.jsonl", "validation.jsonl", "test.jsonl"};
   const ordered_json j = to_json(c);
   for (const config_schema::Section& section : config_schema::kSections) {
     INFO("section: '" << section.path << "'");
@@ -242,6 +252,21 @@ TEST_CASE("a config with every field set round-trips through to_json, text and b
   const ExperimentConfig again = parse_config_text(j.dump(2), "config.json");
   CHECK(test::equal(again, c));
   CHECK(test::equal(parse_config(json(j)), c));  // ordered_json -> json, no text
+}
+
+TEST_CASE("predefined splits and folder classes round-trip") {
+  const ExperimentConfig c = parse_config_text(
+      R"({"seed": 1, "privacy": {"noise_multiplier": 1.0}, "data": {"source": "folder",
+          "splits": {"train": "mails/train", "test": "mails/test"}, "classes": ["spam", "ham"]}})", "run.json");
+  REQUIRE(c.data.splits.has_value());
+  CHECK(c.data.splits->train == "mails/train");
+  CHECK(c.data.splits->validation.empty());
+  CHECK(c.data.validation_fraction == 0.0);  // the files are the split
+  CHECK(c.data.test_fraction == 0.0);
+  CHECK(c.data.classes == std::vector<std::string>{"spam", "ham"});
+  const ordered_json j = to_json(c);
+  CHECK(j["data"]["splits"].dump() == R"({"train":"mails/train","validation":"","test":"mails/test"})");
+  CHECK(test::equal(parse_config_text(j.dump(2), "config.json"), c));
 }
 
 TEST_CASE("a secure-mode config round-trips with no seed") {

@@ -142,7 +142,7 @@ TEST_CASE("a non-finite number is refused even where any size is allowed") {
 TEST_CASE("enumerated values list the choices and suggest a near one") {
   const Row rows[] = {
       {R"({"data": {"source": "parquet"}})",
-       R"(data.source: must be one of "generated", "csv", "jsonl", "text", "names", "spam", "births", "moby_dick"; got "parquet")"},
+       R"(data.source: must be one of "generated", "csv", "jsonl", "text", "names", "spam", "births", "moby_dick", "folder"; got "parquet")"},
       {R"({"data": {"task": "sin"}})",
        R"(data.task: must be one of "marker", "sine", "chars"; got "sin" (did you mean "sine"?))"},
       {R"({"model": {"pooling": "max"}})", R"(model.pooling: must be one of "last", "mean"; got "max")"},
@@ -192,6 +192,27 @@ TEST_CASE("model rules: stacked layers return sequences, output and top layer ma
 TEST_CASE("data rules: files where the source needs them, lengths and fractions consistent") {
   const Row rows[] = {
       {R"({"data": {"source": "csv"}})", R"(data.path: required for data.source "csv")"},
+      {R"({"data": {"source": "folder"}})", R"(data.path: required for data.source "folder")"},
+      {R"({"data": {"source": "jsonl", "splits": {"validation": "v.jsonl"}}})", R"(data.splits.train: required)"},
+      {R"({"data": {"source": "jsonl", "splits": {"train": ""}}})", R"(data.splits.train: must not be empty)"},
+      {R"({"data": {"source": "jsonl", "splits": {"train": "t.jsonl", "test": "t.jsonl"}}})",
+       R"(data.splits.test: names the same file as another split ("t.jsonl"))"},
+      {R"({"data": {"source": "jsonl", "splits": {"train": "t.jsonl", "tset": "x"}}})",
+       R"(data.splits.tset: unknown key; did you mean 'test'?)"},
+      {R"({"data": {"source": "names", "splits": {"train": "t.txt"}}})",
+       R"(data.splits: applies to the file sources (csv, jsonl, text, folder), not data.source "names"; the public corpora are split by data.validation_fraction / data.test_fraction)"},
+      {R"({"data": {"source": "jsonl", "path": "all.jsonl", "splits": {"train": "t.jsonl"}}})",
+       R"(data.path: must be absent with data.splits (the split files are the data))"},
+      {R"({"data": {"source": "jsonl", "test_fraction": 0.2, "splits": {"train": "t.jsonl"}}})",
+       R"(data.test_fraction: must be absent or 0 with data.splits (the split files decide the split), got 0.2)"},
+      {R"({"data": {"source": "jsonl", "path": "a.jsonl", "classes": ["x"]}})",
+       R"(data.classes: applies to data.source "folder" only, not "jsonl")"},
+      {R"({"data": {"source": "folder", "path": "mail", "classes": ["ham", "ham"]}})", R"(data.classes[1]: repeats "ham")"},
+      {R"({"data": {"source": "folder", "path": "mail", "classes": "ham"}})",
+       R"(data.classes: must be an array of strings, got "ham")"},
+      {R"({"data": {"source": "text", "path": "a.txt", "columns": ["x"]}})",
+       R"(data.columns: applies to data.source "csv" only, not "text")"},
+      {R"({"data": {"source": "csv", "path": "a.csv", "column": "y", "columns": ["x", ""]}})", R"(data.columns[1]: must not be empty)"},
       {R"({"data": {"source": "jsonl", "path": ""}})", R"(data.path: required for data.source "jsonl")"},
       {R"({"data": {"source": "csv", "path": "load.csv"}})", R"(data.column: required for data.source "csv")"},
       {R"({"data": {"min_length": 8, "max_length": 4}})",
@@ -302,7 +323,7 @@ TEST_CASE("the first error in documentation order is the one reported") {
   CHECK(test::error_of(R"({"data": {"zz": 1, "aa": 2, "size": 1}})") ==
         "data.aa: unknown key (expected one of: source, task, path, size, min_length, max_length, "
         "column, window, chunk_length, validation_fraction, test_fraction, scrub_pii, vocabulary, "
-        "standardize, standardize_mean, standardize_stddev, split_seed)");
+        "standardize, standardize_mean, standardize_stddev, split_seed, splits, classes, columns)");
   CHECK(test::error_of(R"({"training": {"batch_size": 0, "epochs": -1}})") ==
         "training.epochs: must be >= 0, got -1");
 }

@@ -94,7 +94,8 @@ forge_metrics() {  # $1: folder, $2: sed expression for metrics.jsonl (same leng
 }
 corrupt_cases+=(
   "forged: a step line's epoch|step line 2 before the checkpoint is damaged|forge_metrics \$d '2s/\"epoch\":0/\"epoch\":1/'"
-  "forged: a step line's batch size|add up to|forge_metrics \$d '6s/\"batch_size\":\([0-9]\)\([0-9]\)/\"batch_size\":\2\1/'"
+  # (the batch size of line 6 has two digits: its first digit changes, the length stays)
+  "forged: a step line's batch size|add up to|forge_metrics \$d '6{s/\"batch_size\":1\([0-9]\)/\"batch_size\":2\1/;t;s/\"batch_size\":[0-9]\([0-9]\)/\"batch_size\":1\1/}'"
   "forged: an epoch's epsilon|epsilon_history\\[0\\] says epsilon = 0.001 after 4 steps|forge \$d 's/\"epsilon\": [0-9.]*/\"epsilon\": 0.001/'"
   "forged: an epoch's epsilon as text|epsilon_history\\[0\\] is|forge \$d 's/\"epsilon\": [0-9.]*/\"epsilon\": \"inf\"/'"
   "forged: an epoch's step|epsilon_history\\[0\\] is|forge \$d 's/\"step\": 4/\"step\": 3/'"
