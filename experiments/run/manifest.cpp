@@ -38,6 +38,7 @@ nlohmann::ordered_json manifest_json(const RunManifest& m) {
   j["git_commit"] = dptrain_git_commit();
   j["config_hash"] = "sha256:" + m.config_hash;
   j["data_hash"] = "sha256:" + m.data_hash;
+  j["data_json_hash"] = "sha256:" + m.data_json_hash;
   j["seed"] = m.seed ? nlohmann::ordered_json(*m.seed) : nlohmann::ordered_json("none (secure mode)");
   j["run_id"] = "sha256:" + m.run_id;
   j["run_key_covers"] = run_key_coverage();

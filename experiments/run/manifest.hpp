@@ -14,6 +14,7 @@ namespace dpt {
 struct RunManifest {
   std::string config_hash;        // SHA-256 of config.json
   std::string data_hash;          // Dataset::content_hash
+  std::string data_json_hash;     // SHA-256 of data.json (data_description.hpp)
   std::optional<uint64_t> seed;   // absent in secure mode
   std::string run_id;             // experiments/run/run_key.hpp: names the run (not its stream seed)
   int threads = 1;

@@ -25,6 +25,7 @@
 #include "experiments/run/checkpoint.hpp"
 #include "experiments/run/dp_step.hpp"
 #include "experiments/run/evaluation.hpp"
+#include "experiments/run/data_description.hpp"
 #include "experiments/run/manifest.hpp"
 #include "experiments/run/metrics_log.hpp"
 #include "experiments/run/optimizer_setup.hpp"
@@ -82,10 +83,13 @@ void TrainingRun::write_run_files() {
   config_text_ = to_json(with_resolved_defaults(config_, resolved_)).dump(2) + "\n";
   write_file_atomic(path("config.json"), config_text_);
   write_file_atomic(path("metrics.jsonl"), "");
+  const std::string data_text = data_description_text(data_);
+  write_file_atomic(path("data.json"), data_text);
   write_report();
   RunManifest m;
   m.config_hash = sha256_hex(config_text_);
   m.data_hash = data_.content_hash;
+  m.data_json_hash = sha256_hex(data_text);
   m.seed = config_.privacy.secure_mode ? std::optional<uint64_t>() : config_.seed;
   m.run_id = key_.id;
   m.threads = omp_get_max_threads();
@@ -244,7 +248,18 @@ void TrainingRun::finish() {
   metrics_.sync();
   complete_ = true;
   write_report();
-  write_file_atomic(path("model.safetensors"), serialize_safetensors(params_, {{"format", "pt"}, {"run", config_.name}}));
+  write_file_atomic(path("model.safetensors"), serialize_safetensors(params_, model_metadata()));
+}
+
+// model.safetensors names its run, so `evaluate` and `predict` can refuse weights from elsewhere:
+// the run id, the digests of config.json and data.json, and the model section of the config.
+std::map<std::string, std::string> TrainingRun::model_metadata() const {
+  return {{"format", "pt"},
+          {"run", config_.name},
+          {"run_id", "sha256:" + key_.id},
+          {"config_sha256", sha256_hex(config_text_)},
+          {"data_json_sha256", sha256_hex(data_description_text(data_))},
+          {"model", to_json(config_).at("model").dump()}};
 }
 
 // Resume: nothing of the folder is used before it is verified (resume_checks.hpp); every
@@ -253,6 +268,10 @@ void TrainingRun::restore() {
   config_text_ = read_file(path("config.json"));
   manifest_text_ = read_file(path("manifest.json"));
   resolved_.delta_source = verify_manifest(path("manifest.json"), manifest_text_, resolved_, key_.id);
+  if (read_file(path("data.json")) != data_description_text(data_)) {
+    throw IoError(path("data.json") + ": differs from the data description resuming recomputes from config.json and the "
+                  "data (edited, or the data files changed since the run started)");
+  }
   const std::optional<Checkpoint> c = load_latest_checkpoint(run_dir_, params_);
   if (!c) {
     // Stopped before its first checkpoint: nothing was released, start again from step 0.
