@@ -13,6 +13,7 @@
 #include "experiments/cli/epsilon_command.hpp"
 #include "experiments/cli/run_commands.hpp"
 #include "experiments/config/config_error.hpp"
+#include "datasets/dataset_error.hpp"
 #include "dp/accounting/accounting_error.hpp"
 
 int main(int argc, char** argv) {
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "dptrain: {}\n", e.what());
     return 2;
   } catch (const dpt::AccountingError& e) {  // e.g. a target epsilon no noise multiplier reaches
+    fmt::print(stderr, "dptrain: {}\n", e.what());
+    return 2;
+  } catch (const dpt::DatasetError& e) {  // bad input data (a missing or malformed file, overlapping splits): nothing was written
     fmt::print(stderr, "dptrain: {}\n", e.what());
     return 2;
   } catch (const dpt::Error& e) {

@@ -15,6 +15,34 @@ std::string fmt_eps(double e) { return std::isinf(e) ? "∞" : fmt::format("{:.4
 
 }  // namespace
 
+namespace {
+
+constexpr const char* kResultsNote =
+    "Evaluated on the held-out test split after training: post-processing of the released model at no privacy cost, "
+    "but these numbers are computed from the test examples and are not covered by the DP guarantee.";
+
+// "results": the test metrics and what they are (privacy.json).
+void add_results(nlohmann::ordered_json& j, const PrivacyReport& r) {
+  if (r.test.is_null()) return;
+  j["results"] = {{"test", r.test}, {"split", r.split_kind}, {"covered_by_dp", false}, {"note", kResultsNote}};
+  if (!r.model_sha256.empty()) j["results"]["model_sha256"] = "sha256:" + r.model_sha256;
+}
+
+// "## Results": one row per number of the test metrics (privacy.md); empty before the end.
+std::string results_markdown(const PrivacyReport& r) {
+  if (r.test.is_null()) return "";
+  std::string md = "## Results (outside the DP guarantee)\n\n| test split | value |\n|---|---|\n";
+  for (const auto& [key, value] : r.test.items()) {
+    if (value.is_number_integer()) md += fmt::format("| {} | {} |\n", key, value.get<int64_t>());
+    else if (value.is_number()) md += fmt::format("| {} | {:.4f} |\n", key, value.get<double>());
+  }
+  md += fmt::format("\n{} Split: {}.", kResultsNote, r.split_kind);
+  if (!r.model_sha256.empty()) md += fmt::format(" Released weights: model.safetensors, sha256 `{}`.", r.model_sha256);
+  return md + "\n";
+}
+
+}  // namespace
+
 nlohmann::ordered_json to_json(const PrivacyReport& r) {
   nlohmann::ordered_json j;
   j["run"] = r.run_name;
@@ -22,6 +50,7 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
   j["complete"] = r.complete;
   if (!r.enabled) {
     j["statement"] = "This run was trained without differential privacy: no privacy guarantee.";
+    add_results(j, r);
     return j;
   }
   j["epsilon"] = std::isinf(r.epsilon) ? nlohmann::ordered_json("inf") : nlohmann::ordered_json(r.epsilon);
@@ -74,6 +103,7 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
       "{} from the training split. Metrics of training batches (metrics.jsonl) and evaluations on the "
       "validation and test splits are not covered by this guarantee.",
       fmt_eps(r.epsilon), r.delta, r.privacy_unit.empty() ? "one example" : r.privacy_unit);
+  add_results(j, r);
   if (!r.secure_mode) {
     j["warning"] =
         "Reproducible mode: the noise is generated from the run key, which anyone holding the seed (config.json) "
@@ -86,7 +116,8 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
 std::string to_markdown(const PrivacyReport& r) {
   std::string md = fmt::format("# Epsilon budget report: {}\n\n", r.run_name);
   if (!r.enabled) {
-    return md + "**Not private.** This run was trained without differential privacy (`privacy.enabled: false`).\n";
+    return md + "**Not private.** This run was trained without differential privacy (`privacy.enabled: false`).\n\n" +
+           results_markdown(r);
   }
   md += fmt::format("**ε = {} at δ = {:g}** (smallest valid upper bound: {} accountant){}.\n\n", fmt_eps(r.epsilon),
                     r.delta, r.headline_accountant,
@@ -147,6 +178,7 @@ std::string to_markdown(const PrivacyReport& r) {
   md += "## What is protected\n\n";
   md += to_json(r)["statement"].get<std::string>() + "\n";
   if (!r.secure_mode) md += "\n**Warning.** " + to_json(r)["warning"].get<std::string>() + "\n";
+  if (!r.test.is_null()) md += "\n" + results_markdown(r);
   return md;
 }
 

@@ -47,6 +47,11 @@ struct PrivacyReport {
   std::string stopped;              // why the run stopped early (docs/run_folders.md), empty if it did not
   std::vector<std::string> warnings;  // degenerate data, a large delta
   nlohmann::json epsilon_history = nlohmann::json::array();  // [{"epoch", "step", "epsilon"}]
+  // Results, outside the DP guarantee: the test split's metrics once the run is complete (null
+  // before), how the data was split, and the digest of the released weights.
+  nlohmann::ordered_json test = nullptr;
+  std::string split_kind;
+  std::string model_sha256;
 };
 
 nlohmann::ordered_json to_json(const PrivacyReport& report);

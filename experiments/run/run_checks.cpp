@@ -27,8 +27,18 @@ void check_gradient_scale(const PrivacyConfig& privacy, const Resolved& resolved
                                 kMaxGradientScale, scale, C, resolved.noise_multiplier));
 }
 
-std::vector<std::string> run_warnings(const Dataset& data, const Resolved& resolved) {
+std::vector<std::string> run_warnings(const Dataset& data, const DataConfig& config, const Resolved& resolved) {
   std::vector<std::string> warnings;
+  const auto texts = data.stats.find("texts");
+  const auto truncated = data.stats.find("truncated_texts");
+  if (texts != data.stats.end() && truncated != data.stats.end() && texts->second > 0 &&
+      static_cast<double>(truncated->second) > kMaxTruncatedShare * static_cast<double>(texts->second)) {
+    warnings.push_back(fmt::format("data.max_length = {} cut {} of {} texts ({:.1f}%) to their first {} bytes: raise "
+                                   "data.max_length to train on more of each text",
+                                   config.max_length, truncated->second, texts->second,
+                                   100.0 * static_cast<double>(truncated->second) / static_cast<double>(texts->second),
+                                   config.max_length));
+  }
   const int64_t N = resolved.dataset_size;
   if (N < 10) {
     warnings.push_back(fmt::format("the training split has only {} examples: with so few, (ε, δ) says little, and δ = {:g} is "

@@ -21,8 +21,10 @@ namespace dpt {
 // privacy.noise_multiplier or privacy.clip_norm, whichever dominates.
 void check_gradient_scale(const PrivacyConfig& privacy, const Resolved& resolved);
 
-// One sentence per degenerate property of the run (empty when there is none).
-std::vector<std::string> run_warnings(const Dataset& data, const Resolved& resolved);
+// One sentence per degenerate property of the run (empty when there is none), among them
+// truncation to data.max_length cutting more than kMaxTruncatedShare of the texts.
+inline constexpr double kMaxTruncatedShare = 0.05;
+std::vector<std::string> run_warnings(const Dataset& data, const DataConfig& config, const Resolved& resolved);
 
 // After a step (docs/run_folders.md, "no silent garbage"): why the run must stop — its weights
 // became NaN or Inf, or its loss did without an example to blame (`nonfinite_examples` == 0) —

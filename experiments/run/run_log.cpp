@@ -18,6 +18,14 @@ std::string epoch_log_line(const nlohmann::ordered_json& line, int64_t steps, co
   return text;
 }
 
+std::string test_log_line(const nlohmann::ordered_json& test, const std::string& split_kind) {
+  const int64_t examples = test.value("examples", int64_t{0});
+  if (examples == 0 || !test["loss"].is_number()) return "test: no test split (no example held out for it)";
+  std::string text = fmt::format("test  loss {:.4f}", test["loss"].get<double>());
+  if (test.contains("accuracy")) text += fmt::format(" accuracy {:.3f}", test["accuracy"].get<double>());
+  return text + fmt::format("  ({} examples, {} split; outside the DP guarantee)", examples, split_kind);
+}
+
 std::string progress_log_line(const StepProgress& p) {
   return fmt::format("\rstep {}/{}  loss {:.4f}  ε(rdp) {:.3f}  {:.0f} examples/s  ETA {:.0f} s   ", p.step, p.steps, p.loss,
                      p.rdp_epsilon, p.examples_per_s, p.eta_s);

@@ -33,6 +33,9 @@ PrivacyReport make_privacy_report(const ExperimentConfig& config, const Dataset&
   r.dataset_size = resolved.dataset_size;
   r.steps_planned = resolved.steps;
   r.steps_done = status.progress.next_step;
+  if (status.test != nullptr) r.test = *status.test;
+  r.model_sha256 = status.model_sha256;
+  r.split_kind = data.membership.kind;
   if (accounting == nullptr) return r;
   const EpsilonResult rdp = accounting->rdp_result();
   const std::vector<EpsilonEstimate>& all = accounting->estimates();

@@ -21,6 +21,10 @@ struct RunStatus {
   bool complete = false;                  // the last step ran and the test split was evaluated
   const std::string& stopped;             // why the run stopped early, empty if it did not
   const std::vector<std::string>& warnings;
+  // Once complete: the test split's metrics (metrics.jsonl's test line) and the SHA-256 of the
+  // released model.safetensors.
+  const nlohmann::ordered_json* test = nullptr;
+  std::string model_sha256;
 };
 
 // The report of a run; `accounting` is null for a non-private run (the report then says only

@@ -72,7 +72,7 @@ TrainingRun::TrainingRun(ExperimentConfig config, std::string run_dir, const Run
   sampler_ = std::make_unique<PoissonSampler>(resolved_.dataset_size, resolved_.sampling_rate, *randomness_);
   if (config_.privacy.enabled) set_up_privacy();
   make_step();
-  warnings_ = run_warnings(data_, resolved_);
+  warnings_ = run_warnings(data_, config_.data, resolved_);
   for (const std::string& w : warnings_) fmt::print(stderr, "warning: {}\n", w);
   if (resuming) restore();
 }
@@ -243,12 +243,15 @@ void TrainingRun::checkpoint() {
 }
 
 void TrainingRun::finish() {
-  metrics_.append({{"kind", "test"}, {"step", resolved_.steps},
-                   {"test", to_json(evaluate(*model_, data_, data_.test, config_.eval.batch_size))}});
+  test_ = to_json(evaluate(*model_, data_, data_.test, config_.eval.batch_size));
+  metrics_.append({{"kind", "test"}, {"step", resolved_.steps}, {"test", test_}});
   metrics_.sync();
   complete_ = true;
-  write_report();
-  write_file_atomic(path("model.safetensors"), serialize_safetensors(params_, model_metadata()));
+  const std::string model = serialize_safetensors(params_, model_metadata());
+  model_sha256_ = sha256_hex(model);
+  write_report();  // names the weights it covers by their digest
+  write_file_atomic(path("model.safetensors"), model);
+  fmt::print(stderr, "{}\n", test_log_line(test_, data_.membership.kind));
 }
 
 // model.safetensors names its run, so `evaluate` and `predict` can refuse weights from elsewhere:
@@ -290,7 +293,8 @@ void TrainingRun::restore() {
 
 void TrainingRun::write_report() {
   const PrivacyReport r =
-      make_privacy_report(config_, data_, resolved_, key_, accounting_.get(), {progress_, complete_, stopped_, warnings_});
+      make_privacy_report(config_, data_, resolved_, key_, accounting_.get(),
+                          {progress_, complete_, stopped_, warnings_, complete_ ? &test_ : nullptr, model_sha256_});
   write_file_atomic(path("privacy.json"), to_json(r).dump(2) + "\n");
   write_file_atomic(path("privacy.md"), to_markdown(r));
 }

@@ -85,6 +85,8 @@ class TrainingRun {
   std::vector<std::string> warnings_;   // degenerate data, large delta: in the log and the report
   std::string config_text_, manifest_text_;  // as written at the start: checkpoints record their digests
   double last_report_ms_ = 0.0;  // time of the last privacy.json + privacy.md write
+  nlohmann::ordered_json test_;  // the test split's metrics, once finished
+  std::string model_sha256_;     // of model.safetensors, once finished
 };
 
 }  // namespace dpt

@@ -48,11 +48,11 @@ cases=(
   "2|--out: must not be empty|run ok.json --out ''"
   "2|--out: 1 required TEXT:PATH missing|run ok.json --out="
   "2|--out: must not be empty|grads ok.json --examples 0 --out ''"
-  "1|/dev/zero: not a regular file (a character device)|run zero.json --out out-zero"
-  "1|zero.csv: not a regular file (a character device)|run link.json --out out-link"
-  "1|pipe.csv: not a regular file (a FIFO)|run fifo.json --out out-fifo"
-  "1|folder.csv: not a regular file (a directory)|run folder.json --out out-folder"
-  "1|big.csv:2: column 'v': 1e+300 is beyond float's range|run none.json --out out-none"
+  "2|/dev/zero: not a regular file (a character device)|run zero.json --out out-zero"
+  "2|zero.csv: not a regular file (a character device)|run link.json --out out-link"
+  "2|pipe.csv: not a regular file (a FIFO)|run fifo.json --out out-fifo"
+  "2|folder.csv: not a regular file (a directory)|run folder.json --out out-folder"
+  "2|big.csv:2: column 'v': 1e+300 is beyond float's range|run none.json --out out-none"
   "0|run folder: out-ok|run ok.json --out out-ok"
 )
 

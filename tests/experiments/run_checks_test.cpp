@@ -49,15 +49,31 @@ TEST_CASE("run_warnings: one sentence per degenerate property, none for a sound 
     e.label = i % 2;
     d.train.push_back(e);
   }
-  CHECK(run_warnings(d, resolved(20000, 1e-6)).empty());
-  const std::vector<std::string> tiny = run_warnings(d, resolved(5, 0.05));  // N < 10 and delta > 1/(10 N) = 0.02
+  CHECK(run_warnings(d, DataConfig{}, resolved(20000, 1e-6)).empty());
+  const std::vector<std::string> tiny = run_warnings(d, DataConfig{}, resolved(5, 0.05));  // N < 10 and delta > 1/(10 N) = 0.02
   REQUIRE(tiny.size() == 2);
   CHECK(tiny[0].find("only 5 examples") != std::string::npos);
   CHECK(tiny[1].find("privacy.delta = 0.05 is above 1/(10 N)") == 0);
   for (Example& e : d.train) e.label = 1;
-  const std::vector<std::string> one_class = run_warnings(d, resolved(20000, 1e-6));
+  const std::vector<std::string> one_class = run_warnings(d, DataConfig{}, resolved(20000, 1e-6));
   REQUIRE(one_class.size() == 1);
   CHECK(one_class[0] == "every training example has the same label (1): nothing to learn");
+}
+
+TEST_CASE("run_warnings: truncation of more than 5% of the texts is a warning with the count") {
+  Dataset d;
+  for (int i = 0; i < 20; ++i) d.train.push_back(Example{});
+  d.task = TaskKind::kLanguageModel;  // no label check
+  DataConfig c;
+  c.max_length = 24;
+  d.stats["texts"] = 1000;
+  d.stats["truncated_texts"] = 50;  // exactly 5%: no warning
+  CHECK(run_warnings(d, c, resolved(20000, 1e-6)).empty());
+  d.stats["truncated_texts"] = 750;
+  const std::vector<std::string> cut = run_warnings(d, c, resolved(20000, 1e-6));
+  REQUIRE(cut.size() == 1);
+  CHECK(cut[0] == "data.max_length = 24 cut 750 of 1000 texts (75.0%) to their first 24 bytes: raise data.max_length to "
+                  "train on more of each text");
 }
 
 }  // namespace

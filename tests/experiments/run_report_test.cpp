@@ -42,7 +42,7 @@ TEST_CASE("a private run's report: the accounting's headline, the mechanism, the
   Fixture f;
   RunAccounting accounting(f.config.privacy, f.resolved);
   accounting.charge_taken_steps(30);
-  const PrivacyReport r = make_privacy_report(f.config, f.data, f.resolved, f.key, &accounting, {f.progress, false, f.stopped, f.warnings});
+  const PrivacyReport r = make_privacy_report(f.config, f.data, f.resolved, f.key, &accounting, {f.progress, false, f.stopped, f.warnings, nullptr, ""});
   CHECK(r.epsilon == accounting.headline_epsilon());
   CHECK(r.steps_done == 30);
   CHECK(r.steps_planned == 50);
@@ -68,12 +68,31 @@ TEST_CASE("a private run's report: the accounting's headline, the mechanism, the
 TEST_CASE("a non-private run's report has no accounting") {
   Fixture f;
   f.config.privacy.enabled = false;
-  const PrivacyReport r = make_privacy_report(f.config, f.data, f.resolved, f.key, nullptr, {f.progress, true, f.stopped, f.warnings});
+  const nlohmann::ordered_json test{{"loss", 0.25}, {"examples", 40}, {"accuracy", 0.875}};
+  f.data.membership.kind = "predefined";
+  const PrivacyReport r =
+      make_privacy_report(f.config, f.data, f.resolved, f.key, nullptr, {f.progress, true, f.stopped, f.warnings, &test, "ab12"});
   CHECK_FALSE(r.enabled);
   CHECK(r.complete);
   CHECK(r.accountants.empty());
   CHECK(r.epsilon == 0.0);
   CHECK(r.steps_done == 30);
+  // The test metrics are shown, marked as outside the guarantee, with the released weights' digest.
+  const nlohmann::ordered_json j = to_json(r);
+  CHECK(j["results"]["test"] == test);
+  CHECK(j["results"]["covered_by_dp"] == false);
+  CHECK(j["results"]["split"] == "predefined");
+  CHECK(j["results"]["model_sha256"] == "sha256:ab12");
+  const std::string md = to_markdown(r);
+  CHECK(md.find("## Results (outside the DP guarantee)") != std::string::npos);
+  CHECK(md.find("| accuracy | 0.8750 |") != std::string::npos);
+  CHECK(md.find("| examples | 40 |") != std::string::npos);
+}
+
+TEST_CASE("the test line on the terminal") {
+  CHECK(test_log_line({{"loss", 0.61234}, {"examples", 800}, {"accuracy", 0.8}}, "shuffled") ==
+        "test  loss 0.6123 accuracy 0.800  (800 examples, shuffled split; outside the DP guarantee)");
+  CHECK(test_log_line({{"loss", nullptr}, {"examples", 0}}, "shuffled") == "test: no test split (no example held out for it)");
 }
 
 TEST_CASE("epoch and progress lines") {
