@@ -76,6 +76,9 @@ corrupt_cases=(
   "metrics.jsonl truncated|metrics.jsonl|truncate -s 200 \$d/metrics.jsonl"
   "metrics.jsonl edited|metrics.jsonl|sed -i '2s/\"step\":1/\"step\":5/' \$d/metrics.jsonl"
   "metrics.jsonl deleted|metrics.jsonl|rm \$d/metrics.jsonl"
+  "data.json: a split's count|data.json: differs from the data description|sed -i '0,/\"examples\": /s//\"examples\": 1/' \$d/data.json"
+  "data.json: a class renamed|data.json: differs from the data description|sed -i 's/\"no marker\"/\"nomarker\"/' \$d/data.json"
+  "data.json deleted|data.json|rm \$d/data.json"
 )
 # Forged: state.json edited and LATEST's digest recomputed (the digests guard against damage, not
 # a forger; what the progress says is still checked against metrics.jsonl and the accountants).
