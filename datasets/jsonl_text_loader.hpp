@@ -1,6 +1,7 @@
 // JSONL labelled text (source "jsonl"): one {"text": str, "label": int | str} per line, texts
 // tokenised by byte (datasets/char_tokenizer.hpp) and truncated to data.max_length bytes,
-// split by a seeded shuffle. Blank lines are skipped; anything else malformed is an error.
+// split by a seeded shuffle (or, with data.splits, one file per split: the classes are the
+// training file's). Blank lines are skipped; anything else malformed is an error.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // The tail every text-classification loader shares; see text_classification.hpp.
 #include "datasets/text_classification.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 #include <fmt/core.h>
@@ -20,11 +21,12 @@ void validate_text_options(const DataConfig& c) {
   }
 }
 
-UnsplitDataset build_text_classification(Dataset d, const DataConfig& c, std::vector<LabelledText> texts,
-                                         std::vector<std::string> class_names) {
-  validate_text_options(c);
+namespace {
+
+// Scrubbing, truncation, tokens and the stats; `counts` says how the examples split.
+UnsplitDataset encode_texts(Dataset d, const DataConfig& c, std::vector<LabelledText> texts,
+                            std::vector<std::string> class_names, const SplitCounts& counts) {
   const auto n = static_cast<int64_t>(texts.size());
-  const SplitCounts counts = split_counts(n, c.validation_fraction, c.test_fraction, "texts");
 
   PiiCounts pii;
   int64_t truncated = 0;
@@ -53,6 +55,27 @@ UnsplitDataset build_text_classification(Dataset d, const DataConfig& c, std::ve
   d.stats["truncated_texts"] = truncated;
   if (c.scrub_pii) record_pii_stats(pii, d.stats);
   return {std::move(d), std::move(examples), counts, /*ordered=*/false};
+}
+
+}  // namespace
+
+UnsplitDataset build_text_classification(Dataset d, const DataConfig& c, std::vector<LabelledText> texts,
+                                         std::vector<std::string> class_names) {
+  validate_text_options(c);
+  const SplitCounts counts = split_counts(static_cast<int64_t>(texts.size()), c.validation_fraction, c.test_fraction, "texts");
+  return encode_texts(std::move(d), c, std::move(texts), std::move(class_names), counts);
+}
+
+UnsplitDataset build_text_classification(Dataset d, const DataConfig& c, std::vector<LabelledText> texts,
+                                         std::vector<std::string> class_names, const SplitCounts& counts) {
+  validate_text_options(c);
+  if (counts.train < 1 || counts.validation < 0 || counts.test < 0 ||
+      counts.train + counts.validation + counts.test != static_cast<int64_t>(texts.size())) {
+    throw std::logic_error("build_text_classification: the predefined counts must cover every text, train at least one");
+  }
+  UnsplitDataset u = encode_texts(std::move(d), c, std::move(texts), std::move(class_names), counts);
+  u.predefined = true;
+  return u;
 }
 
 }  // namespace dpt

@@ -1,5 +1,5 @@
 // The JSONL text loader: labels, truncation, byte tokens, the seeded split, and errors naming
-// the file and the line for every kind of malformed line.
+// the file and the line for every kind of malformed line; predefined split files (data.splits).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 
 #include "datasets/char_tokenizer.hpp"
 #include "datasets/jsonl_text_loader.hpp"
+#include "datasets/sha256.hpp"
 #include "temp_dir.hpp"
 
 using namespace dpt;
@@ -136,4 +137,100 @@ TEST_CASE("a file without examples is an error naming the file") {
   DataConfig c = jsonl_config(dir.write("ok.jsonl", many_texts(3)));
   c.vocabulary = "words";
   CHECK(contains(dataset_error_of([&] { load_jsonl_text(c); }), "data.vocabulary"));
+}
+
+namespace {
+
+DataConfig jsonl_splits_config(const std::string& train, const std::string& validation, const std::string& test) {
+  DataConfig c = jsonl_config("");
+  c.splits = SplitPaths{train, validation, test};
+  return c;
+}
+
+std::string row(const std::string& text, const std::string& label) { return "{\"text\": \"" + text + "\", \"label\": " + label + "}\n"; }
+
+}  // namespace
+
+TEST_CASE("predefined splits: counts are the files' sizes, file order kept, classes from the training file") {
+  TempDir dir;
+  const std::string train = dir.write("train.jsonl", row("t1", "\"b\"") + "\n" + row("t2", "\"a\"") + row("t3", "\"b\""));
+  const std::string val = dir.write("val.jsonl", row("v1", "\"a\""));
+  const std::string test = dir.write("test.jsonl", row("x1", "\"b\"") + row("", "\"a\"") + row("x2", "\"a\""));
+  const DataConfig c = jsonl_splits_config(train, val, test);
+  UnsplitDataset u = load_jsonl_text(c);
+  CHECK(u.predefined);
+  CHECK_FALSE(u.ordered);
+  CHECK(u.counts.train == 3);
+  CHECK(u.counts.validation == 1);
+  CHECK(u.counts.test == 2);
+  const Dataset d = split_dataset(std::move(u), 777);
+  const CharTokenizer tok = CharTokenizer::all_bytes();
+  CHECK(d.class_names == std::vector<std::string>{"a", "b"});
+  REQUIRE(d.train.size() == 3);
+  CHECK(d.train[0].tokens == tok.encode("t1"));
+  CHECK(d.train[1].tokens == tok.encode("t2"));
+  CHECK(d.train[2].tokens == tok.encode("t3"));
+  CHECK(d.validation[0].tokens == tok.encode("v1"));
+  CHECK(d.test[0].tokens == tok.encode("x1"));
+  CHECK(d.test[1].tokens == tok.encode("x2"));
+  CHECK(d.test[1].label == 0);
+  CHECK(d.membership.kind == "predefined");
+  CHECK(d.membership.train == std::vector<int64_t>{0, 1, 2});
+  CHECK(d.membership.validation == std::vector<int64_t>{3});
+  CHECK(d.membership.test == std::vector<int64_t>{4, 5});
+  CHECK(d.stats.at("blank_lines") == 1);
+  CHECK(d.stats.at("empty_texts_skipped") == 1);
+  CHECK(d.name == "jsonl:train=" + train + ",validation=" + val + ",test=" + test);
+}
+
+TEST_CASE("predefined splits: the content hash is over every split file") {
+  TempDir dir;
+  const std::string train = dir.write("train.jsonl", row("t1", "0") + row("t2", "1"));
+  const std::string test = dir.write("test.jsonl", row("x1", "1"));
+  const DataConfig c = jsonl_splits_config(train, "", test);
+  const Dataset d = split_dataset(load_jsonl_text(c), 1);
+  CHECK(d.content_hash == sha256_hex("train\n" + sha256_hex(row("t1", "0") + row("t2", "1")) + "\ntest\n" + sha256_hex(row("x1", "1")) + "\n"));
+  CHECK(d.validation.empty());
+  dir.write("test.jsonl", row("x1", "0"));
+  CHECK(split_dataset(load_jsonl_text(c), 1).content_hash != d.content_hash);
+}
+
+TEST_CASE("predefined splits: labels only in a held-out file, overlap and an empty file are refused") {
+  TempDir dir;
+  const std::string train = dir.write("train.jsonl", row("t1", "\"a\"") + row("t2", "\"b\""));
+  const std::string test = dir.write("test.jsonl", row("x1", "\"a\"") + "\n" + row("x2", "\"c\""));
+  CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(train, "", test)); }),
+                 test + ":3: label \"c\" has no training examples (it is not a label of " + train + ")"));
+  const std::string int_train = dir.write("itrain.jsonl", row("t1", "0") + row("t2", "2"));
+  const std::string int_test = dir.write("itest.jsonl", row("x1", "1") + row("x2", "3"));
+  CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(int_train, "", int_test)); }), int_test + ":2: label 3"));
+  CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(train, "", int_test)); }), int_test + ":1:"));
+
+  const std::string empty = dir.write("val.jsonl", "\n{\"text\": \"\", \"label\": \"a\"}\n");
+  CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(train, empty, "")); }), empty + ": no examples"));
+
+  // overlap: compared after truncation (max_length 8), naming both lines
+  const std::string val = dir.write("val.jsonl", row("fresh", "\"a\"") + row("t2 and more", "\"b\""));
+  DataConfig c = jsonl_splits_config(dir.write("train2.jsonl", row("t1", "\"a\"") + row("t2 and m", "\"b\"")), val, "");
+  CHECK(contains(dataset_error_of([&] { load_jsonl_text(c); }),
+                 "data.splits: the same example is in two splits: " + c.splits->train + ":2 and " + val + ":2"));
+  // the same text with another label is not the same example
+  dir.write("val.jsonl", row("t2 and m", "\"a\""));
+  CHECK(dataset_error_of([&] { load_jsonl_text(c); }) == "<no error>");
+}
+
+TEST_CASE("without data.splits a jsonl file is read as before: its hash, its name, a shuffled split") {
+  TempDir dir;
+  const std::string bytes = many_texts(10);
+  DataConfig c = jsonl_config(dir.write("one.jsonl", bytes));
+  c.validation_fraction = 0.2;
+  UnsplitDataset u = load_jsonl_text(c);
+  CHECK_FALSE(u.predefined);
+  CHECK_FALSE(u.ordered);
+  CHECK(u.counts.validation == 2);
+  const Dataset d = split_dataset(std::move(u), 4);
+  CHECK(d.content_hash == sha256_hex(bytes));
+  CHECK(d.name == "jsonl:" + c.path);
+  CHECK(d.privacy_unit == "one text (one line of the file)");
+  CHECK(d.membership.kind == "shuffled");
 }

@@ -81,3 +81,64 @@ TEST_CASE("empty or too short text files and bad chunk lengths are errors") {
   CHECK(contains(dataset_error_of([&] { load_plain_text(text_config(one, 4)); }), one + ": 1 byte(s)"));
   CHECK(contains(dataset_error_of([&] { load_plain_text(text_config(one, 1)); }), "data.chunk_length"));
 }
+
+namespace {
+
+DataConfig text_splits_config(const std::string& train, const std::string& validation, const std::string& test, int chunk_length) {
+  DataConfig c = text_config("", chunk_length);
+  c.validation_fraction = 0.0;
+  c.test_fraction = 0.0;
+  c.splits = SplitPaths{train, validation, test};
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("predefined splits: each file chunked on its own, counts are the files' chunks, file order kept") {
+  TempDir dir;
+  const std::string train = dir.write("train.txt", "abcdefg");  // abc def g (dropped: a single byte)
+  const std::string val = dir.write("val.txt", "hijk");         // hij k (dropped)
+  const std::string test = dir.write("test.txt", "lmnop");      // lmn op
+  const DataConfig c = text_splits_config(train, val, test, 3);
+  UnsplitDataset u = load_plain_text(c);
+  CHECK(u.predefined);
+  CHECK_FALSE(u.ordered);
+  CHECK(u.counts.train == 2);
+  CHECK(u.counts.validation == 1);
+  CHECK(u.counts.test == 2);
+  const Dataset d = split_dataset(std::move(u), 12345);
+  REQUIRE(d.train.size() == 2);
+  CHECK(decoded(d.train[0]) == "abc");
+  CHECK(decoded(d.train[1]) == "def");
+  CHECK(decoded(d.validation[0]) == "hij");  // no chunk spans two files
+  CHECK(decoded(d.test[0]) == "lmn");
+  CHECK(decoded(d.test[1]) == "op");
+  CHECK(d.membership.kind == "predefined");
+  CHECK(d.membership.test == std::vector<int64_t>{3, 4});
+  CHECK(d.stats.at("chunks") == 5);
+  CHECK(d.stats.at("bytes") == 16);
+  CHECK(d.stats.at("dropped_tail_bytes") == 2);
+  CHECK(d.name == "text:train=" + train + ",validation=" + val + ",test=" + test);
+  CHECK(d.content_hash == sha256_hex("train\n" + sha256_hex("abcdefg") + "\nvalidation\n" + sha256_hex("hijk") + "\ntest\n" +
+                                     sha256_hex("lmnop") + "\n"));
+  dir.write("val.txt", "hijK");
+  CHECK(split_dataset(load_plain_text(c), 1).content_hash != d.content_hash);
+}
+
+TEST_CASE("predefined splits: the observed vocabulary covers every file; repeated text is allowed; empty files refused") {
+  TempDir dir;
+  const std::string train = dir.write("train.txt", "abab");
+  const std::string val = dir.write("val.txt", "abab");  // running text may repeat: not an error
+  const std::string test = dir.write("test.txt", "zz");
+  DataConfig c = text_splits_config(train, val, test, 2);
+  c.vocabulary = "observed";
+  const Dataset d = split_dataset(load_plain_text(c), 0);
+  CHECK(d.vocabulary == std::vector<std::string>{"<pad>", "a", "b", "z"});
+  const std::string empty = dir.write("empty.txt", "");
+  CHECK(contains(dataset_error_of([&] { load_plain_text(text_splits_config(train, empty, "", 2)); }), empty + ": empty file"));
+  const std::string one = dir.write("one.txt", "q");
+  CHECK(contains(dataset_error_of([&] { load_plain_text(text_splits_config(train, "", one, 2)); }), one + ": 1 byte(s)"));
+  const Dataset no_test = split_dataset(load_plain_text(text_splits_config(train, val, "", 2)), 0);
+  CHECK(no_test.test.empty());
+  CHECK(no_test.validation.size() == 2);
+}
