@@ -17,12 +17,13 @@ namespace dpt {
 
 // Fields of the resolved config the key leaves out, as JSON paths: they cannot change a computed
 // number (the run's name and folder, how often it checkpoints) or are covered otherwise
-// (data.path: the data's content hash covers the bytes read, wherever they are).
-inline constexpr std::string_view kRunKeyExcludedFields[] = {"name", "data.path", "output.dir",
+// (data.path, data.splits: the data's content hash covers the bytes read, wherever they are, and
+// for predefined splits which file is which split).
+inline constexpr std::string_view kRunKeyExcludedFields[] = {"name", "data.path", "data.splits", "output.dir",
                                                              "output.checkpoint_every_steps"};
 
 // Identifies the derivation; a change to what the key covers or how streams derive from it bumps it.
-inline constexpr std::string_view kRunKeyScheme = "dptrain-run-key/1";
+inline constexpr std::string_view kRunKeyScheme = "dptrain-run-key/2";
 
 // Two digests of the same material, domain-separated so that one reveals nothing of the other:
 //   id           SHA-256("dptrain-run-id\n" + material): names the run in manifest.json and the

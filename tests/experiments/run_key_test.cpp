@@ -94,6 +94,12 @@ TEST_CASE("the excluded fields leave the key alone, through the config itself") 
   d.output.dir = "other-runs";
   d.output.checkpoint_every_steps = 3;
   CHECK(make_run_key(run_key_material(d, kData, 1.5)).id == base);
+  // Predefined split files moved elsewhere: the content hash (which names each file's split) decides.
+  ExperimentConfig e = c;
+  e.data.splits = SplitPaths{"a/train.jsonl", "a/dev.jsonl", ""};
+  ExperimentConfig f = c;
+  f.data.splits = SplitPaths{"b/train.jsonl", "b/validation.jsonl", ""};
+  CHECK(make_run_key(run_key_material(e, kData, 1.5)).id == make_run_key(run_key_material(f, kData, 1.5)).id);
 }
 
 TEST_CASE("the key covers the seed, the data, the resolved sigma and the scheme") {
