@@ -11,6 +11,7 @@
 #include "experiments/cli/calibrate_command.hpp"
 #include "experiments/cli/demo_command.hpp"
 #include "experiments/cli/epsilon_command.hpp"
+#include "experiments/cli/inference_commands.hpp"
 #include "experiments/cli/run_commands.hpp"
 #include "experiments/config/config_error.hpp"
 #include "datasets/dataset_error.hpp"
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
 
   dpt::RunCommands runs;
   runs.add_to(app);
+  dpt::InferenceCommands inference;
+  inference.add_to(app);
   dpt::EpsilonOptions epsilon;
   CLI::App* epsilon_cmd = dpt::add_epsilon_command(app, epsilon);
   dpt::CalibrateOptions calibrate;
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
     if (*epsilon_cmd) return dpt::run_epsilon_command(epsilon);
     if (*calibrate_cmd) return dpt::run_calibrate_command(calibrate);
     if (const int code = runs.dispatch(); code >= 0) return code;
+    if (const int code = inference.dispatch(); code >= 0) return code;
   } catch (const dpt::ConfigError& e) {  // a bad config: nothing was written
     fmt::print(stderr, "dptrain: {}\n", e.what());
     return 2;
