@@ -38,7 +38,14 @@ std::string vocabulary_note(const Dataset& run) {
 
 }  // namespace
 
-RunEncoding::RunEncoding(const Dataset& run) : run_(run), token_of_byte_(256, -1) {
+RunEncoding::RunEncoding(const Dataset& run) : token_of_byte_(256, -1) {
+  run_.task = run.task;
+  run_.vocab_size = run.vocab_size;
+  run_.input_dim = run.input_dim;
+  run_.num_classes = run.num_classes;
+  run_.output_dim = run.output_dim;
+  run_.class_names = run.class_names;
+  run_.standardization = run.standardization;
   for (size_t id = 1; id < run.vocabulary.size(); ++id) token_of_text_.emplace(run.vocabulary[id], static_cast<int32_t>(id));
   for (int b = 0; b < 256; ++b) {
     const auto it = token_of_text_.find(byte_texts()[static_cast<size_t>(b) + 1]);

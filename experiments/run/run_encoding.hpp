@@ -18,7 +18,7 @@ namespace dpt {
 
 class RunEncoding {
  public:
-  // `run`: the Dataset read from data.json (read_data_description).
+  // `run`: the Dataset read from data.json (read_data_description); what is needed is copied.
   explicit RunEncoding(const Dataset& run);
 
   // The run's token id of `byte`, or -1 when its vocabulary lacks it.
@@ -44,7 +44,7 @@ class RunEncoding {
   std::vector<Example> encode(const Dataset& loaded, const std::vector<Example>& examples, const std::string& file) const;
 
  private:
-  const Dataset& run_;
+  Dataset run_;  // task, sizes, classes and standardisation of the run (no examples, no vocabulary)
   std::vector<int32_t> token_of_byte_;        // (256) run token id, -1 if absent
   std::map<std::string, int32_t> token_of_text_;
   std::map<std::string, int32_t> class_of_name_;
