@@ -108,6 +108,7 @@ PredictionInputs read_csv_windows(const std::string& file, const Dataset& run, i
   for (size_t s = 0; s + static_cast<size_t>(window) <= rows.size(); ++s) {
     Example e;
     for (size_t t = s; t < s + static_cast<size_t>(window); ++t) e.features.insert(e.features.end(), rows[t].begin(), rows[t].end());
+    e.target.assign(static_cast<size_t>(run.output_dim), 0.0f);  // unknown: batching wants a value, nothing reads it
     in.examples.push_back(std::move(e));
     in.lines.push_back(row_lines[s + static_cast<size_t>(window) - 1]);
   }
