@@ -115,11 +115,8 @@ FinishedRun open_finished_run(const std::string& dir) {
   const std::string manifest_file = run_file(run, "manifest.json");
   if (!fs::exists(manifest_file, ec)) throw IoError(manifest_file + ": missing: not a run folder, or a run that never started");
   const json manifest = parse_json(manifest_file, read_file(manifest_file));
-  const std::string version = string_field(manifest_file, manifest, "dptrain_version");
-  if (version != dptrain_version()) {
-    throw IoError(fmt::format("{}: a run folder of dptrain {}; this is dptrain {} (use that version to evaluate or predict with it)",
-                              manifest_file, version, dptrain_version()));
-  }
+  string_field(manifest_file, manifest, "dptrain_version");  // present and a string
+  check_manifest_version(manifest_file, manifest, "evaluate or predict");
   run.run_id = digest_field(manifest_file, manifest, "run_id");
 
   const std::string config_file = run_file(run, "config.json");

@@ -1,6 +1,7 @@
 // The run manifest (see manifest.hpp).
 #include "experiments/run/manifest.hpp"
 
+#include "experiments/config/config_error.hpp"
 #include "experiments/run/run_key.hpp"
 
 #include <fstream>
@@ -30,6 +31,16 @@ std::string cpu_model() {
 }  // namespace
 
 std::string dptrain_version() { return DPT_VERSION; }
+
+void check_manifest_version(const std::string& manifest_file, const nlohmann::json& manifest, const std::string& use) {
+  const auto v = manifest.find("dptrain_version");
+  if (v == manifest.end()) return;
+  const std::string version = v->is_string() ? v->get<std::string>() : v->dump();
+  if (version != dptrain_version()) {
+    throw ConfigError(manifest_file, "a run folder of dptrain " + version + "; this is dptrain " + dptrain_version() + " (" + use +
+                                         " with that version; run keys, data.json and config.json differ between versions)");
+  }
+}
 std::string dptrain_git_commit() { return DPT_GIT_COMMIT; }
 
 nlohmann::ordered_json manifest_json(const RunManifest& m) {

@@ -23,6 +23,12 @@ struct RunManifest {
 
 nlohmann::ordered_json manifest_json(const RunManifest& m);
 
+// Throws ConfigError (exit 2: the folder is refused as input, nothing is wrong with it) naming
+// `manifest_file` unless the manifest was written by this dptrain version; `use` says what to do
+// with that version ("resume it", "evaluate or predict with it"). A folder without the field is
+// left to the caller's other checks.
+void check_manifest_version(const std::string& manifest_file, const nlohmann::json& manifest, const std::string& use);
+
 // "0.3.0" and the git commit the binary was built from ("unknown" outside a checkout).
 std::string dptrain_version();
 std::string dptrain_git_commit();

@@ -12,6 +12,7 @@
 #include "datasets/sha256.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
 #include "experiments/run/atomic_file.hpp"
+#include "experiments/run/manifest.hpp"
 
 namespace dpt {
 namespace {
@@ -104,6 +105,7 @@ std::string verify_manifest(const std::string& manifest_file, const std::string&
   try {
     const nlohmann::json manifest = nlohmann::json::parse(manifest_text);
     if (!manifest.is_object()) refuse(manifest_file, "is not a JSON object (corrupted or replaced)");
+    check_manifest_version(manifest_file, manifest, "resume it");
     // The streams of the steps still to run derive from the run key: it must be the one the run
     // started with, recomputed from config.json and the data as they are now.
     if (!manifest.contains("run_id")) {

@@ -73,6 +73,7 @@ corrupt_cases=(
   "manifest.json: resolved delta|manifest.json|sed -i 's/\"delta\": 0.0001/\"delta\": 1e-05/' \$d/manifest.json"
   "manifest.json: threads (harmless)|manifest.json|sed -i 's/\"threads\": [0-9]*/\"threads\": 64/' \$d/manifest.json"
   "manifest.json deleted|manifest.json|rm \$d/manifest.json"
+  "manifest.json: another version|manifest.json: a run folder of dptrain 0.0.1; this is dptrain|sed -i 's/\"dptrain_version\": \"[^\"]*\"/\"dptrain_version\": \"0.0.1\"/' \$d/manifest.json"
   "metrics.jsonl truncated|metrics.jsonl|truncate -s 200 \$d/metrics.jsonl"
   "metrics.jsonl edited|metrics.jsonl|sed -i '2s/\"step\":1/\"step\":5/' \$d/metrics.jsonl"
   "metrics.jsonl deleted|metrics.jsonl|rm \$d/metrics.jsonl"
