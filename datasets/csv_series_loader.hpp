@@ -1,12 +1,11 @@
-// CSV time series (source "csv"): one column forecast from its own past. Windows of W values
-// predict the next value; split by time (train | validation | test) so that no training window
-// sees a value from a later split; values standardised with the training portion's statistics.
+// CSV time series (source "csv"): one column forecast from the past of the input columns
+// (data.columns; by default the column's own past). Windows of W rows predict the next row's
+// value; split by time (train | validation | test) so that no training window sees a value from
+// a later split, or given as split files (data.splits); every column standardised on its own
+// with the training rows' statistics.
 #pragma once
 
-#include <string>
-#include <string_view>
-#include <vector>
-
+#include "datasets/csv_table.hpp"
 #include "datasets/data_config.hpp"
 #include "datasets/dataset.hpp"
 #include "datasets/splits.hpp"
@@ -14,9 +13,5 @@
 namespace dpt {
 
 UnsplitDataset load_csv_series(const DataConfig& config);
-
-// One CSV record split at commas; a field in double quotes may hold commas and "" for a quote.
-// Fields are trimmed of spaces and tabs. Returns false on an unterminated quote.
-bool split_csv_record(std::string_view line, std::vector<std::string>& fields);
 
 }  // namespace dpt

@@ -132,7 +132,7 @@ MemoryInputs memory_inputs(const ExperimentConfig& c) {
   const bool features = d.source == DataSourceKind::kCsv || d.source == DataSourceKind::kBirths ||
                         (d.source == DataSourceKind::kGenerated && d.task == "sine");
   if (features) {
-    in.input_dim = 1;
+    in.input_dim = std::max(1.0, static_cast<double>(d.columns.size()));  // csv: data.columns; else one value per step
     in.target_dim = 1;
   } else {
     in.vocab_size = 2;  // the least a token source can have

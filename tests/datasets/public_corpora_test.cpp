@@ -55,6 +55,14 @@ TEST_CASE("births: windows of W days -> the next day, split by time, the births 
   CHECK(d.standardization.kind == "train");
   CHECK(d.standardization.target.mean == doctest::Approx(9040.0));
   CHECK(d.standardization.target.stddev == doctest::Approx(std::sqrt(6000.0 / 9.0)));
+  REQUIRE(d.standardization.inputs.size() == 1);  // the births column's own past, scaled as the target
+  CHECK(d.standardization.inputs[0].column == "births");
+  CHECK(d.standardization.inputs[0].mean == d.standardization.target.mean);
+  CHECK(d.standardization.inputs[0].stddev == d.standardization.target.stddev);
+  CHECK(d.input_dim == 1);
+  CHECK(d.stats.at("rows") == 13);
+  CHECK(d.stats.at("windows") == 10);
+  CHECK(d.stats.count("rows.train") == 0);
   const double z_day_9 = (9090.0 - 9040.0) / std::sqrt(6000.0 / 9.0);
   CHECK(d.validation[0].target[0] == doctest::Approx(z_day_9).epsilon(1e-6));
   CHECK(d.train[0].features.size() == 3);
