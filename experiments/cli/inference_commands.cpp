@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "datasets/data_config.hpp"
+#include "experiments/config/config_error.hpp"
 #include "experiments/run/atomic_file.hpp"
 #include "experiments/run/data_description.hpp"
 #include "experiments/run/evaluation.hpp"
@@ -92,16 +93,15 @@ std::string prediction_lines(const FinishedRun& run, const InferenceCommands& c,
   const Dataset& d = run.description;
   const DataSourceKind source = run.config.data.source;
   if (source == DataSourceKind::kGenerated) {
-    throw InvalidArgument(fmt::format("{}: the run's data is generated (data.source \"generated\"): predict reads texts, CSV rows "
-                                      "or prompts of a file source",
-                                      run_file(run, "config.json")));
+    throw ConfigError(run_file(run, "config.json"), "the run's data is generated (data.source \"generated\"): predict reads "
+                                                    "texts, CSV rows or prompts of a file source");
   }
-  if (top_k_given && d.task != TaskKind::kLanguageModel) throw InvalidArgument("--top-k: only for language models");
+  if (top_k_given && d.task != TaskKind::kLanguageModel) throw ConfigError("--top-k", "only for language models");
   const RunEncoding encoding(d);
   const int batch = run.config.eval.batch_size;
   std::string text;
   if (d.task == TaskKind::kClassification) {
-    if (!is_text_classifier(source)) throw InvalidArgument(run_file(run, "config.json") + ": predict reads texts for text classifiers only");
+    if (!is_text_classifier(source)) throw ConfigError(run_file(run, "config.json"), "predict reads texts for text classifiers only");
     const PredictionInputs in = read_text_inputs(c.input, run.config.data, /*truncate=*/true, encoding);
     const std::vector<std::vector<double>> rows = output_rows(*run.model, d, in.examples, batch);
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -123,7 +123,7 @@ std::string prediction_lines(const FinishedRun& run, const InferenceCommands& c,
   } else {
     const int bytes = d.vocab_size - 1;  // every id but <pad>
     if (c.top_k < 1 || c.top_k > bytes) {
-      throw InvalidArgument(fmt::format("--top-k: must be in [1, {}] (the run's vocabulary holds {} bytes), but is {}", bytes, bytes, c.top_k));
+      throw ConfigError("--top-k", fmt::format("must be in [1, {}] (the run's vocabulary holds {} bytes), but is {}", bytes, bytes, c.top_k));
     }
     const PredictionInputs in = read_text_inputs(c.input, run.config.data, /*truncate=*/false, encoding);
     const std::vector<std::vector<double>> rows = output_rows(*run.model, d, in.examples, batch);

@@ -194,7 +194,8 @@ Dataset read_data_description(const std::string& file, const std::string& text) 
   d.output_dim = static_cast<int>(r.count(root, "output_dim", "output_dim", kMaxSize));
   if ((d.vocab_size > 0) == (d.input_dim > 0)) r.fail("vocab_size", "exactly one of vocab_size and input_dim must be > 0");
   d.vocabulary = r.texts(root, "vocabulary", "vocabulary");
-  if (d.vocab_size > 0 && static_cast<int64_t>(d.vocabulary.size()) != d.vocab_size) {
+  // Generated token tasks have ids without texts: an empty vocabulary is allowed, a partial one is not.
+  if (d.vocab_size > 0 && !d.vocabulary.empty() && static_cast<int64_t>(d.vocabulary.size()) != d.vocab_size) {
     r.fail("vocabulary", fmt::format("holds {} tokens, vocab_size is {}", d.vocabulary.size(), d.vocab_size));
   }
   d.class_names = r.texts(root, "classes", "classes");
