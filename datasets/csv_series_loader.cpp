@@ -20,6 +20,7 @@
 
 #include "base/check.hpp"
 #include "datasets/dataset_error.hpp"
+#include "datasets/predefined_splits.hpp"
 #include "datasets/sha256.hpp"
 #include "datasets/splits.hpp"
 #include "datasets/text_file.hpp"
@@ -260,29 +261,26 @@ UnsplitDataset load_csv_file(const DataConfig& c, const ColumnPlan& plan) {
 
 // data.splits: the train, validation and test files' windows in turn; statistics from the train file.
 UnsplitDataset load_csv_splits(const DataConfig& c, const ColumnPlan& plan) {
-  const SplitPaths& paths = *c.splits;
+  const std::vector<SplitFile> given = given_splits(*c.splits);
   std::vector<SeriesFile> files;
-  files.push_back(read_series_file(c, plan, paths.train, "train", ""));
-  if (!paths.validation.empty()) files.push_back(read_series_file(c, plan, paths.validation, "validation", paths.train));
-  if (!paths.test.empty()) files.push_back(read_series_file(c, plan, paths.test, "test", paths.train));
+  for (const SplitFile& s : given) files.push_back(read_series_file(c, plan, s.path, std::string(s.split), files.empty() ? "" : c.splits->train));
   const std::vector<ColumnScale> scales = column_scales(c, plan, files[0], files[0].table.rows());
   Dataset d = series_dataset(c, plan, scales);
   std::vector<Example> examples;
-  SplitCounts counts;
-  Sha256 hash;
-  d.name = "csv";
+  std::vector<int64_t> sizes;
+  std::vector<std::string> digests;
   for (const SeriesFile& f : files) {
     const int64_t windows = append_windows(standardized_columns(c, f, scales), plan, c.window, examples);
-    (f.split == "train" ? counts.train : f.split == "validation" ? counts.validation : counts.test) = windows;
-    d.name += (d.name == "csv" ? ":" : ",") + f.split + "=" + f.path;
-    hash.update(f.split + "\n" + f.digest + "\n");
+    sizes.push_back(windows);
+    digests.push_back(f.digest);
     d.stats["rows." + f.split] = f.table.rows();
     d.stats["windows." + f.split] = windows;
     d.stats["rows"] += f.table.rows();
     d.stats["windows"] += windows;
   }
-  d.content_hash = hash.hex_digest();
-  UnsplitDataset u{std::move(d), std::move(examples), counts};
+  d.name = predefined_splits_name("csv", given);
+  d.content_hash = predefined_splits_hash(given, digests);
+  UnsplitDataset u{std::move(d), std::move(examples), predefined_counts(given, sizes)};
   u.predefined = true;
   return u;
 }

@@ -103,7 +103,7 @@ std::vector<SizeField> size_fields(const ExperimentConfig& c, const MemoryInputs
                }, ""});
   if (in.examples > 0) {
     const bool generated = c.data.source == DataSourceKind::kGenerated;
-    f.push_back({generated ? "data.size" : "data.path",
+    f.push_back({generated ? "data.size" : c.data.splits ? "data.splits.train" : "data.path",
                  generated ? fmt::format("{}", c.data.size) : fmt::format("{:.0f} examples", in.examples),
                  [](MemoryInputs& m) { m.examples = 1; }, ""});
   }
