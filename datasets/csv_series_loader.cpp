@@ -278,11 +278,7 @@ UnsplitDataset load_csv_splits(const DataConfig& c, const ColumnPlan& plan) {
     d.stats["rows"] += f.table.rows();
     d.stats["windows"] += windows;
   }
-  d.name = predefined_splits_name("csv", given);
-  d.content_hash = predefined_splits_hash(given, digests);
-  UnsplitDataset u{std::move(d), std::move(examples), predefined_counts(given, sizes)};
-  u.predefined = true;
-  return u;
+  return predefined_dataset(std::move(d), std::move(examples), "csv", given, sizes, digests);
 }
 
 }  // namespace

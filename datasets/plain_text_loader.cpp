@@ -109,11 +109,7 @@ UnsplitDataset load_plain_text_splits(const DataConfig& c) {
   std::vector<Example> examples;
   for (const ChunkedFile& f : files) append_chunks(f, c.chunk_length, tokenizer, examples);
   Dataset d = describe_chunks(c, files, tokenizer, pii);
-  d.name = predefined_splits_name("text", split_files);
-  d.content_hash = predefined_splits_hash(split_files, digests);
-  UnsplitDataset u{std::move(d), std::move(examples), predefined_counts(split_files, sizes)};
-  u.predefined = true;
-  return u;
+  return predefined_dataset(std::move(d), std::move(examples), "text", split_files, sizes, digests);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "datasets/predefined_splits.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include "datasets/sha256.hpp"
 
@@ -43,6 +44,16 @@ std::string predefined_splits_hash(const std::vector<SplitFile>& files, const st
     h.update("\n");
   }
   return h.hex_digest();
+}
+
+UnsplitDataset predefined_dataset(Dataset d, std::vector<Example> examples, std::string_view source,
+                                  const std::vector<SplitFile>& files, const std::vector<int64_t>& sizes,
+                                  const std::vector<std::string>& digests) {
+  d.name = predefined_splits_name(source, files);
+  d.content_hash = predefined_splits_hash(files, digests);
+  UnsplitDataset u{std::move(d), std::move(examples), predefined_counts(files, sizes)};
+  u.predefined = true;
+  return u;
 }
 
 }  // namespace dpt

@@ -31,4 +31,10 @@ std::string predefined_splits_name(std::string_view source, const std::vector<Sp
 // is the SHA-256 (hex) of that split's file (or the folder's content hash).
 std::string predefined_splits_hash(const std::vector<SplitFile>& files, const std::vector<std::string>& digests);
 
+// The examples of every given split in turn as one predefined UnsplitDataset: `d` named and
+// hashed from the files (the two functions above), counts from `sizes`.
+UnsplitDataset predefined_dataset(Dataset d, std::vector<Example> examples, std::string_view source,
+                                  const std::vector<SplitFile>& files, const std::vector<int64_t>& sizes,
+                                  const std::vector<std::string>& digests);
+
 }  // namespace dpt
