@@ -158,20 +158,10 @@ std::string data_description_text(const Dataset& d) {
   return text;
 }
 
-Dataset read_data_description(const std::string& file, const std::string& text) {
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw IoError(fmt::format("{}: not valid JSON ({})", file, e.what()));
-  }
-  const Reader r(file, root);
-  if (!root.is_object()) r.fail("(top level)", "must be an object");
-  if (r.text(root, "format", "format") != kDataDescriptionFormat) {
-    r.fail("format", fmt::format("is \"{}\", this dptrain reads \"{}\" (a run folder of another version?)",
-                                 r.text(root, "format", "format"), kDataDescriptionFormat));
-  }
-  Dataset d;
+namespace {
+
+// The source and what it predicts: name, task, privacy unit, content hash.
+void read_identity(const Reader& r, const json& root, Dataset& d) {
   d.name = r.text(root, "name", "name");
   const std::string task = r.text(root, "task", "task");
   if (task == "classification") {
@@ -187,6 +177,10 @@ Dataset read_data_description(const std::string& file, const std::string& text) 
   const std::string hash = r.text(root, "content_hash", "content_hash");
   if (hash.rfind("sha256:", 0) != 0) r.fail("content_hash", "must start with sha256:");
   d.content_hash = hash.substr(7);
+}
+
+// The model's input and output sizes, the vocabulary and the class names, consistent.
+void read_sizes(const Reader& r, const json& root, Dataset& d) {
   constexpr int64_t kMaxSize = std::numeric_limits<int>::max();
   d.vocab_size = static_cast<int>(r.count(root, "vocab_size", "vocab_size", kMaxSize));
   d.input_dim = static_cast<int>(r.count(root, "input_dim", "input_dim", kMaxSize));
@@ -202,6 +196,9 @@ Dataset read_data_description(const std::string& file, const std::string& text) 
   if (d.task == TaskKind::kClassification && static_cast<int64_t>(d.class_names.size()) != d.num_classes) {
     r.fail("classes", fmt::format("holds {} names, num_classes is {}", d.class_names.size(), d.num_classes));
   }
+}
+
+void read_standardization(const Reader& r, const json& root, Dataset& d) {
   const json& st = r.at(root, "standardization", "standardization");
   d.standardization.kind = r.text(st, "kind", "standardization.kind");
   if (d.standardization.kind != "none" && d.standardization.kind != "train" && d.standardization.kind != "fixed") {
@@ -216,6 +213,10 @@ Dataset read_data_description(const std::string& file, const std::string& text) 
   if (d.input_dim > 0 && d.standardization.kind != "none" && static_cast<int64_t>(d.standardization.inputs.size()) != d.input_dim) {
     r.fail("standardization.inputs", fmt::format("holds {} columns, input_dim is {}", d.standardization.inputs.size(), d.input_dim));
   }
+}
+
+// The loader's counts and the split membership.
+void read_stats_and_split(const Reader& r, const json& root, Dataset& d) {
   const json& stats = r.at(root, "stats", "stats");
   if (!stats.is_object()) r.fail("stats", "must be an object");
   for (const auto& [key, value] : stats.items()) {
@@ -226,6 +227,28 @@ Dataset read_data_description(const std::string& file, const std::string& text) 
   d.membership.train = r.ids(r.at(split, "train", "split.train"), "split.train");
   d.membership.validation = r.ids(r.at(split, "validation", "split.validation"), "split.validation");
   d.membership.test = r.ids(r.at(split, "test", "split.test"), "split.test");
+}
+
+}  // namespace
+
+Dataset read_data_description(const std::string& file, const std::string& text) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw IoError(fmt::format("{}: not valid JSON ({})", file, e.what()));
+  }
+  const Reader r(file, root);
+  if (!root.is_object()) r.fail("(top level)", "must be an object");
+  if (r.text(root, "format", "format") != kDataDescriptionFormat) {
+    r.fail("format", fmt::format("is \"{}\", this dptrain reads \"{}\" (a run folder of another version?)",
+                                 r.text(root, "format", "format"), kDataDescriptionFormat));
+  }
+  Dataset d;
+  read_identity(r, root, d);
+  read_sizes(r, root, d);
+  read_standardization(r, root, d);
+  read_stats_and_split(r, root, d);
   return d;
 }
 

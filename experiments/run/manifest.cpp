@@ -1,7 +1,9 @@
 // The run manifest (see manifest.hpp).
 #include "experiments/run/manifest.hpp"
 
+#include "datasets/sha256.hpp"
 #include "experiments/config/config_error.hpp"
+#include "experiments/config/config_json.hpp"
 #include "experiments/run/run_key.hpp"
 
 #include <fstream>
@@ -29,6 +31,16 @@ std::string cpu_model() {
 }
 
 }  // namespace
+
+std::map<std::string, std::string> model_metadata(const ExperimentConfig& config, const std::string& run_id,
+                                                  const std::string& config_text, const std::string& data_json_text) {
+  return {{"format", "pt"},
+          {"run", config.name},
+          {"run_id", "sha256:" + run_id},
+          {"config_sha256", sha256_hex(config_text)},
+          {"data_json_sha256", sha256_hex(data_json_text)},
+          {"model", to_json(config).at("model").dump()}};
+}
 
 std::string dptrain_version() { return DPT_VERSION; }
 

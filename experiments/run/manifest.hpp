@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include "experiments/config/experiment_config.hpp"
 
 namespace dpt {
 
@@ -28,6 +31,12 @@ nlohmann::ordered_json manifest_json(const RunManifest& m);
 // with that version ("resume it", "evaluate or predict with it"). A folder without the field is
 // left to the caller's other checks.
 void check_manifest_version(const std::string& manifest_file, const nlohmann::json& manifest, const std::string& use);
+
+// model.safetensors's metadata: it names its run, so `evaluate` and `predict` can refuse weights
+// from elsewhere — {"format": "pt", "run": name, "run_id": "sha256:<id>", "config_sha256",
+// "data_json_sha256" (of the files' texts), "model": the config's model section as JSON}.
+std::map<std::string, std::string> model_metadata(const ExperimentConfig& config, const std::string& run_id,
+                                                  const std::string& config_text, const std::string& data_json_text);
 
 // "0.3.0" and the git commit the binary was built from ("unknown" outside a checkout).
 std::string dptrain_version();

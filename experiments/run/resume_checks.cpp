@@ -12,6 +12,7 @@
 #include "datasets/sha256.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
 #include "experiments/run/atomic_file.hpp"
+#include "experiments/run/data_description.hpp"
 #include "experiments/run/manifest.hpp"
 
 namespace dpt {
@@ -99,6 +100,13 @@ void verify_metrics_sums(const std::string& metrics_file, const std::string& pre
 }
 
 }  // namespace
+
+void verify_data_description(const std::string& file, const std::string& text, const Dataset& data) {
+  if (text != data_description_text(data)) {
+    throw IoError(file + ": differs from the data description resuming recomputes from config.json and the data (edited, or "
+                         "the data files changed since the run started)");
+  }
+}
 
 std::string verify_manifest(const std::string& manifest_file, const std::string& manifest_text, const Resolved& r,
                             const std::string& run_id) {

@@ -20,6 +20,9 @@ namespace dpt {
 std::string verify_manifest(const std::string& manifest_file, const std::string& manifest_text,
                             const Resolved& resolved, const std::string& run_id);
 
+// data.json is exactly what the data as read now describes (data_description.hpp).
+void verify_data_description(const std::string& file, const std::string& text, const Dataset& data);
+
 // The checkpoint belongs to this run folder and this mechanism: the digests of config.json and
 // manifest.json it recorded match the files; its progress is consistent with the planned steps;
 // its accountant holds exactly `next_step` Poisson-sampled Gaussian steps at (q, σ) (null

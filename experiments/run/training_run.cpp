@@ -24,8 +24,8 @@
 #include "experiments/run/atomic_file.hpp"
 #include "experiments/run/checkpoint.hpp"
 #include "experiments/run/dp_step.hpp"
-#include "experiments/run/evaluation.hpp"
 #include "experiments/run/data_description.hpp"
+#include "experiments/run/evaluation.hpp"
 #include "experiments/run/manifest.hpp"
 #include "experiments/run/metrics_log.hpp"
 #include "experiments/run/optimizer_setup.hpp"
@@ -247,22 +247,12 @@ void TrainingRun::finish() {
   metrics_.append({{"kind", "test"}, {"step", resolved_.steps}, {"test", test_}});
   metrics_.sync();
   complete_ = true;
-  const std::string model = serialize_safetensors(params_, model_metadata());
+  const std::string model =
+      serialize_safetensors(params_, model_metadata(config_, key_.id, config_text_, data_description_text(data_)));
   model_sha256_ = sha256_hex(model);
   write_report();  // names the weights it covers by their digest
   write_file_atomic(path("model.safetensors"), model);
   fmt::print(stderr, "{}\n", test_log_line(test_, data_.membership.kind));
-}
-
-// model.safetensors names its run, so `evaluate` and `predict` can refuse weights from elsewhere:
-// the run id, the digests of config.json and data.json, and the model section of the config.
-std::map<std::string, std::string> TrainingRun::model_metadata() const {
-  return {{"format", "pt"},
-          {"run", config_.name},
-          {"run_id", "sha256:" + key_.id},
-          {"config_sha256", sha256_hex(config_text_)},
-          {"data_json_sha256", sha256_hex(data_description_text(data_))},
-          {"model", to_json(config_).at("model").dump()}};
 }
 
 // Resume: nothing of the folder is used before it is verified (resume_checks.hpp); every
@@ -271,10 +261,7 @@ void TrainingRun::restore() {
   config_text_ = read_file(path("config.json"));
   manifest_text_ = read_file(path("manifest.json"));
   resolved_.delta_source = verify_manifest(path("manifest.json"), manifest_text_, resolved_, key_.id);
-  if (read_file(path("data.json")) != data_description_text(data_)) {
-    throw IoError(path("data.json") + ": differs from the data description resuming recomputes from config.json and the "
-                  "data (edited, or the data files changed since the run started)");
-  }
+  verify_data_description(path("data.json"), read_file(path("data.json")), data_);
   const std::optional<Checkpoint> c = load_latest_checkpoint(run_dir_, params_);
   if (!c) {
     // Stopped before its first checkpoint: nothing was released, start again from step 0.

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -58,7 +57,6 @@ class TrainingRun {
   void log_epoch(const nlohmann::ordered_json& line, double report_ms, double checkpoint_ms) const;
   void progress_line(int64_t step, int64_t first, std::chrono::steady_clock::time_point start, const StepResult& s) const;
   std::string path(const std::string& file) const;
-  std::map<std::string, std::string> model_metadata() const;
 
   ExperimentConfig config_;
   std::string run_dir_;
