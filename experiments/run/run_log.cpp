@@ -23,6 +23,8 @@ std::string test_log_line(const nlohmann::ordered_json& test, const std::string&
   if (examples == 0 || !test["loss"].is_number()) return "test: no test split (no example held out for it)";
   std::string text = fmt::format("test  loss {:.4f}", test["loss"].get<double>());
   if (test.contains("accuracy")) text += fmt::format(" accuracy {:.3f}", test["accuracy"].get<double>());
+  if (test.contains("rmse_original_units")) text += fmt::format(" rmse {:.6g} (original units)", test["rmse_original_units"].get<double>());
+  if (test.contains("bits_per_byte")) text += fmt::format(" bits/byte {:.4f}", test["bits_per_byte"].get<double>());
   return text + fmt::format("  ({} examples, {} split; outside the DP guarantee)", examples, split_kind);
 }
 

@@ -21,8 +21,8 @@ struct EpochTimings {
 // an epoch line of metrics.jsonl.
 std::string epoch_log_line(const nlohmann::ordered_json& epoch_line, int64_t steps, const EpochTimings& timings);
 
-// "test loss L accuracy A (N examples, <split> split; outside the DP guarantee)" from the test
-// metrics of metrics.jsonl's test line.
+// "test  loss L [accuracy A] [rmse R (original units)] [bits/byte B]  (N examples, <split> split;
+// outside the DP guarantee)" from the test metrics of metrics.jsonl's test line.
 std::string test_log_line(const nlohmann::ordered_json& test, const std::string& split_kind);
 
 // What the progress line shows after a step.

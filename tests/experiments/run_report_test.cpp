@@ -93,6 +93,10 @@ TEST_CASE("the test line on the terminal") {
   CHECK(test_log_line({{"loss", 0.61234}, {"examples", 800}, {"accuracy", 0.8}}, "shuffled") ==
         "test  loss 0.6123 accuracy 0.800  (800 examples, shuffled split; outside the DP guarantee)");
   CHECK(test_log_line({{"loss", nullptr}, {"examples", 0}}, "shuffled") == "test: no test split (no example held out for it)");
+  CHECK(test_log_line({{"loss", 0.16477}, {"examples", 546}, {"mse", 0.16477}, {"rmse_original_units", 952.70425}}, "ordered") ==
+        "test  loss 0.1648 rmse 952.704 (original units)  (546 examples, ordered split; outside the DP guarantee)");
+  CHECK(test_log_line({{"loss", 2.1}, {"examples", 9}, {"accuracy", 0.5}, {"bits_per_byte", 3.02996}}, "ordered") ==
+        "test  loss 2.1000 accuracy 0.500 bits/byte 3.0300  (9 examples, ordered split; outside the DP guarantee)");
 }
 
 TEST_CASE("epoch and progress lines") {
