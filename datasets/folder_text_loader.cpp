@@ -116,6 +116,11 @@ FolderScan scan_folder(const std::string& root) {
       throw DatasetError::in_file(path, fmt::format("a file directly in {}: every example must be in a class sub-folder "
                                                     "(<folder>/<class>/<file>).", root));
     }
+    if (!is_valid_utf8(name)) {
+      // Class names are written to data.json and every JSON output: they must be text.
+      throw DatasetError::in_file(path, fmt::format("the class folder name '{}' is not valid UTF-8: rename it (class names "
+                                                    "are written to data.json and the predictions).", printable_excerpt(name, 200)));
+    }
     std::vector<FolderFile>& files = scan.classes[name];
     scan_class_folder(path, name, scan, files);
     std::sort(files.begin(), files.end(), [](const FolderFile& a, const FolderFile& b) { return a.relative < b.relative; });

@@ -148,6 +148,26 @@ void append_texts(const std::string& path, RawFile& f, bool string_labels, const
   }
 }
 
+// Integer labels make classes 0..max of the training file, so a held-out label can be a class
+// with no training example (train {0, 2}, test 1): refused like a label outside the classes.
+void check_held_out_labels_trained(const std::vector<LabelledText>& texts, size_t train_size,
+                                   const std::vector<std::string>& origins, const std::string& train_path) {
+  std::vector<bool> trained;
+  for (size_t i = 0; i < train_size; ++i) {
+    const auto label = static_cast<size_t>(texts[i].label);
+    if (label >= trained.size()) trained.resize(label + 1, false);
+    trained[label] = true;
+  }
+  for (size_t i = train_size; i < texts.size(); ++i) {
+    const auto label = static_cast<size_t>(texts[i].label);
+    if (label >= trained.size() || !trained[label]) {
+      const std::string::size_type colon = origins[i].rfind(':');
+      throw DatasetError::in_file(origins[i].substr(0, colon) + ":" + origins[i].substr(colon + 1),
+                                  fmt::format("label {} has no training examples ({} has none with it).", texts[i].label, train_path));
+    }
+  }
+}
+
 // data.splits: each file read as data.path is; the classes are the training file's.
 UnsplitDataset load_jsonl_splits(const DataConfig& c) {
   const std::vector<SplitFile> files = given_splits(*c.splits);
@@ -172,6 +192,7 @@ UnsplitDataset load_jsonl_splits(const DataConfig& c) {
     empty_skipped += f.empty_skipped;
     append_texts(file.path, f, string_labels, class_names, files.front().path, texts);
   }
+  check_held_out_labels_trained(texts, static_cast<size_t>(sizes.front()), origins, files.front().path);
   Dataset d;
   d.name = predefined_splits_name("jsonl", files);
   d.privacy_unit = "one text (one line of a file)";

@@ -4,6 +4,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include <fmt/core.h>
+
+#include "datasets/dataset_error.hpp"
 #include "datasets/sha256.hpp"
 
 namespace dpt {
@@ -36,6 +39,15 @@ std::string predefined_splits_name(std::string_view source, const std::vector<Sp
 
 std::string predefined_splits_hash(const std::vector<SplitFile>& files, const std::vector<std::string>& digests) {
   if (files.size() != digests.size()) throw std::logic_error("predefined_splits_hash: one digest per split file");
+  for (size_t k = 0; k < files.size(); ++k) {
+    for (size_t j = 0; j < k; ++j) {
+      if (digests[j] == digests[k]) {
+        throw DatasetError::in_field("splits", fmt::format("{} and {} hold the same bytes (the same file under two names, or a copy): "
+                                                           "the {} split would be the {} split.",
+                                                           files[j].path, files[k].path, files[k].split, files[j].split));
+      }
+    }
+  }
   Sha256 h;
   for (size_t k = 0; k < files.size(); ++k) {
     h.update(files[k].split);

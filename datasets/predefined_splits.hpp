@@ -28,7 +28,9 @@ SplitCounts predefined_counts(const std::vector<SplitFile>& files, const std::ve
 std::string predefined_splits_name(std::string_view source, const std::vector<SplitFile>& files);
 
 // SHA-256 (hex) of, per given split in order, "<split>\n" + digests[k] + "\n", where digests[k]
-// is the SHA-256 (hex) of that split's file (or the folder's content hash).
+// is the SHA-256 (hex) of that split's file (or the folder's content hash). Throws DatasetError for
+// data.splits when two splits have the same digest: one file under two names (./a, a symlink,
+// an absolute path) or a copy would make a held-out split the training split.
 std::string predefined_splits_hash(const std::vector<SplitFile>& files, const std::vector<std::string>& digests);
 
 // The examples of every given split in turn as one predefined UnsplitDataset: `d` named and

@@ -29,6 +29,9 @@ std::string_view strip_utf8_bom(std::string_view bytes);
 // with "..." (so messages stay valid UTF-8 and short whatever the file holds).
 std::string printable_excerpt(std::string_view bytes, size_t max_bytes = 40);
 
+// True if `s` is well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
 // True if `line` holds only spaces, tabs and '\r'.
 bool is_blank(std::string_view line);
 

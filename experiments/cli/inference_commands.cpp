@@ -72,6 +72,9 @@ int run_evaluate(const InferenceCommands& c) {
     examples = std::move(data.train);
     out["data"] = c.data;
   } else {
+    const SplitMembership& m = run.description.membership;
+    const std::vector<int64_t>& ids = c.split == "train" ? m.train : c.split == "validation" ? m.validation : m.test;
+    if (ids.empty()) throw ConfigError("--split", fmt::format("the run has no {} split (data.json: 0 examples)", c.split));
     examples = rebuilt_split(run, c.split, data);
     out["split"] = c.split;
   }
@@ -80,7 +83,8 @@ int run_evaluate(const InferenceCommands& c) {
   out["metrics"] = to_json(e);
   if (run.description.task == TaskKind::kClassification) out["classes"] = run.description.class_names;
   out["privacy"] = c.data.empty() && c.split == "train" ? kTrainNote : kHeldOutNote;
-  fmt::print("{}\n", out.dump(2));
+  // Paths are bytes: one that is not UTF-8 (--data) is written with U+FFFD rather than refused.
+  fmt::print("{}\n", out.dump(2, ' ', false, ordered_json::error_handler_t::replace));
   return 0;
 }
 
@@ -111,14 +115,14 @@ std::string prediction_lines(const FinishedRun& run, const InferenceCommands& c,
       const Ranked best = top_k(p, 1).front();
       const ordered_json line{{"index", i}, {"line", in.lines[i]}, {"class", d.class_names.at(static_cast<size_t>(best.id))},
                               {"probabilities", probabilities}};
-      text += line.dump() + "\n";
+      text += line.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n";
     }
   } else if (d.task == TaskKind::kRegression) {
     const PredictionInputs in = read_csv_windows(c.input, d, run.config.data.window, encoding);
     const std::vector<std::vector<double>> rows = output_rows(*run.model, d, in.examples, batch);
     for (size_t i = 0; i < rows.size(); ++i) {
       const ordered_json line{{"index", i}, {"last_row", in.lines[i]}, {"prediction", encoding.target_in_original_units(rows[i].at(0))}};
-      text += line.dump() + "\n";
+      text += line.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n";
     }
   } else {
     const int bytes = d.vocab_size - 1;  // every id but <pad>
@@ -132,7 +136,8 @@ std::string prediction_lines(const FinishedRun& run, const InferenceCommands& c,
       for (const Ranked& r : top_k(softmax(rows[i]), c.top_k, /*first_id=*/1)) {
         next.push_back({{"byte", encoding.byte_of_token(r.id)}, {"text", d.vocabulary.at(static_cast<size_t>(r.id))}, {"p", r.p}});
       }
-      text += ordered_json{{"index", i}, {"line", in.lines[i]}, {"next", next}}.dump() + "\n";
+      const ordered_json line{{"index", i}, {"line", in.lines[i]}, {"next", next}};
+      text += line.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n";
     }
   }
   return text;

@@ -417,6 +417,11 @@ TEST_CASE("predefined split files: windowed one by one, statistics from the trai
     CHECK(other.test.empty());
     CHECK(other.content_hash == sha256_hex("train\n" + sha256_hex(table_csv(6)) + "\nvalidation\n" + sha256_hex(table_csv(4, 7)) + "\n"));
   }
+  SUBCASE("the training file again under another name is refused by its bytes") {
+    const std::string msg = dataset_error_of([&] { load_csv_series(splits_config({train, (dir.path() / "." / "train.csv").string(), ""}, 2)); });
+    CHECK(contains(msg, "data.splits: " + train + " and "));
+    CHECK(contains(msg, "hold the same bytes"));
+  }
   SUBCASE("a train file only") {
     const Dataset only = split_dataset(load_csv_series(splits_config({train, "", ""}, 2)), 0);
     CHECK(only.train.size() == 4);

@@ -146,6 +146,13 @@ TEST_CASE("max_length and scrub_pii apply as for jsonl") {
 }
 
 TEST_CASE("malformed folders are errors naming the entry") {
+  SUBCASE("a class folder whose name is not UTF-8 (class names are written to data.json)") {
+    TempDir dir;
+    put(dir, "neg/a", "no");
+    put(dir, "caf\xe9/a", "yes");
+    const std::string e = dataset_error_of([&] { load_folder_text(folder_config(dir.path().string())); });
+    CHECK(contains(e, "the class folder name 'caf\\xe9' is not valid UTF-8: rename it"));
+  }
   SUBCASE("a class listed in data.classes is not a sub-folder") {
     TempDir dir;
     put(dir, "neg/a", "no");

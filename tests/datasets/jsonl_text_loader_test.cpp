@@ -205,6 +205,14 @@ TEST_CASE("predefined splits: labels only in a held-out file, overlap and an emp
   const std::string int_test = dir.write("itest.jsonl", row("x1", "1") + row("x2", "3"));
   CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(int_train, "", int_test)); }), int_test + ":2: label 3"));
   CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(train, "", int_test)); }), int_test + ":1:"));
+  // Integer labels make classes 0..2 of {0, 2}: class 1 exists but has no training example.
+  const std::string gap_test = dir.write("gap.jsonl", row("x0", "0") + row("x1", "1"));
+  CHECK(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(int_train, "", gap_test)); }) ==
+        gap_test + ":2: label 1 has no training examples (" + int_train + " has none with it).");
+
+  // One file as two splits, under another name: refused by content, not by the path string.
+  CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(train, "", (dir.path() / "." / "train.jsonl").string())); }),
+                 "data.splits: " + train + " and "));
 
   const std::string empty = dir.write("val.jsonl", "\n{\"text\": \"\", \"label\": \"a\"}\n");
   CHECK(contains(dataset_error_of([&] { load_jsonl_text(jsonl_splits_config(train, empty, "")); }), empty + ": no examples"));

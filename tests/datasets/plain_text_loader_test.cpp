@@ -128,7 +128,7 @@ TEST_CASE("predefined splits: each file chunked on its own, counts are the files
 TEST_CASE("predefined splits: the observed vocabulary covers every file; repeated text is allowed; empty files refused") {
   TempDir dir;
   const std::string train = dir.write("train.txt", "abab");
-  const std::string val = dir.write("val.txt", "abab");  // running text may repeat: not an error
+  const std::string val = dir.write("val.txt", "abba");  // running text may repeat a chunk ("ab"): not an error
   const std::string test = dir.write("test.txt", "zz");
   DataConfig c = text_splits_config(train, val, test, 2);
   c.vocabulary = "observed";
@@ -138,6 +138,11 @@ TEST_CASE("predefined splits: the observed vocabulary covers every file; repeate
   CHECK(contains(dataset_error_of([&] { load_plain_text(text_splits_config(train, empty, "", 2)); }), empty + ": empty file"));
   const std::string one = dir.write("one.txt", "q");
   CHECK(contains(dataset_error_of([&] { load_plain_text(text_splits_config(train, "", one, 2)); }), one + ": 1 byte(s)"));
+  // ... but a file whose bytes are the training file's (a copy, a symlink, ./train.txt) is not a held-out split.
+  const std::string copy = dir.write("copy.txt", "abab");
+  CHECK(dataset_error_of([&] { load_plain_text(text_splits_config(train, "", copy, 2)); }) ==
+        "data.splits: " + train + " and " + copy + " hold the same bytes (the same file under two names, or a copy): the test "
+        "split would be the train split.");
   const Dataset no_test = split_dataset(load_plain_text(text_splits_config(train, val, "", 2)), 0);
   CHECK(no_test.test.empty());
   CHECK(no_test.validation.size() == 2);

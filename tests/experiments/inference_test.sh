@@ -260,7 +260,7 @@ echo "ok: language model: evaluate (bits per byte), predict top-k next bytes"
 
 # --- a generated task: its token ids have no texts (data.json's vocabulary is empty) ---
 cat > "$work/gen.json" <<JSON
-{"name": "tiny_gen", "seed": 3, "data": {"source": "generated", "task": "marker", "size": 200},
+{"name": "tiny_gen", "seed": 3, "data": {"source": "generated", "task": "marker", "size": 200, "validation_fraction": 0},
  "model": {"embedding_dim": 8, "lstm": [{"hidden": 8}]},
  "training": {"steps": 6, "batch_size": 32}, "privacy": {"noise_multiplier": 1.0}}
 JSON
@@ -270,6 +270,13 @@ same_as_test_line "$work/gen" "$work/gen.eval"
 printf '{"text": "ab"}\n' > "$work/gen_in.jsonl"
 refuse "predict on a generated run" "predict reads texts, CSV rows or prompts of a file source" "$work/gen" -- "$dptrain" predict "$work/gen" --input "$work/gen_in.jsonl"
 refuse "--data on a generated run" "so there is no file format to read" "$work/gen" -- "$dptrain" evaluate "$work/gen" --data "$work/gen_in.jsonl"
-echo "ok: generated task: evaluate --split equals the test line; predict and --data refused"
+refuse "a split the run does not have" "--split: the run has no validation split" "$work/gen" -- "$dptrain" evaluate "$work/gen" --split validation
+echo "ok: generated task: evaluate --split equals the test line; predict and --data refused; an empty split refused"
+
+# A --data path that is not UTF-8 is bytes: the output stays valid JSON.
+cp "$work/texts.jsonl" "$work/caf"$'\xe9'".jsonl"
+"$dptrain" evaluate "$cls" --data "$work/caf"$'\xe9'".jsonl" > "$work/latin1.eval" || fail "evaluate --data on a non-UTF-8 path failed"
+"$py" -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/latin1.eval" || fail "evaluate output for a non-UTF-8 path is not JSON"
+echo "ok: a non-UTF-8 --data path gives valid JSON"
 
 echo "inference: all passed"
