@@ -209,7 +209,8 @@ nlohmann::ordered_json TrainingRun::end_epoch(int64_t step) {
                               {"train_loss", progress_.epoch_examples > 0
                                                  ? progress_.epoch_loss_sum / static_cast<double>(progress_.epoch_examples)
                                                  : std::nan("")}};
-  if ((epoch + 1) % config_.eval.every_epochs == 0 || step + 1 == resolved_.steps) {
+  const bool eval_epoch = (epoch + 1) % config_.eval.every_epochs == 0 || step + 1 == resolved_.steps;
+  if (eval_epoch && !data_.validation.empty()) {  // no validation split: no validation entry (not a NaN loss)
     line["validation"] = to_json(evaluate(*model_, data_, data_.validation, config_.eval.batch_size));
   }
   const auto t0 = Clock::now();  // report cost: accountants + files
