@@ -105,6 +105,25 @@ void load_weights(const std::string& file, const SafetensorsFile& weights, Seque
 
 std::string run_file(const FinishedRun& run, const std::string& file) { return (fs::path(run.dir) / file).string(); }
 
+// The report names the released weights by their digest (privacy.json's results.model_sha256):
+// model.safetensors must be exactly those bytes, so flipped weight bits are refused too.
+void check_released_weights(const FinishedRun& run, const std::string& model_file) {
+  const std::string report_file = run_file(run, "privacy.json");
+  const json report = parse_json(report_file, read_file(report_file));
+  const auto results = report.find("results");
+  if (results == report.end() || !results->is_object() || !results->contains("model_sha256") ||
+      !results->at("model_sha256").is_string()) {
+    throw IoError(report_file + ": no results.model_sha256 naming the released weights (the run did not finish, or the "
+                                "report was replaced)");
+  }
+  const std::string named = results->at("model_sha256").get<std::string>();
+  const std::string actual = "sha256:" + sha256_hex(read_file(model_file));
+  if (named != actual) {
+    throw IoError(fmt::format("{}: its SHA-256 is {}, but privacy.json names the released weights {} (the weights were "
+                              "changed or replaced)", model_file, actual, named));
+  }
+}
+
 FinishedRun open_finished_run(const std::string& dir) {
   FinishedRun run;
   run.dir = dir;
@@ -149,6 +168,7 @@ FinishedRun open_finished_run(const std::string& dir) {
   check_metadata(model_file, weights, run.run_id, config_sha, data_sha);
   run.model = std::make_unique<SequenceModel<float>>(model_spec(run.config.model, run.description), /*seed=*/0);
   load_weights(model_file, weights, *run.model);
+  check_released_weights(run, model_file);  // last: the more specific refusals above name what is wrong
   return run;
 }
 

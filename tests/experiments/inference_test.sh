@@ -127,6 +127,15 @@ PY
 refuse "model.safetensors of another run" "model.safetensors: metadata \"run_id\"" "$d" -- "$dptrain" evaluate "$d"
 refuse "predict with model.safetensors of another run" "model.safetensors" "$d" -- "$dptrain" predict "$d" --input "$work/cls_in.jsonl"
 
+d=$(copy flipped)
+"$py" - "$d/model.safetensors" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+b[-1] ^= 1  # one bit of the last weight: metadata and shapes unchanged
+open(p, "wb").write(bytes(b))
+PY
+refuse "a flipped weight bit" "but privacy.json names the released weights" "$d" -- "$dptrain" evaluate "$d"
+
 d=$(copy edited)
 sed -i 's/"learning_rate": 0.02/"learning_rate": 0.03/' "$d/config.json"
 grep -q '"learning_rate": 0.03' "$d/config.json" || fail "could not edit config.json"
