@@ -15,6 +15,7 @@ packages=(
   libfmt-dev                    # formatting
   libcli11-dev                  # the dptrain command line
   doctest-dev                   # tests
+  pybind11-dev python3-dev python3-numpy   # the Python package (import dptrain; docs/python.md)
 )
 
 for arg in "$@"; do
