@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/error.hpp"
@@ -19,11 +20,20 @@ struct RunOptions {
   int64_t debug_kill_at_step = -1;   // tests: raise SIGKILL just before this step runs
   std::string debug_fail_accountant; // tests: this accountant throws in every report after the start check
   long debug_kill_after_write = 0;   // tests: SIGKILL right after the k-th atomic file write (run folders)
+  // Asked before each step (the Python package's Ctrl-C): true stops the run there by throwing
+  // RunInterrupted, leaving the folder as a kill at that point would (resumable).
+  std::function<bool()> stop_requested;
 };
 
 // The run stopped early: its weights or loss became non-finite, or most of an epoch's examples
 // were dropped (docs/run_folders.md). The folder keeps its last checkpoint, from before.
 class TrainingStopped : public Error {
+ public:
+  using Error::Error;
+};
+
+// stop_requested returned true: the run stopped before a step; `dptrain resume` continues it.
+class RunInterrupted : public Error {
  public:
   using Error::Error;
 };

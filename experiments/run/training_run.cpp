@@ -105,6 +105,10 @@ void TrainingRun::train() {
   const bool interactive = options_.progress && isatty(STDERR_FILENO);
   for (int64_t step = progress_.next_step; step < resolved_.steps; ++step) {
     if (step == options_.debug_kill_at_step) std::raise(SIGKILL);
+    if (options_.stop_requested && options_.stop_requested()) {
+      if (interactive) fmt::print(stderr, "\n");
+      throw RunInterrupted(fmt::format("interrupted before step {}: resume the run with `dptrain resume {}`", step, run_dir_));
+    }
     const double lr = schedule_->learning_rate(step);
     const StepResult s = step_->run(*task_, step, lr);
     record_step(step, lr, s);
