@@ -160,6 +160,7 @@ class Run:
             writer.writerows([repr(float(v)) for v in row] for row in rows)
 
     def __repr__(self):
+        """Run('<path>', name=..., finished|unfinished, epsilon=...)."""
         try:
             config = self.config
             name = config.get("name")

@@ -92,6 +92,12 @@ class RunsTest(unittest.TestCase):
         self.assertEqual(run.epsilon, run.privacy["epsilon"])
         self.assertGreater(run.epsilon, 0)
         self.assertIn("demo_marker", repr(run))
+        try:
+            import pandas  # noqa: F401
+            self.assertEqual(len(run.metrics_frame()), len(run.metrics))
+        except ImportError:
+            with self.assertRaisesRegex(ImportError, "apt-get install python3-pandas"):
+                run.metrics_frame()
         # a path to a config file works too, and gives the same bytes
         from_file = dptrain.run(self.path("marker.json"), out=self.path("py_marker_file"))
         self.assertEqual(read_bytes(os.path.join(from_file.path, "model.safetensors")),
