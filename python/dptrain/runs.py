@@ -102,6 +102,36 @@ class Run:
         """Verifies the finished folder as ``dptrain evaluate`` does; RunFolderError names the bad file."""
         _dptrain._verify(self._path)
 
+    @property
+    def model(self):
+        """The released weights, verified first: a dict tensor name -> read-only numpy array
+        (float32, PyTorch's names and shapes: ``lstm.weight_ih_l0`` ...), memory-mapped from
+        model.safetensors (no copy). The safetensors metadata is in ``model_metadata``."""
+        self.verify()
+        path = self._file("model.safetensors")
+        with open(path, "rb") as f:
+            header_size = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(header_size))
+        import numpy as np  # Debian's python3-numpy; imported only here
+        data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + header_size)
+        dtypes = {"F32": np.float32, "F64": np.float64}
+        weights = {}
+        for name, t in header.items():
+            if name == "__metadata__":
+                continue
+            begin, end = t["data_offsets"]
+            weights[name] = data[begin:end].view(dtypes[t["dtype"]]).reshape(t["shape"])
+        return weights
+
+    @property
+    def model_metadata(self):
+        """model.safetensors's metadata: the run id, the digests of config.json and data.json, and
+        the model section of the config (docs/run_folders.md)."""
+        path = self._file("model.safetensors")
+        with open(path, "rb") as f:
+            header_size = int.from_bytes(f.read(8), "little")
+            return json.loads(f.read(header_size)).get("__metadata__", {})
+
     def evaluate(self, split="test", data=None):
         """``dptrain evaluate``'s JSON as a dict: metrics on ``split`` ("test", "validation" or
         "train", rebuilt from the run's data) or, given ``data`` (a path), on that new file."""

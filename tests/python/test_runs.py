@@ -123,6 +123,18 @@ class RunsTest(unittest.TestCase):
         result = cli("run", self.write_config("bad2.json", config), check=False)
         self.assertEqual(result.stderr, f"dptrain: {caught.exception}\n")
 
+    def test_model_is_the_released_weights(self):
+        weights = self.cls_run.model
+        self.assertEqual(weights["lstm.weight_ih_l0"].shape, (32, 8))  # 4 gates x hidden 8, embedding 8
+        self.assertEqual(str(weights["lstm.weight_ih_l0"].dtype), "float32")
+        self.assertFalse(weights["output.bias"].flags.writeable)  # a read-only view of the file
+        self.assertEqual(self.cls_run.model_metadata["run_id"], self.cls_run.manifest["run_id"])
+        # The bytes of every tensor, in file order, are the file's data section.
+        blob = read_bytes(os.path.join(self.cls_run.path, "model.safetensors"))
+        header = 8 + int.from_bytes(blob[:8], "little")
+        total = sum(w.nbytes for w in weights.values())
+        self.assertEqual(total, len(blob) - header)
+
     def test_evaluate_equals_the_cli(self):
         run = dptrain.load_run(self.cls_run.path)
         self.assertEqual(run.evaluate(), json.loads(cli("evaluate", run.path).stdout))
