@@ -4,11 +4,12 @@
 //   ├ dptrain.ConfigError             dpt::ConfigError, with .path and .message
 //   ├ dptrain.DatasetError            dpt::DatasetError
 //   ├ dptrain.RunFolderError          dpt::IoError: a missing, damaged or unfinished run folder
-//   └ dptrain.TrainingStopped         the run diverged or dropped most of an epoch
+//   ├ dptrain.TrainingStopped         the run diverged or dropped most of an epoch
+//   └ dptrain.AccountingError         dp/accounting's AccountingError (also a ValueError); its
+//                                     subclasses UnsupportedEventError and UnreachableTargetError
+//                                     are registered by accounting_bindings.cpp
 // dpt::RunInterrupted (Ctrl-C during dptrain.run / resume) becomes KeyboardInterrupt. pybind11
 // translates after re-taking the GIL, so errors thrown while it was released map the same way.
-// dptrain.AccountingError is registered by accounting_bindings.cpp (after this translator, so it
-// is tried first); it can derive from _dptrain.Error.
 #include <pybind11/pybind11.h>
 
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "core/error.hpp"
 #include "datasets/dataset_error.hpp"
 #include "experiments/config/config_error.hpp"
+#include "dp/accounting/accounting_error.hpp"
 #include "experiments/run/trainer.hpp"
 #include "python/bindings.hpp"
 
@@ -31,6 +33,7 @@ PyObject* g_config_error = nullptr;
 PyObject* g_dataset_error = nullptr;
 PyObject* g_run_folder_error = nullptr;
 PyObject* g_training_stopped = nullptr;
+PyObject* g_accounting_error = nullptr;
 
 PyObject* new_type(py::module_& m, const char* name, PyObject* base, const char* doc) {
   const std::string qualified = std::string("dptrain.") + name;
@@ -63,6 +66,8 @@ void translate(std::exception_ptr p) {
     PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
   } catch (const Error& e) {
     PyErr_SetString(g_error, e.what());
+  } catch (const AccountingError& e) {  // a std::invalid_argument, not a dpt::Error, in C++
+    PyErr_SetString(g_accounting_error, e.what());
   } catch (const std::filesystem::filesystem_error& e) {
     PyErr_SetString(g_error, (e.path1().string() + ": " + e.code().message()).c_str());
   }
@@ -82,6 +87,12 @@ void register_errors(py::module_& m) {
   g_training_stopped = new_type(m, "TrainingStopped", g_error,
                                 "The run stopped early: non-finite weights or loss, or most of an epoch dropped; its folder keeps "
                                 "the last checkpoint.");
+  // Both a dptrain.Error (one `except dptrain.Error` catches every dptrain error) and a
+  // ValueError (an argument out of range), as dp_accounting raises ValueError.
+  const py::tuple bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_ValueError));
+  g_accounting_error = new_type(m, "AccountingError", bases.ptr(),
+                                "An argument of the accounting API is out of range, or a serialised event or accountant is "
+                                "malformed (a dptrain.Error and a ValueError; the message names the parameter).");
   py::register_exception_translator(&translate);
 }
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import unittest
 
+import dptrain
 from dptrain import accounting as acc
 
 CLI = os.environ.get("DPTRAIN_CLI", "dptrain")
@@ -130,6 +131,7 @@ class ErrorTest(unittest.TestCase):
         with self.assertRaises(kind) as cm:
             f()
         self.assertIsInstance(cm.exception, ValueError)
+        self.assertIsInstance(cm.exception, dptrain.Error)  # one `except dptrain.Error` catches every dptrain error
         self.assertIn(text, str(cm.exception))
 
     def test_out_of_range_arguments_name_the_parameter(self):
