@@ -13,6 +13,7 @@ dp_accounting's spellings work too: ``PoissonSampledDpEvent(q, GaussianDpEvent(s
 ``SelfComposedDpEvent``, ``ComposedDpEvent``. Invalid arguments raise ``AccountingError`` (a
 ``ValueError``) whose message names the C++ parameter (``sampling_rate`` for q).
 """
+import collections as _collections
 import json as _json
 
 from dptrain import _dptrain
@@ -32,6 +33,7 @@ __all__ = [
     "NonPrivateDpEvent",
     "PrivacyAccountant", "RdpAccountant", "PldAccountant", "PrvAccountant", "GdpAccountant",
     "NoiseCalibration", "StepsBudget", "calibrate_noise_multiplier", "max_steps",
+    "BatchSizeBudget", "max_batch_size",
 ]
 
 
@@ -402,3 +404,56 @@ def max_steps(target_epsilon, sampling_probability, noise_multiplier, delta, acc
     """
     return _dptrain._max_steps(target_epsilon, sampling_probability, noise_multiplier, delta,
                                _native_accountant(accountant), max_steps)
+
+
+class BatchSizeBudget(_collections.namedtuple("BatchSizeBudget", ["batch_size", "sampling_probability", "epsilon",
+                                                                    "evaluations"])):
+    """max_batch_size's answer: the expected batch size B, q = B / N, epsilon at q (<= the target),
+    and how many epsilons were computed. ``int(result)`` is B."""
+
+    def __int__(self):
+        return self.batch_size
+
+
+def max_batch_size(target_epsilon, noise_multiplier, steps, dataset_size, delta, accountant="rdp"):
+    """The largest expected batch size B in [1, dataset_size] such that ``steps`` DP-SGD steps
+    PoissonSampledGaussian(B / dataset_size, noise_multiplier) have epsilon <= ``target_epsilon``
+    at ``delta`` (dptrain's privacy.target_epsilon fixes sigma; this fixes sigma and the steps and
+    asks how large a batch the budget allows).
+
+    Bisection over the integers on a fresh accountant per evaluation (about log2(N) of them): it
+    relies on epsilon growing with q for fixed sigma and steps, true of every accountant here; the
+    returned B always meets the target (its epsilon is returned), and B + 1 exceeds it unless
+    B = dataset_size. accountant: "rdp", "pld", "prv" or "gdp" (default settings). Raises
+    UnreachableTargetError when even B = 1 exceeds the target, AccountingError for bad arguments.
+    Example: ``max_batch_size(3.0, 1.0, 1000, 60000, 1e-5).batch_size``.
+    """
+    classes = {"rdp": RdpAccountant, "pld": PldAccountant, "prv": PrvAccountant, "gdp": GdpAccountant}
+    if accountant not in classes:
+        raise AccountingError(f"accountant must be one of rdp, pld, prv, gdp for max_batch_size, got {accountant!r}")
+    if not isinstance(dataset_size, int) or dataset_size < 1:
+        raise AccountingError(f"dataset_size must be an integer >= 1, but is {dataset_size!r}.")
+    evaluations = 0
+
+    def epsilon(b):
+        nonlocal evaluations
+        evaluations += 1
+        event = PoissonSampledGaussian(b / dataset_size, noise_multiplier)
+        return classes[accountant]().compose(event, steps).get_epsilon(delta)
+
+    lo_eps = epsilon(1)
+    if lo_eps > target_epsilon:
+        raise UnreachableTargetError(f"even a batch of 1 (q = 1/{dataset_size}) spends epsilon {lo_eps:.6g} > the target "
+                                     f"{target_epsilon} in {steps} steps at noise multiplier {noise_multiplier}")
+    lo, hi = 1, dataset_size
+    hi_eps = epsilon(hi)
+    if hi_eps <= target_epsilon:
+        return BatchSizeBudget(hi, 1.0, hi_eps, evaluations)
+    while hi - lo > 1:  # epsilon(lo) <= target < epsilon(hi)
+        mid = (lo + hi) // 2
+        mid_eps = epsilon(mid)
+        if mid_eps <= target_epsilon:
+            lo, lo_eps = mid, mid_eps
+        else:
+            hi = mid
+    return BatchSizeBudget(lo, lo / dataset_size, lo_eps, evaluations)

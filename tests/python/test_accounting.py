@@ -126,6 +126,27 @@ class ReferenceTest(unittest.TestCase):
                 self.assertLess(abs(prv["estimate"] - m["msft_prv"]["estimate"]) / m["msft_prv"]["estimate"], 1e-3)
 
 
+class BatchSizeTest(unittest.TestCase):
+    def test_max_batch_size_is_the_largest_within_the_target(self):
+        n, sigma, steps, delta, target = 60000, 1.0, 1000, 1e-5, 3.0
+        b = acc.max_batch_size(target, sigma, steps, n, delta)
+        eps = lambda size: acc.RdpAccountant().compose(acc.PoissonSampledGaussian(size / n, sigma), steps).get_epsilon(delta)
+        self.assertLessEqual(eps(b.batch_size), target)
+        self.assertGreater(eps(b.batch_size + 1), target)
+        self.assertEqual(b.epsilon, eps(b.batch_size))
+        self.assertEqual(b.sampling_probability, b.batch_size / n)
+        self.assertLessEqual(b.evaluations, 2 + 16)  # bisection over [1, 60000]
+        # agrees with the other direction: at q = B / N, max_steps allows at least these steps
+        self.assertGreaterEqual(int(acc.max_steps(target, b.batch_size / n, sigma, delta)), steps)
+
+    def test_unreachable_and_bad_arguments(self):
+        with self.assertRaises(acc.UnreachableTargetError):
+            acc.max_batch_size(0.01, 0.5, 1000, 100, 1e-5)
+        with self.assertRaisesRegex(acc.AccountingError, "dataset_size"):
+            acc.max_batch_size(3.0, 1.0, 1000, 0, 1e-5)
+        self.assertEqual(int(acc.max_batch_size(1e6, 5.0, 10, 50, 1e-5)), 50)  # the whole dataset fits
+
+
 class ErrorTest(unittest.TestCase):
     def assert_error(self, f, text, kind=acc.AccountingError):
         with self.assertRaises(kind) as cm:
