@@ -153,6 +153,34 @@ class RunsTest(unittest.TestCase):
         self.assertEqual(run.predict(prompts), expected)
         self.assertAlmostEqual(sum(expected[0]["probabilities"].values()), 1.0, places=9)
 
+    def test_predict_numpy_rows_equals_the_cli_on_the_csv(self):
+        import math
+
+        import numpy as np
+        csv = self.path("series.csv")
+        rows = [(100 + 10 * math.sin(i / 5), 20 + 3 * math.cos(i / 7)) for i in range(120)]
+        with open(csv, "w") as f:
+            f.write("load,temp\n")
+            f.writelines(f"{a!r},{b!r}\n" for a, b in rows)
+        config = {"name": "tiny_series", "seed": 2,
+                  "data": {"source": "csv", "path": csv, "column": "load", "columns": ["load", "temp"], "window": 6},
+                  "model": {"lstm": [{"hidden": 8}]},
+                  "training": {"steps": 6, "batch_size": 16},
+                  "privacy": {"noise_multiplier": 1.0, "accountant": "rdp"}}
+        run = dptrain.run(config, out=self.path("series"))
+        head = self.path("series_head.csv")
+        with open(head, "w") as f:
+            f.write("load,temp\n")
+            f.writelines(f"{a!r},{b!r}\n" for a, b in rows[:10])
+        expected = [json.loads(line) for line in cli("predict", run.path, "--input", head).stdout.splitlines()]
+        self.assertEqual(len(expected), 10 - 6 + 1)  # one prediction per window of 6 rows
+        got = run.predict(np.array(rows[:10]))
+        self.assertEqual([g["prediction"] for g in got], [e["prediction"] for e in expected])
+        target = run.data["standardization"]["target"]
+        self.assertEqual(target["column"], "load")
+        self.assertGreater(target["mean"], 90)  # the scale predictions are mapped back with: original units
+        self.assertEqual(run.data["standardization"]["inputs"][1]["column"], "temp")
+
     def test_damaged_folder_raises_run_folder_error(self):
         damaged = self.path("damaged")
         subprocess.run(["cp", "-r", self.cls_run.path, damaged], check=True)
