@@ -23,6 +23,13 @@ def _threads(threads):
     return threads
 
 
+def _safetensors_header(path):
+    """(header size, header dict) of a safetensors file: 8 bytes little-endian size, then JSON."""
+    with open(path, "rb") as f:
+        header_size = int.from_bytes(f.read(8), "little")
+        return header_size, json.loads(f.read(header_size))
+
+
 def _read_json(path):
     with open(path, encoding="utf-8") as f:
         return json.load(f)
@@ -109,9 +116,7 @@ class Run:
         model.safetensors (no copy). The safetensors metadata is in ``model_metadata``."""
         self.verify()
         path = self._file("model.safetensors")
-        with open(path, "rb") as f:
-            header_size = int.from_bytes(f.read(8), "little")
-            header = json.loads(f.read(header_size))
+        header_size, header = _safetensors_header(path)
         import numpy as np  # Debian's python3-numpy; imported only here
         data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + header_size)
         dtypes = {"F32": np.float32, "F64": np.float64}
@@ -127,10 +132,7 @@ class Run:
     def model_metadata(self):
         """model.safetensors's metadata: the run id, the digests of config.json and data.json, and
         the model section of the config (docs/run_folders.md)."""
-        path = self._file("model.safetensors")
-        with open(path, "rb") as f:
-            header_size = int.from_bytes(f.read(8), "little")
-            return json.loads(f.read(header_size)).get("__metadata__", {})
+        return _safetensors_header(self._file("model.safetensors"))[1].get("__metadata__", {})
 
     def evaluate(self, split="test", data=None):
         """``dptrain evaluate``'s JSON as a dict: metrics on ``split`` ("test", "validation" or
