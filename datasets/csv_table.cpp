@@ -19,14 +19,18 @@ std::string_view trim(std::string_view s) {
   return s.substr(begin, end - begin + 1);
 }
 
-enum class Cell { kNumber, kEmpty, kNonFinite, kNotANumber };
+enum class Cell { kNumber, kEmpty, kNonFinite, kOutOfRange, kNotANumber };
 
-// A finite decimal number spanning the whole field (a leading '+' allowed), or why not.
+// A finite decimal number spanning the whole field (a leading '+' allowed; spaces around it, also
+// inside quotes, ignored), or why not.
 Cell parse_number(std::string_view field, double& value) {
+  field = trim(field);
   if (!field.empty() && field.front() == '+') field.remove_prefix(1);
   if (field.empty()) return Cell::kEmpty;
   const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-  if (ec != std::errc() || end != field.data() + field.size()) return Cell::kNotANumber;
+  if (end != field.data() + field.size()) return Cell::kNotANumber;
+  if (ec == std::errc::result_out_of_range) return Cell::kOutOfRange;
+  if (ec != std::errc()) return Cell::kNotANumber;
   return std::isfinite(value) ? Cell::kNumber : Cell::kNonFinite;
 }
 
@@ -37,6 +41,9 @@ std::string cell_error(const std::string& column, const std::string& field, Cell
     case Cell::kNonFinite:
       return fmt::format("column '{}': '{}' is not a finite number (NaN or infinity, often a missing value); fill or drop the row.",
                          column, shown);
+    case Cell::kOutOfRange:
+      return fmt::format("column '{}': '{}' is outside the range of a double (it overflows, or underflows below "
+                         "2.2e-308); write it within range (e.g. 0 for an underflow).", column, shown);
     case Cell::kNumber:
     case Cell::kNotANumber: break;
   }

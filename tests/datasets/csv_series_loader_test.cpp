@@ -351,6 +351,19 @@ TEST_CASE("multivariate: missing cells, NaN and unknown or repeated columns are 
       CHECK(contains(msg, path + ":4: column 'y': '" + cell + "' is not a finite number"));
     }
   }
+  SUBCASE("beyond a double's range: overflow and underflow are named as such") {
+    for (const char* cell : {"1e400", "1e-400", "-2e999"}) {
+      CAPTURE(cell);
+      const std::string path = dir.write("r.csv", std::string("t,a,y\n0,1,2\n1,2,3\n2,") + cell + ",4\n");
+      const std::string msg = dataset_error_of([&] { load_csv_series(table_config(path, {"a"}, 1)); });
+      CHECK(contains(msg, path + ":4: column 'a': '" + cell + "' is outside the range of a double"));
+    }
+  }
+  SUBCASE("spaces around a number are ignored, also inside quotes") {
+    const std::string path = dir.write("q.csv", "t,a,y\n0,\" 1 \",2\n1,  2  ,3\n2,\"3\",4\n3,4,5\n");
+    const Dataset d = split_dataset(load_csv_series(table_config(path, {"a"}, 1)), 0);
+    CHECK(d.stats.at("rows") == 4);
+  }
   SUBCASE("text in an input column") {
     const std::string path = dir.write("x.csv", "t,a,y\n0,1,2\n1,two,3\n");
     CHECK(contains(dataset_error_of([&] { load_csv_series(table_config(path, {"a"}, 1)); }), path + ":3: column 'a': 'two' is not a finite number"));
