@@ -43,12 +43,18 @@ struct NoOpEvent {};
 // Releases private data without any guarantee: epsilon = inf.
 struct NonPrivateEvent {};
 
+// Events nest at most this deep (a DP-SGD run's event is 2-3 levels): deeper trees are refused
+// by every factory and by dp_event_from_json, so describing, serialising, comparing and
+// accounting for an event (all recursive) stay within the stack.
+inline constexpr int kMaxEventDepth = 64;
+
 class DpEvent {
  public:
   using Variant =
       std::variant<GaussianEvent, PoissonSampledEvent, SelfComposedEvent, ComposedEvent, NoOpEvent, NonPrivateEvent>;
 
-  // Validated factories; throw AccountingError naming the parameter on invalid input.
+  // Validated factories; throw AccountingError naming the parameter on invalid input, and for an
+  // event nested deeper than kMaxEventDepth.
   static DpEvent gaussian(double noise_multiplier);
   static DpEvent poisson_sampled(double sampling_rate, DpEvent event);
   static DpEvent self_composed(DpEvent event, int64_t count);
@@ -70,9 +76,13 @@ class DpEvent {
   // A one-line description, e.g. "PoissonSampled(q=0.01, Gaussian(noise_multiplier=1))".
   std::string describe() const;
 
+  // Levels of nesting: 1 for a leaf, 1 + the deepest inner event otherwise (<= kMaxEventDepth).
+  int depth() const { return depth_; }
+
  private:
-  explicit DpEvent(Variant variant) : variant_(std::move(variant)) {}
+  DpEvent(Variant variant, int depth);
   Variant variant_;
+  int depth_ = 1;
 };
 
 // {"type": "gaussian", "noise_multiplier": 1.1}, {"type": "poisson_sampled", "sampling_rate": q,
@@ -82,7 +92,9 @@ nlohmann::json to_json(const DpEvent& event);
 
 // The inverse; every field is required, unknown fields are rejected, and values are validated
 // like the factories. Errors name the JSON path: "event.event.noise_multiplier must be finite
-// and non-negative, but is -1.", "event.events[2].type is missing." (`path` names `j`).
+// and non-negative, but is -1.", "event.events[2].type is missing." (`path` names `j`). JSON
+// nested deeper than kMaxEventDepth events is refused before it is followed; values quoted in
+// messages are cut short.
 DpEvent dp_event_from_json(const nlohmann::json& j, const std::string& path = "event");
 
 }  // namespace dpt

@@ -39,6 +39,9 @@ double gdp_epsilon(double mu, double delta) {
   check_in<AccountingError>(delta, Bounds::closed(0.0, 1.0), "delta");
   if (std::isinf(mu)) return delta >= 1.0 ? 0.0 : kInf;
   if (gdp_delta(mu, 0.0) <= delta) return 0.0;
+  // mu > 0 here, and delta(epsilon) > 0 for every finite epsilon: delta 0 is reached only at
+  // infinity (the doubling below would stop where delta(epsilon) underflows to 0, near 16).
+  if (delta == 0.0) return kInf;
   double lo = 0.0;
   double hi = 1.0;
   while (gdp_delta(mu, hi) > delta) {
@@ -46,6 +49,7 @@ double gdp_epsilon(double mu, double delta) {
     hi *= 2.0;
     if (hi > kMaxEpsilon) return kInf;
   }
+
   for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; ++i) {
     const double mid = 0.5 * (lo + hi);
     (gdp_delta(mu, mid) > delta ? lo : hi) = mid;

@@ -83,13 +83,13 @@ void TrainingRun::write_run_files() {
   config_text_ = to_json(with_resolved_defaults(config_, resolved_)).dump(2) + "\n";
   write_file_atomic(path("config.json"), config_text_);
   write_file_atomic(path("metrics.jsonl"), "");
-  const std::string data_text = data_description_text(data_);
-  write_file_atomic(path("data.json"), data_text);
+  data_text_ = data_description_text(data_);
+  write_file_atomic(path("data.json"), data_text_);
   write_report();
   RunManifest m;
   m.config_hash = sha256_hex(config_text_);
   m.data_hash = data_.content_hash;
-  m.data_json_hash = sha256_hex(data_text);
+  m.data_json_hash = sha256_hex(data_text_);
   m.seed = config_.privacy.secure_mode ? std::optional<uint64_t>() : config_.seed;
   m.run_id = key_.id;
   m.threads = omp_get_max_threads();
@@ -253,7 +253,7 @@ void TrainingRun::finish() {
   metrics_.sync();
   complete_ = true;
   const std::string model =
-      serialize_safetensors(params_, model_metadata(config_, key_.id, config_text_, data_description_text(data_)));
+      serialize_safetensors(params_, model_metadata(config_, key_.id, config_text_, data_text_));
   model_sha256_ = sha256_hex(model);
   write_report();  // names the weights it covers by their digest
   write_file_atomic(path("model.safetensors"), model);
@@ -266,7 +266,8 @@ void TrainingRun::restore() {
   config_text_ = read_file(path("config.json"));
   manifest_text_ = read_file(path("manifest.json"));
   resolved_.delta_source = verify_manifest(path("manifest.json"), manifest_text_, resolved_, key_.id);
-  verify_data_description(path("data.json"), read_file(path("data.json")), data_);
+  data_text_ = read_file(path("data.json"));
+  verify_data_description(path("data.json"), data_text_, data_);  // equal to what the data describes
   const std::optional<Checkpoint> c = load_latest_checkpoint(run_dir_, params_);
   if (!c) {
     // Stopped before its first checkpoint: nothing was released, start again from step 0.

@@ -82,6 +82,7 @@ class TrainingRun {
   int64_t last_checkpoint_step_ = -1;   // next_step of the newest checkpoint (-1: none)
   std::vector<std::string> warnings_;   // degenerate data, large delta: in the log and the report
   std::string config_text_, manifest_text_;  // as written at the start: checkpoints record their digests
+  std::string data_text_;                    // data.json as written (or verified on resume): the model names its digest
   double last_report_ms_ = 0.0;  // time of the last privacy.json + privacy.md write
   nlohmann::ordered_json test_;  // the test split's metrics, once finished
   std::string model_sha256_;     // of model.safetensors, once finished

@@ -306,8 +306,9 @@ class RdpAccountant(PrivacyAccountant):
 
     @property
     def orders(self):
-        """The orders used, sorted and without duplicates."""
-        return list(self._native.orders)
+        """The orders used, sorted and without duplicates (the minimum over them does not depend on
+        the order they were given in)."""
+        return sorted(set(self._native.orders))
 
     def get_epsilon_and_optimal_order(self, target_delta):
         """(epsilon, the order attaining it) at ``target_delta``, as dp_accounting's (order None when epsilon is inf)."""
@@ -320,8 +321,8 @@ class PldAccountant(PrivacyAccountant):
     pessimistic connect-the-dots discretisation, FFT composition, both directions of
     add/remove-one adjacency. An upper bound, close to the true epsilon.
 
-    value_discretization_interval: grid step of the privacy loss (nats), in (0, 1]; default 1e-4,
-        as dp_accounting and the C++ default. Smaller is tighter and slower.
+    value_discretization_interval: grid step of the privacy loss (nats), in [1e-5, 0.1] (as the CLI);
+        default 1e-4, as dp_accounting and the C++ default. Smaller is tighter and slower.
     Example: ``PldAccountant().compose(PoissonSampledGaussian(0.01, 1.0), 1000).get_epsilon(1e-5)`` (~1.8282).
     epsilon is inf where no grid holds the loss (q = 1 with tiny sigma) or delta is below the mass
     the discretisation puts at +inf; ``epsilon_report`` says which.
@@ -330,6 +331,11 @@ class PldAccountant(PrivacyAccountant):
     _kind = "pld"
 
     def __init__(self, value_discretization_interval=1e-4):
+        h = value_discretization_interval
+        # The CLI's range (--value-discretization-interval): finer grids are coarsened back to the
+        # PLD's bin limit anyway, and a subnormal one breaks the grid arithmetic.
+        if not (isinstance(h, (int, float)) and 1e-5 <= h <= 0.1):
+            raise AccountingError(f"value_discretization_interval must be in [1e-5, 0.1], but is {h!r}.")
         super().__init__(value_discretization_interval=value_discretization_interval)
 
 
@@ -429,8 +435,12 @@ def max_batch_size(target_epsilon, noise_multiplier, steps, dataset_size, delta,
     Example: ``max_batch_size(3.0, 1.0, 1000, 60000, 1e-5).batch_size``.
     """
     classes = {"rdp": RdpAccountant, "pld": PldAccountant, "prv": PrvAccountant, "gdp": GdpAccountant}
+    if not (isinstance(target_epsilon, (int, float)) and target_epsilon > 0 and target_epsilon < float("inf")):
+        raise AccountingError(f"target_epsilon must be finite and > 0, but is {target_epsilon!r}.")
     if accountant not in classes:
         raise AccountingError(f"accountant must be one of rdp, pld, prv, gdp for max_batch_size, got {accountant!r}")
+    if hasattr(dataset_size, "__index__") and not isinstance(dataset_size, bool):
+        dataset_size = dataset_size.__index__()  # numpy integers too
     if not isinstance(dataset_size, int) or dataset_size < 1:
         raise AccountingError(f"dataset_size must be an integer >= 1, but is {dataset_size!r}.")
     evaluations = 0

@@ -30,9 +30,21 @@ def _safetensors_header(path):
         return header_size, json.loads(f.read(header_size))
 
 
+def _path(value, what):
+    """os.fspath(value), refusing an embedded NUL (C++ would cut the path there, as open() refuses)."""
+    path = os.fspath(value)
+    if "\0" in (path if isinstance(path, str) else path.decode("latin-1")):
+        raise ValueError(f"{what}: embedded null byte in {path!r}")
+    return path
+
+
 def _read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    """The JSON of a run folder's file; a damaged one is a RunFolderError naming it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise _dptrain.RunFolderError(f"{path}: not valid JSON ({e})") from None
 
 
 class Run:
@@ -44,7 +56,7 @@ class Run:
 
     def __init__(self, path):
         """Opens the run folder ``path`` (it must hold config.json and manifest.json)."""
-        path = os.fspath(path)
+        path = _path(path, "path")
         for name in ("config.json", "manifest.json"):
             if not os.path.isfile(os.path.join(path, name)):
                 raise _dptrain.RunFolderError(f"{os.path.join(path, name)}: not found: {path} is not a run folder")
@@ -85,7 +97,19 @@ class Run:
         if not os.path.exists(path):
             return []
         with open(path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+            text = f.read()
+        lines = text.split("\n")
+        if not text.endswith("\n"):
+            lines.pop()  # a line still being written (the run is in progress, or was killed in it)
+        rows = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except ValueError as e:
+                raise _dptrain.RunFolderError(f"{path}:{number}: not valid JSON ({e})") from None
+        return rows
 
     def metrics_frame(self):
         """metrics as a pandas DataFrame (nested entries flattened, e.g. ``validation.loss``)."""
@@ -141,7 +165,7 @@ class Run:
             if split not in ("test", "validation", "train"):
                 raise ValueError(f"split must be 'test', 'validation' or 'train', but is {split!r}")
             return json.loads(_dptrain._evaluate(self._path, split, ""))
-        data = os.fspath(data)
+        data = _path(data, "data")
         if not data:
             raise ValueError("data must not be empty")
         return json.loads(_dptrain._evaluate(self._path, "", data))
@@ -158,7 +182,7 @@ class Run:
         top_k_given = top_k is not None
         k = 5 if top_k is None else top_k
         if isinstance(inputs, (str, os.PathLike)):
-            return self._predict_file(os.fspath(inputs), k, top_k_given)
+            return self._predict_file(_path(inputs, "inputs"), k, top_k_given)
         with tempfile.TemporaryDirectory(prefix="dptrain-predict-") as tmp:
             if isinstance(inputs, (list, tuple)):
                 if not all(isinstance(s, str) for s in inputs):
@@ -218,18 +242,22 @@ def run(config, out=None, threads=None):
     stderr. Ctrl-C stops before the next step and raises KeyboardInterrupt; the folder is
     resumable (``dptrain.resume``).
     """
-    out = "" if out is None else os.fspath(out)
+    out = "" if out is None else _path(out, "out")
     if isinstance(config, dict):
-        text = json.dumps(config)
+        try:
+            text = json.dumps(config, allow_nan=False)
+        except ValueError:
+            raise ValueError("config: NaN and infinity are not JSON numbers; every number of a config must be finite "
+                             "(docs/config.md)") from None
         return Run(_dptrain._run(text, False, out, _threads(threads)))
     if isinstance(config, (str, os.PathLike)):
-        return Run(_dptrain._run(os.fspath(config), True, out, _threads(threads)))
+        return Run(_dptrain._run(_path(config, "config"), True, out, _threads(threads)))
     raise TypeError(f"config must be a dict or a path, not {type(config).__name__}")
 
 
 def resume(run_dir, threads=None):
     """Continues the run in ``run_dir`` from its latest checkpoint like ``dptrain resume``; returns its Run."""
-    return Run(_dptrain._resume(os.fspath(run_dir), _threads(threads)))
+    return Run(_dptrain._resume(_path(run_dir, "run_dir"), _threads(threads)))
 
 
 def load_run(path):

@@ -151,6 +151,42 @@ class BatchSizeTest(unittest.TestCase):
         self.assertEqual(int(acc.max_batch_size(1e6, 5.0, 10, 50, 1e-5)), 50)  # the whole dataset fits
 
 
+class HostileInputTest(unittest.TestCase):
+    """What an adversarial pass crashed or misanswered: deep nesting, NaN targets, delta 0."""
+
+    def test_deep_nesting_is_refused_not_a_crash(self):
+        e = acc.Gaussian(1.0)
+        with self.assertRaisesRegex(acc.AccountingError, "more than the 64 an event may have"):
+            for _ in range(20000):
+                e = acc.PoissonSampled(0.5, e)
+        e = acc.Gaussian(1.0)
+        with self.assertRaisesRegex(acc.AccountingError, "more than the 64"):
+            for _ in range(200000):
+                e = acc.SelfComposed(e, 2)
+        with self.assertRaisesRegex(acc.AccountingError, "event must be an object, but is an array"):
+            acc.event_from_json("[" * 100000 + "]" * 100000)
+        deep = '{"type": "self_composed", "count": 2, "event": ' * 100000 + '{"type": "no_op"}' + "}" * 100000
+        with self.assertRaisesRegex(acc.AccountingError, "nested deeper than the 64 levels"):
+            acc.event_from_json(deep)
+
+    def test_max_batch_size_refuses_a_nan_or_infinite_target(self):
+        for target in (float("nan"), float("inf"), 0.0, -1.0):
+            with self.subTest(target=target), self.assertRaisesRegex(acc.AccountingError, "target_epsilon"):
+                acc.max_batch_size(target, 1.0, 1000, 60000, 1e-5)
+
+    def test_gdp_at_delta_zero_is_infinite(self):
+        g = acc.GdpAccountant().compose(acc.PoissonSampledGaussian(0.01, 1.0), 1000)
+        self.assertEqual(g.get_epsilon(0.0), float("inf"))
+
+    def test_pld_interval_in_the_clis_range(self):
+        for h in (5e-324, 1e-6, 0.5):
+            with self.subTest(h=h), self.assertRaisesRegex(acc.AccountingError, r"in \[1e-5, 0.1\]"):
+                acc.PldAccountant(h)
+
+    def test_rdp_orders_sorted_without_duplicates(self):
+        self.assertEqual(acc.RdpAccountant(orders=[3, 2, 2, 2.5]).orders, [2.0, 2.5, 3.0])
+
+
 class ErrorTest(unittest.TestCase):
     def assert_error(self, f, text, kind=acc.AccountingError):
         with self.assertRaises(kind) as cm:

@@ -181,6 +181,26 @@ class RunsTest(unittest.TestCase):
         self.assertGreater(target["mean"], 90)  # the scale predictions are mapped back with: original units
         self.assertEqual(run.data["standardization"]["inputs"][1]["column"], "temp")
 
+    def test_hostile_paths_configs_and_files(self):
+        with self.assertRaisesRegex(ValueError, "embedded null byte"):
+            dptrain.run(self.cls_config, out=self.path("nul\0tail"))
+        self.assertFalse(os.path.exists(self.path("nul")))
+        with self.assertRaisesRegex(ValueError, "NaN and infinity are not JSON numbers"):
+            dptrain.run({"seed": 1, "privacy": {"noise_multiplier": float("nan")}})
+        copy = self.path("torn")
+        subprocess.run(["cp", "-r", self.cls_run.path, copy], check=True)
+        with open(os.path.join(copy, "metrics.jsonl"), "a") as f:
+            f.write('{"kind":"step","st')  # a line still being written
+        self.assertEqual(dptrain.load_run(copy).metrics, self.cls_run.metrics)
+        with open(os.path.join(copy, "metrics.jsonl"), "a") as f:
+            f.write('\n')  # now a damaged, complete line
+        with self.assertRaisesRegex(dptrain.RunFolderError, r"metrics.jsonl:\d+: not valid JSON"):
+            dptrain.load_run(copy).metrics
+        with open(os.path.join(copy, "privacy.json"), "w") as f:
+            f.write("{")
+        with self.assertRaisesRegex(dptrain.RunFolderError, "privacy.json: not valid JSON"):
+            dptrain.load_run(copy).epsilon
+
     def test_damaged_folder_raises_run_folder_error(self):
         damaged = self.path("damaged")
         subprocess.run(["cp", "-r", self.cls_run.path, damaged], check=True)

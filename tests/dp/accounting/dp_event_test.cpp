@@ -102,3 +102,32 @@ TEST_CASE("ledger JSON: round trip and malformed entries") {
       ledger_from_json(json::parse(R"([{"event":{"type":"gaussian","noise_multiplier":-1},"count":1}])")),
       "ledger[0].event.noise_multiplier must be finite and non-negative, but is -1.");
 }
+
+TEST_CASE("events nest at most kMaxEventDepth deep: deeper trees are refused, never followed") {
+  DpEvent e = DpEvent::gaussian(1.0);
+  for (int level = 2; level <= kMaxEventDepth; ++level) e = DpEvent::poisson_sampled(0.5, e);
+  CHECK(e.depth() == kMaxEventDepth);
+  CHECK(to_json(e).dump().size() > 0);  // the deepest allowed event serialises
+  CHECK_THROWS_WITH_TEXT(AccountingError, DpEvent::poisson_sampled(0.5, e), "event is nested 65 levels deep, more than the 64");
+  CHECK_THROWS_WITH_TEXT(AccountingError, DpEvent::self_composed(e, 2), "more than the 64");
+  CHECK_THROWS_WITH_TEXT(AccountingError, DpEvent::composed({DpEvent::no_op(), e}), "more than the 64");
+  CHECK(DpEvent::composed({}).depth() == 1);
+  CHECK(DpEvent::composed({DpEvent::gaussian(1.0)}).depth() == 2);
+
+  // JSON: a forged file (a checkpoint's ledger) 100,000 levels deep is refused at level 65,
+  // and the message quotes no value of it.
+  std::string deep;
+  for (int k = 0; k < 100000; ++k) deep += R"({"type": "self_composed", "count": 2, "event": )";
+  deep += R"({"type": "no_op"})";
+  deep += std::string(100000, '}');
+  try {
+    dp_event_from_json(json::parse(deep));
+    FAIL("a 100,000-deep event was accepted");
+  } catch (const AccountingError& err) {
+    const std::string what = err.what();
+    CHECK(what.find("is nested deeper than the 64 levels an event may have") != std::string::npos);
+    CHECK(what.size() < 64 * 8 + 200);  // the path, not the document
+  }
+  const std::string brackets = std::string(100000, '[') + std::string(100000, ']');
+  CHECK_THROWS_WITH_TEXT(AccountingError, dp_event_from_json(json::parse(brackets)), "event must be an object, but is an array.");
+}

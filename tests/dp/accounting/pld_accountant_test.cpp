@@ -321,3 +321,12 @@ TEST_CASE("summary: extreme valid inputs never throw; a method out of its domain
     CHECK(all[static_cast<size_t>(best)].valid);
   }
 }
+
+TEST_CASE("GDP at delta 0: the Gaussian mechanism has epsilon = inf (not where delta(epsilon) underflows)") {
+  GdpAccountant gdp;
+  gdp.compose(DpEvent::poisson_sampled_gaussian(0.01, 1.0), 1000);
+  CHECK(std::isinf(gdp.get_epsilon(0.0)));
+  CHECK(std::isfinite(gdp.get_epsilon(1e-5)));
+  GdpAccountant nothing;  // mu = 0: no privacy loss, epsilon 0 at every delta
+  CHECK(nothing.get_epsilon(0.0) == 0.0);
+}
