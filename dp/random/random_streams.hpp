@@ -12,7 +12,7 @@
 
 namespace dpt {
 
-enum class StreamPurpose : uint64_t { kSampling = 1, kNoise = 2, kInit = 3, kDropout = 4, kDataSplit = 5 };
+enum class StreamPurpose : uint64_t { kSampling = 1, kNoise = 2, kInit = 3, kDropout = 4, kDataSplit = 5, kSweep = 7 };
 
 // A source of uniform 64-bit words; also a UniformRandomBitGenerator for Boost.Random.
 class BitStream {
