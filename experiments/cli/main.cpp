@@ -13,6 +13,7 @@
 #include "experiments/cli/epsilon_command.hpp"
 #include "experiments/cli/inference_commands.hpp"
 #include "experiments/cli/run_commands.hpp"
+#include "experiments/cli/sweep_command.hpp"
 #include "experiments/config/config_error.hpp"
 #include "datasets/dataset_error.hpp"
 #include "dp/accounting/accounting_error.hpp"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   runs.add_to(app);
   dpt::InferenceCommands inference;
   inference.add_to(app);
+  dpt::SweepCommand sweep;
+  sweep.add_to(app);
   dpt::EpsilonOptions epsilon;
   CLI::App* epsilon_cmd = dpt::add_epsilon_command(app, epsilon);
   dpt::CalibrateOptions calibrate;
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
     if (*calibrate_cmd) return dpt::run_calibrate_command(calibrate);
     if (const int code = runs.dispatch(); code >= 0) return code;
     if (const int code = inference.dispatch(); code >= 0) return code;
+    if (const int code = sweep.dispatch(); code >= 0) return code;
   } catch (const dpt::ConfigError& e) {  // a bad config: nothing was written
     fmt::print(stderr, "dptrain: {}\n", e.what());
     return 2;

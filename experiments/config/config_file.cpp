@@ -145,4 +145,10 @@ ExperimentConfig load_config(const std::string& file) {
   return parse_config_text(read_file(file), file);
 }
 
+nlohmann::json parse_config_json(std::string_view text, const std::string& origin) {
+  return parse_json(text, origin);
+}
+
+std::string read_config_file(const std::string& file) { return read_file(file); }
+
 }  // namespace dpt

@@ -35,6 +35,12 @@ inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{1} << 20;
 // file: No such file or directory", "/dev/zero: not a regular file (a character device); ...".
 ExperimentConfig load_config(const std::string& file);
 
+// The two halves of load_config, for files that hold configs (a sweep file): the bytes of a
+// regular file of at most kMaxConfigFileBytes, and strict JSON text -> JSON (bounded nesting,
+// duplicate keys refused, "file:line:column: invalid JSON: ..."). Both throw ConfigError.
+std::string read_config_file(const std::string& file);
+nlohmann::json parse_config_json(std::string_view text, const std::string& origin);
+
 // What the model predicts, as the data implies it: "classification", "regression" or
 // "language_model" (data.task for generated data, else data.source). A valid config's
 // model.output is "auto" or this.

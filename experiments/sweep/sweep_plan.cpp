@@ -1,0 +1,246 @@
+// Expanding a sweep into runs (see sweep_plan.hpp).
+#include "experiments/sweep/sweep_plan.hpp"
+
+#include <fmt/core.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "dp/random/random_streams.hpp"
+#include "dp/random/tuning_trials.hpp"
+#include "experiments/config/config_error.hpp"
+#include "experiments/config/config_parser.hpp"
+#include "experiments/config/config_reader.hpp"
+#include "experiments/config/config_schema.hpp"
+
+namespace dpt {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+// One step of a path: an object key or an array index.
+struct PathStep {
+  std::string key;
+  int64_t index = -1;  // >= 0: an array index
+};
+
+std::vector<PathStep> split_path(const std::string& path, const std::string& where) {
+  std::vector<PathStep> steps;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      ++i;
+      continue;
+    }
+    if (path[i] == '[') {
+      const std::size_t close = path.find(']', i);
+      const std::string digits = close == std::string::npos ? "" : path.substr(i + 1, close - i - 1);
+      if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos || steps.empty()) {
+        throw ConfigError(where, "is not a config path: '[' must follow a key and hold an index, e.g. model.lstm[0].hidden");
+      }
+      steps.push_back(PathStep{"", std::stoll(digits)});
+      i = close + 1;
+      continue;
+    }
+    const std::size_t end = path.find_first_of(".[", i);
+    steps.push_back(PathStep{path.substr(i, end == std::string::npos ? std::string::npos : end - i), -1});
+    i = end == std::string::npos ? path.size() : end;
+  }
+  return steps;
+}
+
+// The path with every index spelled [i], as config_paths() lists it.
+std::string schema_path(const std::vector<PathStep>& steps) {
+  std::string out;
+  for (const PathStep& s : steps) {
+    if (s.index >= 0) {
+      out += "[i]";
+    } else {
+      out += (out.empty() ? "" : ".") + s.key;
+    }
+  }
+  return out;
+}
+
+void check_known_path(const std::string& path, const std::vector<PathStep>& steps, const std::string& where) {
+  const std::vector<std::string> known = config_paths();
+  const std::string spelled = schema_path(steps);
+  for (const std::string& k : known) {
+    if (k == spelled) return;
+  }
+  std::vector<std::string_view> candidates(known.begin(), known.end());
+  std::string message = "'" + path + "' is not a config path";
+  if (const auto near = config_detail::nearest(spelled, candidates)) message += "; did you mean '" + std::string(*near) + "'?";
+  throw ConfigError(where, message + " (docs/config.md lists them)");
+}
+
+json draw_value(const SweepAxis& axis, BitStream& stream) {
+  const double u = stream.uniform();
+  switch (axis.kind) {
+    case SweepAxis::Kind::kValues: {
+      const auto n = static_cast<double>(axis.values.size());
+      return axis.values[std::min(axis.values.size() - 1, static_cast<std::size_t>(std::floor(u * n)))];
+    }
+    case SweepAxis::Kind::kUniform:
+      return axis.lo + (axis.hi - axis.lo) * u;
+    case SweepAxis::Kind::kLogUniform:
+      return std::exp(std::log(axis.lo) + (std::log(axis.hi) - std::log(axis.lo)) * u);
+    case SweepAxis::Kind::kIntUniform:
+      return static_cast<int64_t>(axis.lo + std::floor(u * (axis.hi - axis.lo + 1.0)));
+  }
+  return nullptr;
+}
+
+// The points of the search space, without seeds: {path: value} per point.
+std::vector<ordered_json> search_space(const SweepSpec& spec) {
+  std::vector<ordered_json> points;
+  if (spec.random) {
+    const auto stream = ReproducibleRandomness(spec.random_seed).stream(StreamPurpose::kSweep, 0);
+    for (int64_t s = 0; s < spec.samples; ++s) {
+      ordered_json p = ordered_json::object();
+      for (const SweepAxis& axis : spec.axes) p[axis.path] = draw_value(axis, *stream);
+      points.push_back(std::move(p));
+    }
+    return points;
+  }
+  int64_t total = 1;
+  for (const SweepAxis& axis : spec.axes) {
+    total *= static_cast<int64_t>(axis.values.size());
+    if (total > kMaxSweepRuns) {
+      throw ConfigError("grid", fmt::format("has more than {} points; a sweep plans at most {} runs", kMaxSweepRuns, kMaxSweepRuns));
+    }
+  }
+  for (int64_t k = 0; k < total; ++k) {  // mixed radix, the last axis fastest
+    ordered_json p = ordered_json::object();
+    int64_t rest = k;
+    std::vector<std::size_t> digit(spec.axes.size());
+    for (std::size_t a = spec.axes.size(); a-- > 0;) {
+      const auto n = static_cast<int64_t>(spec.axes[a].values.size());
+      digit[a] = static_cast<std::size_t>(rest % n);
+      rest /= n;
+    }
+    for (std::size_t a = 0; a < spec.axes.size(); ++a) p[spec.axes[a].path] = spec.axes[a].values[digit[a]];
+    points.push_back(std::move(p));
+  }
+  return points;
+}
+
+SweepPoint make_point(const SweepSpec& spec, int64_t index, const ordered_json& axes, const json& base_with_set) {
+  SweepPoint point;
+  point.index = index;
+  point.id = fmt::format("run-{:03d}", index);
+  point.axes = axes;
+  point.config = base_with_set;
+  point.config["name"] = spec.name + "-" + point.id;
+  for (const auto& [path, value] : axes.items()) set_config_path(point.config, path, value, "grid." + path);
+  return point;
+}
+
+void validate(const SweepSpec& spec, const SweepPoint& point) {
+  try {
+    (void)parse_config(point.config);
+  } catch (const ConfigError& e) {
+    throw ConfigError("", fmt::format("{}: {} ({}): {}", spec.file, point.id, describe_axes(point.axes), e.what()));
+  }
+}
+
+// plan_sweep without the file name on errors.
+SweepPlan plan_points(const SweepSpec& spec) {
+  json base = spec.base;
+  for (const auto& [path, value] : spec.set.items()) set_config_path(base, path, value, "set." + path);
+  if (spec.ledger) set_config_path(base, "privacy.ledger", *spec.ledger, "ledger");
+  const std::vector<ordered_json> space = spec.axes.empty() ? std::vector<ordered_json>{ordered_json::object()} : search_space(spec);
+  SweepPlan plan;
+  plan.search_space = static_cast<int64_t>(space.size());
+  if (spec.selection.trials) {
+    const TuningTrials& t = spec.selection.trials.value();
+    const auto stream = ReproducibleRandomness(t.seed).stream(StreamPurpose::kSweep, 1);
+    plan.trials = draw_trial_count(t.mean, t.shape, *stream);
+    for (std::size_t i = 0; i < space.size(); ++i) {
+      const SweepPoint p = make_point(spec, static_cast<int64_t>(i), space[i], base);
+      validate(spec, p);
+      plan.space_configs.push_back(p.config);
+    }
+    const bool secure = base.contains("privacy") && base["privacy"].is_object() && base["privacy"].value("secure_mode", false) == true;
+    const uint64_t first_seed = base.contains("seed") && base["seed"].is_number_unsigned() ? base["seed"].get<uint64_t>() : 1;
+    for (int64_t k = 0; k < plan.trials; ++k) {
+      const auto pick = std::min(space.size() - 1, static_cast<std::size_t>(std::floor(stream->uniform() * static_cast<double>(space.size()))));
+      ordered_json axes = space[pick];
+      if (!secure) axes["seed"] = first_seed + static_cast<uint64_t>(k);  // secure mode: fresh OS randomness per run
+      plan.points.push_back(make_point(spec, k, axes, base));
+    }
+  } else {
+    if (static_cast<int64_t>(space.size() * std::max<std::size_t>(1, spec.seeds.size())) > kMaxSweepRuns) {
+      throw ConfigError("", fmt::format("{}: plans {} runs; a sweep plans at most {}", spec.file,
+                                        space.size() * spec.seeds.size(), kMaxSweepRuns));
+    }
+    for (const ordered_json& p : space) {
+      if (spec.seeds.empty()) {
+        plan.points.push_back(make_point(spec, static_cast<int64_t>(plan.points.size()), p, base));
+        continue;
+      }
+      for (const uint64_t seed : spec.seeds) {
+        ordered_json axes = p;
+        axes["seed"] = seed;
+        plan.points.push_back(make_point(spec, static_cast<int64_t>(plan.points.size()), axes, base));
+      }
+    }
+  }
+  for (const SweepPoint& point : plan.points) validate(spec, point);
+  return plan;
+}
+
+}  // namespace
+
+std::vector<std::string> config_paths() {
+  std::vector<std::string> paths;
+  for (const config_schema::Section& section : config_schema::kSections) {
+    for (const std::string_view key : section.keys) {
+      paths.push_back(section.path.empty() ? std::string(key) : std::string(section.path) + "." + std::string(key));
+    }
+  }
+  return paths;
+}
+
+void set_config_path(json& config, const std::string& path, const json& value, const std::string& where) {
+  const std::vector<PathStep> steps = split_path(path, where);
+  check_known_path(path, steps, where);
+  json* at = &config;
+  std::string walked;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const PathStep& s = steps[i];
+    const bool last = i + 1 == steps.size();
+    if (s.index >= 0) {
+      if (!at->is_array() || s.index >= static_cast<int64_t>(at->size())) {
+        throw ConfigError(where, fmt::format("{} has no element [{}] in the base config (it has {})", walked,
+                                             s.index, at->is_array() ? std::to_string(at->size()) : std::string("no array")));
+      }
+      at = &(*at)[static_cast<std::size_t>(s.index)];
+      walked += "[" + std::to_string(s.index) + "]";
+    } else {
+      if (!at->is_object()) throw ConfigError(where, walked + " is not an object in the base config");
+      if (!last && !at->contains(s.key)) (*at)[s.key] = json::object();
+      at = &(*at)[s.key];
+      walked += (walked.empty() ? "" : ".") + s.key;
+    }
+    if (last) *at = value;
+  }
+}
+
+std::string describe_axes(const ordered_json& axes) {
+  std::string out;
+  for (const auto& [path, value] : axes.items()) out += (out.empty() ? "" : ", ") + path + "=" + value.dump();
+  return out.empty() ? "the base config" : out;
+}
+
+SweepPlan plan_sweep(const SweepSpec& spec) {
+  try {
+    return plan_points(spec);
+  } catch (const ConfigError& e) {
+    if (e.path().empty()) throw;
+    throw ConfigError(spec.file + ": " + e.path(), e.message());
+  }
+}
+
+}  // namespace dpt

@@ -1,0 +1,157 @@
+// The sweep command's steps (see sweep_session.hpp).
+#include "experiments/sweep/sweep_session.hpp"
+
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "core/error.hpp"
+#include "core/io/regular_file.hpp"
+#include "datasets/dataset_error.hpp"
+#include "experiments/config/config_error.hpp"
+#include "experiments/run/atomic_file.hpp"
+#include "experiments/sweep/sweep_plan.hpp"
+//TEMP
+#include "experiments/sweep/sweep_privacy.hpp"
+#include "experiments/sweep/sweep_runner.hpp"
+#include "experiments/sweep/sweep_summary.hpp"
+
+namespace dpt {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+// The config without what does not change its mechanism (name, seed): one resolution per distinct rest.
+std::string mechanism_key(json config) {
+  config.erase("name");
+  config.erase("seed");
+  return config.dump();
+}
+
+// Resolves the DP mechanism of each config (data read, sigma calibrated), naming the point that fails.
+std::vector<RunMechanism> resolve_mechanisms(const SweepSpec& spec, const std::vector<std::pair<std::string, json>>& configs) {
+  std::map<std::string, RunMechanism> cache;
+  std::vector<RunMechanism> out;
+  for (const auto& [label, config] : configs) {
+    const std::string key = mechanism_key(config);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      try {
+        it = cache.emplace(key, planned_mechanism(config)).first;
+      } catch (const ConfigError& e) {
+        throw ConfigError("", fmt::format("{}: {}: {}", spec.file, label, e.what()));
+      } catch (const DatasetError& e) {
+        throw DatasetError(fmt::format("{}: {}: {}", spec.file, label, e.what()));
+      }
+    }
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+ordered_json plan_json(const SweepSpec& spec, const SweepPlan& plan) {
+  ordered_json j;
+  j["format"] = "dptrain-sweep/1";
+  j["name"] = spec.name;
+  j["sweep_file"] = spec.file;
+  j["base"] = spec.base_origin;
+  j["selection"] = {{"metric", spec.selection.metric}, {"mode", spec.selection.maximize ? "max" : "min"}};
+  j["search_space"] = plan.search_space;
+  j["trials_drawn"] = plan.trials >= 0 ? json(plan.trials) : json(nullptr);
+  j["points"] = ordered_json::array();
+  for (const SweepPoint& p : plan.points) j["points"].push_back({{"id", p.id}, {"axes", p.axes}, {"config", p.config}});
+  return j;
+}
+
+// Holds an exclusive lock on <dir>/.sweep.lock for the life of the object: one sweep per folder.
+class FolderLock {
+ public:
+  explicit FolderLock(const std::string& dir) {
+    const std::string file = dir + "/.sweep.lock";
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw IoError(file + ": cannot open: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw ConfigError("--out", dir + ": another dptrain sweep is running in this folder");
+    }
+  }
+  ~FolderLock() { ::close(fd_); }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// Creates the folder, or checks that the plan it holds is this one (a resumed sweep).
+void lay_out(const std::string& dir, const ordered_json& plan) {
+  const std::string file = dir + "/sweep.json";
+  if (fs::exists(file)) {
+    const FileRead r = read_regular_file(file, 64 << 20);
+    const json stored = r.failure == FileReadFailure::kNone ? json::parse(r.bytes, nullptr, false) : json();
+    if (!stored.is_object() || !stored.contains("points")) throw IoError(file + ": damaged (not a sweep plan); remove the folder or use another --out");
+    if (stored["points"] != json(plan["points"])) {
+      throw ConfigError("--out", dir + " holds another sweep's runs (its sweep.json plans other runs); use another --out");
+    }
+  }
+  for (const char* sub : {"configs", "runs", "logs"}) fs::create_directories(fs::path(dir) / sub);
+}
+
+}  // namespace
+
+int run_sweep(const std::string& file, const SweepOptions& options) {
+  const SweepSpec spec = load_sweep_spec(file);
+  const SweepPlan plan = plan_sweep(spec);
+  // Every mechanism before anything runs: the runs', and for a tuning bound the whole search space's.
+  std::vector<std::pair<std::string, json>> configs;
+  for (const SweepPoint& p : plan.points) configs.emplace_back(p.id + " (" + describe_axes(p.axes) + ")", p.config);
+  std::vector<RunMechanism> space;
+  if (spec.selection.trials) {
+    std::vector<std::pair<std::string, json>> space_configs;
+    for (std::size_t i = 0; i < plan.space_configs.size(); ++i) {
+      space_configs.emplace_back(fmt::format("search-space point {}", i), plan.space_configs[i]);
+    }
+    space = resolve_mechanisms(spec, space_configs);
+  }
+  const std::vector<RunMechanism> planned = resolve_mechanisms(spec, configs);
+  if (!spec.selection.trials) space = planned;
+  const ordered_json plan_doc = plan_json(spec, plan);
+  fmt::print(stderr, "sweep {}: {} runs planned{}\n", spec.name, plan.points.size(),
+             plan.trials >= 0 ? fmt::format(" (K = {} trials drawn from a search space of {})", plan.trials, plan.search_space) : "");
+  if (options.plan_only) {
+    fmt::print("{}\n", plan_doc.dump(2));
+    return 0;
+  }
+  const std::string dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
+  fs::create_directories(dir);
+  const FolderLock lock(dir);
+  lay_out(dir, plan_doc);
+  write_file_atomic(dir + "/sweep.json", plan_doc.dump(2) + "\n");
+  for (const SweepPoint& p : plan.points) {
+    const std::string config = dir + "/configs/" + p.id + ".json";
+    if (!fs::exists(config)) write_file_atomic(config, p.config.dump(2) + "\n");
+  }
+  const std::vector<RunOutcome> outcomes = run_sweep_points(plan, SweepRunOptions{dir, options.jobs, options.threads});
+  const SweepResult result = summarise_sweep(spec, plan, dir, outcomes, space);
+  const std::string md = write_sweep_summary(spec, plan, result, dir);
+  //TEMP write_file_atomic(dir + "/frontier.svg", sweep_frontier_svg(spec, result));
+  fmt::print("{}\nsweep folder: {}\n", md, dir);
+  int failed = 0;
+  for (const RunOutcome& o : outcomes) failed += o.complete ? 0 : 1;
+  if (failed > 0) {
+    fmt::print(stderr, "dptrain: error: {} of {} runs did not finish (see summary.md and logs/); run the sweep again to resume them\n",
+               failed, outcomes.size());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace dpt

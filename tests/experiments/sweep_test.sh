@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# `dptrain sweep` end to end (docs/sweep.md): a grid x seeds sweep of a tiny config with 2 jobs
+# writes summary.jsonl / summary.md / selection.json / frontier.svg (XML) and selects by
+# validation; a sweep killed mid-run resumes to byte-identical run folders, keeping finished runs
+# untouched and leaving no run training; a finished sweep reruns nothing; a tuning sweep runs the
+# K trials it drew and reports the tuning bound; bad sweeps are refused (exit 2) before anything
+# is written.
+# Usage: sweep_test.sh DPTRAIN CONFIGS_DIR
+set -euo pipefail
+dptrain="$1"
+configs="$2"
+py=/usr/bin/python3
+work=$(mktemp -d)
+trap 'pkill -KILL -f "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cd "$work"
+cp "$configs/tiny_marker.json" base.json
+
+cat > grid.json <<'JSON'
+{"name": "tiny_grid", "base": "base.json", "set": {"training.epochs": 4},
+ "grid": {"privacy.noise_multiplier": [0.8, 1.5]}, "seeds": 2,
+ "selection": {"metric": "validation.accuracy", "mode": "max"}}
+JSON
+
+# 1. A whole sweep, two jobs side by side.
+"$dptrain" sweep grid.json --out s1 --jobs 2 > s1.out 2> s1.err || fail "sweep exit $?: $(cat s1.err)"
+[ "$(wc -l < s1/summary.jsonl)" -eq 4 ] || fail "summary.jsonl has $(wc -l < s1/summary.jsonl) rows, expected 4"
+grep -q "(selected)" s1/summary.md || fail "summary.md marks no selected run"
+grep -q "search included" s1.out || fail "the sweep did not print the price"
+"$py" - s1 <<'PY' || fail "summary / selection / frontier are inconsistent"
+import json, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+rows = [json.loads(l) for l in open(d + "/summary.jsonl")]
+sel = json.load(open(d + "/selection.json"))
+assert all(r["status"] == "complete" for r in rows), rows
+assert [r["axes"]["seed"] for r in rows] == [7, 8, 7, 8], [r["axes"] for r in rows]
+best = max(rows, key=lambda r: r["validation"]["accuracy"])
+assert sel["selected"] == best["id"] and [r["id"] for r in rows if r["selected"]] == [best["id"]], (sel, best)
+largest = max(r["epsilon"] for r in rows)
+# Releasing the best of four runs costs more than any one run (plain composition of all four).
+assert sel["epsilon"] > largest * 1.2, (sel["epsilon"], largest)
+assert sel["runs_composed"] == 4 and sel["composed_epsilon_rdp"] >= sel["composed_epsilon_pld"] * 0.99
+ET.parse(d + "/frontier.svg")
+print("ok: 4 runs, selected", sel["selected"], "release eps", round(sel["epsilon"], 4), "largest single run", round(largest, 4))
+PY
+for r in 000 001 002 003; do
+  grep -q '"complete": true' "s1/runs/run-$r/privacy.json" || fail "run-$r is not complete"
+done
+
+# 2. Rerunning a finished sweep runs nothing and writes the same summary.
+cp s1/summary.jsonl first.jsonl
+"$dptrain" sweep grid.json --out s1 > rerun.out 2> rerun.err || fail "rerun exit $?"
+! grep -q "starting\|resuming" rerun.err || fail "a finished sweep started runs again: $(cat rerun.err)"
+cmp -s first.jsonl s1/summary.jsonl || fail "the rerun's summary.jsonl differs"
+echo "ok: a finished sweep reruns nothing"
+
+# 3. Kill the sweep while its second run trains; run it again: finished runs kept, the rest
+#    resumed or started, every run folder byte-identical to the uninterrupted sweep.
+cat > slow.json <<'JSON'
+{"name": "tiny_grid", "base": "base.json", "set": {"training.epochs": 4},
+ "grid": {"privacy.noise_multiplier": [0.8, 1.5]}, "seeds": 2,
+ "selection": {"metric": "validation.accuracy", "mode": "max"}}
+JSON
+"$dptrain" sweep slow.json --out s2 --jobs 1 > s2a.out 2> s2a.err &
+sweep_pid=$!
+for _ in $(seq 1 400); do
+  [ -f s2/logs/run-000.status.json ] && [ -f s2/runs/run-001/manifest.json ] && break
+  sleep 0.02
+done
+kill -KILL "$sweep_pid" 2>/dev/null || true
+wait "$sweep_pid" 2>/dev/null || true
+sleep 0.3
+! pgrep -f "$work/s2/runs" > /dev/null && ! pgrep -f "s2/configs" > /dev/null || fail "a run of the killed sweep is still training"
+[ -f s2/logs/run-000.status.json ] || fail "the sweep was killed before its first run finished (test timing)"
+stamp=$(stat -c %Y.%s s2/runs/run-000/model.safetensors)
+"$dptrain" sweep slow.json --out s2 --jobs 1 > s2b.out 2> s2b.err || fail "resumed sweep exit $?: $(cat s2b.err)"
+! grep -q "run-000" s2b.err || fail "the finished run-000 was run again"
+[ "$stamp" = "$(stat -c %Y.%s s2/runs/run-000/model.safetensors)" ] || fail "run-000's folder was touched"
+for r in 000 001 002 003; do
+  cmp -s "s1/runs/run-$r/model.safetensors" "s2/runs/run-$r/model.safetensors" || fail "run-$r differs from the uninterrupted sweep"
+  cmp -s "s1/runs/run-$r/metrics.jsonl" "s2/runs/run-$r/metrics.jsonl" || fail "run-$r's metrics differ from the uninterrupted sweep"
+done
+echo "ok: a killed sweep resumes to the same bytes ($(grep -c 'resuming\|starting' s2b.err) runs resumed or started)"
+
+# 4. Tuning trials: K drawn from the trials seed, each a run; the tuning bound is reported.
+cat > tune.json <<'JSON'
+{"name": "tiny_tune", "base": "base.json", "set": {"training.epochs": 1},
+ "grid": {"privacy.noise_multiplier": [1.0, 2.0], "training.optimizer.learning_rate": [0.003, 0.03]},
+ "selection": {"metric": "validation.loss", "mode": "min",
+               "trials": {"distribution": "poisson", "mean": 3, "seed": 4}}}
+JSON
+"$dptrain" sweep tune.json --out s3 --jobs 2 > s3.out 2> s3.err || fail "tuning sweep exit $?: $(cat s3.err)"
+"$py" - s3 <<'PY' || fail "tuning sweep results are inconsistent"
+import json, sys
+d = sys.argv[1]
+plan = json.load(open(d + "/sweep.json"))
+sel = json.load(open(d + "/selection.json"))
+rows = [json.loads(l) for l in open(d + "/summary.jsonl")]
+k = plan["trials_drawn"]
+assert len(rows) == k == len(plan["points"]) == sel["trials"]["drawn"], (k, len(rows))
+assert sel["trials"]["search_space"] == 4
+assert len({r["axes"]["seed"] for r in rows}) == k, "two trials share a seed"
+assert sel["tuning_epsilon_rdp"] is not None and sel["tuning_epsilon_rdp"] > 0
+assert sel["epsilon"] == sel["tuning_epsilon_rdp"], sel
+if k > 0:
+    best = min(rows, key=lambda r: r["validation"]["loss"])
+    assert sel["selected"] == best["id"]
+print("ok: K =", k, "trials; tuning eps", round(sel["tuning_epsilon_rdp"], 4), "composition", round(sel["composed_epsilon_pld"], 4))
+PY
+
+# 5. Refusals: exit 2, a message naming the key or the point, nothing written.
+refuse() {  # NAME EXPECTED SWEEP_TEXT
+  printf '%s' "$3" > bad.json
+  set +e
+  "$dptrain" sweep bad.json --out "bad_$1" > /dev/null 2> bad.err
+  local rc=$?
+  set -e
+  [ "$rc" -eq 2 ] || fail "$1: exit $rc, expected 2: $(cat bad.err)"
+  grep -qF -- "$2" bad.err || fail "$1: stderr does not say '$2': $(cat bad.err)"
+  [ ! -e "bad_$1" ] || fail "$1: a sweep folder was written"
+  echo "ok: refused $1: $(head -c 160 bad.err)"
+}
+refuse unknown_path "did you mean 'training.optimizer.learning_rate'" \
+  '{"name": "x", "base": "base.json", "grid": {"training.optimizer.learnig_rate": [0.1]}}'
+refuse empty_grid "grid: is empty" '{"name": "x", "base": "base.json", "grid": {}}'
+refuse invalid_point "run-001 (training.batch_size=100000)" \
+  '{"name": "x", "base": "base.json", "grid": {"training.batch_size": [16, 100000]}}'
+refuse bad_json "bad.json:1:" '{"name": "x", "base": '
+refuse no_base "missing.json" '{"name": "x", "base": "missing.json", "grid": {"training.epochs": [1]}}'
+printf '%s' '{"name": "tiny_grid", "base": "base.json", "grid": {"training.epochs": [1]}}' > other.json
+set +e
+"$dptrain" sweep other.json --out s1 > /dev/null 2> other.err
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "holds another sweep" other.err || fail "another plan in s1: exit $rc: $(cat other.err)"
+echo "ok: refused another plan in the same folder"
+
+# 6. --plan validates and prints, and writes nothing.
+"$dptrain" sweep grid.json --out s4 --plan > plan.out 2> plan.err || fail "--plan exit $?"
+"$py" -c 'import json,sys; p=json.load(open(sys.argv[1])); assert len(p["points"]) == 4' plan.out || fail "--plan output"
+[ ! -e s4 ] || fail "--plan wrote a folder"
+echo "ok: --plan"
+echo "sweep: all passed"
