@@ -202,8 +202,11 @@ SweepSpec read_spec(const json& j, const std::string& file) {
     spec.seeds = read_seeds(*seeds, spec.base);
   }
   if (const json* ledger = r.find("ledger")) {
-    spec.ledger = to_string(*ledger, "ledger");
-    if (spec.ledger->empty()) throw ConfigError("ledger", "must not be empty");
+    std::filesystem::path p = to_string(*ledger, "ledger");
+    if (p.empty()) throw ConfigError("ledger", "must not be empty");
+    // Relative to the sweep file; absolute in the run configs, which live in the sweep folder.
+    if (p.is_relative()) p = std::filesystem::absolute(std::filesystem::path(file).parent_path() / p);
+    spec.ledger = p.lexically_normal().string();
   }
   if (spec.axes.empty() && spec.seeds.size() <= 1 && !spec.selection.trials) {
     throw ConfigError("grid", "is missing: a sweep needs a grid, a random sample, several seeds or selection.trials");
