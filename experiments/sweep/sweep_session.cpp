@@ -17,7 +17,7 @@
 #include "experiments/config/config_error.hpp"
 #include "experiments/run/atomic_file.hpp"
 #include "experiments/sweep/sweep_plan.hpp"
-//TEMP
+#include "experiments/sweep/sweep_plots.hpp"
 #include "experiments/sweep/sweep_privacy.hpp"
 #include "experiments/sweep/sweep_runner.hpp"
 #include "experiments/sweep/sweep_summary.hpp"
@@ -142,7 +142,7 @@ int run_sweep(const std::string& file, const SweepOptions& options) {
   const std::vector<RunOutcome> outcomes = run_sweep_points(plan, SweepRunOptions{dir, options.jobs, options.threads});
   const SweepResult result = summarise_sweep(spec, plan, dir, outcomes, space);
   const std::string md = write_sweep_summary(spec, plan, result, dir);
-  //TEMP write_file_atomic(dir + "/frontier.svg", sweep_frontier_svg(spec, result));
+  write_file_atomic(dir + "/frontier.svg", sweep_frontier_svg(spec, result));
   fmt::print("{}\nsweep folder: {}\n", md, dir);
   int failed = 0;
   for (const RunOutcome& o : outcomes) failed += o.complete ? 0 : 1;
