@@ -41,6 +41,13 @@ std::string results_markdown(const PrivacyReport& r) {
   return md + "\n";
 }
 
+// "## Plots": the run's SVGs (run_plot_files.hpp), written with every report.
+std::string plots_markdown(const PrivacyReport& r) {
+  std::string md = "## Plots\n\n";
+  if (r.enabled) md += "![ε after each epoch, by every reported accountant](epsilon.svg)\n\n";
+  return md + "![training and validation loss per epoch](training.svg)\n";
+}
+
 }  // namespace
 
 nlohmann::ordered_json to_json(const PrivacyReport& r) {
@@ -116,8 +123,9 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
 std::string to_markdown(const PrivacyReport& r) {
   std::string md = fmt::format("# Epsilon budget report: {}\n\n", r.run_name);
   if (!r.enabled) {
-    return md + "**Not private.** This run was trained without differential privacy (`privacy.enabled: false`).\n\n" +
-           results_markdown(r);
+    const std::string results = results_markdown(r);
+    return md + "**Not private.** This run was trained without differential privacy (`privacy.enabled: false`).\n\n" + results +
+           (results.empty() ? "" : "\n") + plots_markdown(r);
   }
   md += fmt::format("**ε = {} at δ = {:g}** (smallest valid upper bound: {} accountant){}.\n\n", fmt_eps(r.epsilon),
                     r.delta, r.headline_accountant,
@@ -175,6 +183,7 @@ std::string to_markdown(const PrivacyReport& r) {
     }
     md += "\n";
   }
+  md += plots_markdown(r) + "\n";
   md += "## What is protected\n\n";
   md += to_json(r)["statement"].get<std::string>() + "\n";
   if (!r.secure_mode) md += "\n**Warning.** " + to_json(r)["warning"].get<std::string>() + "\n";

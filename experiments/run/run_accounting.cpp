@@ -67,15 +67,22 @@ const std::vector<EpsilonEstimate>& RunAccounting::estimates() const {
     return planned_->second;  // the last report: computed before the first step
   }
   cache_.emplace(steps, estimates_for(accountant_.ledger()));
+  by_steps_.emplace(steps, cache_->second);
   return cache_->second;
 }
 
 double RunAccounting::headline_epsilon() const { return headline_of(estimates()); }
 
-double RunAccounting::headline_epsilon_at(int64_t steps) const {
+double RunAccounting::headline_epsilon_at(int64_t steps) const { return headline_of(estimates_at(steps)); }
+
+// The same ledger (one line: `steps` times the step event, as compose merges them) gives the
+// same estimates, so a cached epoch equals what its report computed.
+const std::vector<EpsilonEstimate>& RunAccounting::estimates_at(int64_t steps) const {
+  if (const auto it = by_steps_.find(steps); it != by_steps_.end()) return it->second;
+  if (steps == steps_charged()) return estimates();
   RdpAccountant charged;
   if (steps > 0) charged.compose(step_event(), steps);
-  return headline_of(estimates_for(charged.ledger()));
+  return by_steps_.emplace(steps, estimates_for(charged.ledger())).first->second;
 }
 
 std::vector<EpsilonEstimate> RunAccounting::estimates_for(const std::vector<LedgerEntry>& ledger) const {

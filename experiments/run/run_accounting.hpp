@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -41,6 +42,10 @@ class RunAccounting {
   double headline_epsilon() const;
   // The headline ε after `steps` steps of this run (what an epoch's report said then).
   double headline_epsilon_at(int64_t steps) const;
+  // ε by every reported accountant after `steps` steps of this run (epsilon.svg's curves). Kept
+  // per step count, so an epoch's estimates are computed once: by its report, or on resume by
+  // the check of the checkpoint's epsilon history.
+  const std::vector<EpsilonEstimate>& estimates_at(int64_t steps) const;
   // RDP's ε for the charged steps: cheap enough for a progress line per step.
   double rdp_epsilon() const { return accountant_.get_epsilon(delta_); }
   EpsilonResult rdp_result() const { return accountant_.get_epsilon_result(delta_); }
@@ -62,6 +67,7 @@ class RunAccounting {
   std::string debug_fail_;
   RdpAccountant accountant_;
   mutable std::optional<std::pair<int64_t, std::vector<EpsilonEstimate>>> cache_;        // (steps, estimates)
+  mutable std::map<int64_t, std::vector<EpsilonEstimate>> by_steps_;                     // estimates_at
   std::optional<std::pair<nlohmann::json, std::vector<EpsilonEstimate>>> planned_;      // (ledger, estimates)
 };
 

@@ -33,6 +33,7 @@
 #include "experiments/run/run_accounting.hpp"
 #include "experiments/run/run_checks.hpp"
 #include "experiments/run/run_model.hpp"
+#include "experiments/run/run_plot_files.hpp"
 #include "experiments/run/run_key.hpp"
 #include "experiments/run/run_log.hpp"
 #include "experiments/run/run_report.hpp"
@@ -224,6 +225,7 @@ nlohmann::ordered_json TrainingRun::end_epoch(int64_t step) {
     progress_.epsilon_history.push_back({{"epoch", epoch}, {"step", step + 1}, {"epsilon", eps}});
   }
   metrics_.append(line);
+  epoch_lines_.push_back(nlohmann::json::parse(line.dump()));  // as training.svg reads it back from metrics.jsonl
   progress_.epochs_done = epoch + 1;
   progress_.epoch_loss_sum = 0.0;
   progress_.epoch_examples = 0;
@@ -282,12 +284,14 @@ void TrainingRun::restore() {
   if (!c->optimizer.buffers.empty() || c->optimizer.step > 0) optimizer_->load_state(params_, c->optimizer);
   if (accounting_) accounting_->charge_taken_steps(progress_.next_step);  // exactly what verify_checkpoint found
   metrics_.continue_after(metrics);  // truncated to the verified prefix, never padded
+  epoch_lines_ = epoch_lines_of(metrics);
 }
 
 void TrainingRun::write_report() {
   const PrivacyReport r =
       make_privacy_report(config_, data_, resolved_, key_, accounting_.get(),
                           {progress_, complete_, stopped_, warnings_, complete_ ? &test_ : nullptr, model_sha256_});
+  write_run_plots(run_dir_, r, accounting_.get(), epoch_lines_);  // before the report that links them
   write_file_atomic(path("privacy.json"), to_json(r).dump(2) + "\n");
   write_file_atomic(path("privacy.md"), to_markdown(r));
 }

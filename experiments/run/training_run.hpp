@@ -77,6 +77,7 @@ class TrainingRun {
   std::unique_ptr<RunAccounting> accounting_;  // its accountant is charged by every private step
   std::unique_ptr<DpStep> step_;
   TrainingProgress progress_;
+  std::vector<nlohmann::json> epoch_lines_;  // metrics.jsonl's epoch lines so far (training.svg)
   bool complete_ = false;
   std::string stopped_;                 // why the run stopped early, if it did
   int64_t last_checkpoint_step_ = -1;   // next_step of the newest checkpoint (-1: none)
