@@ -12,6 +12,7 @@
 #include "experiments/cli/demo_command.hpp"
 #include "experiments/cli/epsilon_command.hpp"
 #include "experiments/cli/inference_commands.hpp"
+#include "experiments/cli/plot_command.hpp"
 #include "experiments/cli/run_commands.hpp"
 #include "experiments/cli/sweep_command.hpp"
 #include "experiments/config/config_error.hpp"
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
   inference.add_to(app);
   dpt::SweepCommand sweep;
   sweep.add_to(app);
+  dpt::PlotCommand plot;
+  plot.add_to(app);
   dpt::EpsilonOptions epsilon;
   CLI::App* epsilon_cmd = dpt::add_epsilon_command(app, epsilon);
   dpt::CalibrateOptions calibrate;
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
     if (const int code = runs.dispatch(); code >= 0) return code;
     if (const int code = inference.dispatch(); code >= 0) return code;
     if (const int code = sweep.dispatch(); code >= 0) return code;
+    if (const int code = plot.dispatch(); code >= 0) return code;
   } catch (const dpt::ConfigError& e) {  // a bad config: nothing was written
     fmt::print(stderr, "dptrain: {}\n", e.what());
     return 2;
