@@ -12,10 +12,12 @@
 #include "experiments/cli/demo_command.hpp"
 #include "experiments/cli/epsilon_command.hpp"
 #include "experiments/cli/inference_commands.hpp"
+#include "experiments/cli/ledger_command.hpp"
 #include "experiments/cli/plot_command.hpp"
 #include "experiments/cli/run_commands.hpp"
 #include "experiments/cli/sweep_command.hpp"
 #include "experiments/config/config_error.hpp"
+#include "experiments/ledger/ledger_error.hpp"
 #include "datasets/dataset_error.hpp"
 #include "dp/accounting/accounting_error.hpp"
 
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
   sweep.add_to(app);
   dpt::PlotCommand plot;
   plot.add_to(app);
+  dpt::LedgerCommand ledger;
+  ledger.add_to(app);
   dpt::EpsilonOptions epsilon;
   CLI::App* epsilon_cmd = dpt::add_epsilon_command(app, epsilon);
   dpt::CalibrateOptions calibrate;
@@ -58,6 +62,7 @@ int main(int argc, char** argv) {
     if (const int code = inference.dispatch(); code >= 0) return code;
     if (const int code = sweep.dispatch(); code >= 0) return code;
     if (const int code = plot.dispatch(); code >= 0) return code;
+    if (const int code = ledger.dispatch(); code >= 0) return code;
   } catch (const dpt::ConfigError& e) {  // a bad config: nothing was written
     fmt::print(stderr, "dptrain: {}\n", e.what());
     return 2;
@@ -67,6 +72,12 @@ int main(int argc, char** argv) {
   } catch (const dpt::DatasetError& e) {  // bad input data (a missing or malformed file, overlapping splits): nothing was written
     fmt::print(stderr, "dptrain: {}\n", e.what());
     return 2;
+  } catch (const dpt::LedgerError& e) {  // a ledger refused the run, or is damaged, or is for other data: nothing was charged
+    fmt::print(stderr, "dptrain: {}\n", e.what());
+    return 2;
+  } catch (const dpt::LedgerIoError& e) {  // the ledger's lock or a write failed: nothing was charged
+    fmt::print(stderr, "dptrain: error: {}\n", e.what());
+    return 1;
   } catch (const dpt::Error& e) {
     fmt::print(stderr, "dptrain: error: {}\n", e.what());
     return 1;
