@@ -88,7 +88,7 @@ ordered_json training_json(const TrainingConfig& t) {
 }
 
 ordered_json privacy_json(const PrivacyConfig& p) {
-  return {{"enabled", p.enabled},
+  ordered_json j{{"enabled", p.enabled},
           {"clip_norm", p.clip_norm},
           {"clipping", std::string(schema::name_of(schema::kClippings, p.clipping))},
           {"automatic_gamma", p.automatic_gamma},
@@ -97,6 +97,9 @@ ordered_json privacy_json(const PrivacyConfig& p) {
           {"delta", optional_value(p.delta)},
           {"accountant", std::string(schema::name_of(schema::kAccountants, p.accountant))},
           {"secure_mode", p.secure_mode}};
+  // Only when set: configs without a ledger keep their config.json (and run key) byte for byte.
+  if (p.ledger) j["ledger"] = *p.ledger;
+  return j;
 }
 
 }  // namespace

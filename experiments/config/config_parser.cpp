@@ -288,6 +288,10 @@ PrivacyConfig parse_privacy(const json& j) {
   r.read("delta", p.delta, kUnitOpen);
   r.read_choice("accountant", p.accountant, schema::kAccountants);
   r.read("secure_mode", p.secure_mode);
+  if (const json* v = r.find("ledger"); v != nullptr && !v->is_null()) {
+    p.ledger = to_string(*v, r.path_of("ledger"));
+    if (p.ledger->empty()) fail(r.path_of("ledger"), "must not be empty (leave it out for no ledger)");
+  }
 
   if (p.enabled && p.noise_multiplier && p.target_epsilon) {
     fail("privacy", "set exactly one of noise_multiplier and target_epsilon; both are present");

@@ -36,7 +36,7 @@ inline constexpr std::string_view kScheduleKeys[] = {"kind", "warmup_steps", "st
                                                      "gamma", "min_learning_rate"};
 inline constexpr std::string_view kPrivacyKeys[] = {
     "enabled",        "clip_norm", "clipping",   "automatic_gamma", "noise_multiplier",
-    "target_epsilon", "delta",     "accountant", "secure_mode"};
+    "target_epsilon", "delta",     "accountant", "secure_mode",     "ledger"};
 inline constexpr std::string_view kEvalKeys[] = {"every_epochs", "batch_size"};
 inline constexpr std::string_view kOutputKeys[] = {"dir", "checkpoint_every_steps"};
 

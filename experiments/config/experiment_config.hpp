@@ -71,6 +71,9 @@ struct PrivacyConfig {
   std::optional<double> delta;               // default: the largest power of ten <= 1/(10 N)
   std::optional<AccountantKind> accountant;  // "rdp" | "pld" | "prv"; absent: "all" (every accountant, gdp too)
   bool secure_mode = false;                  // OS CSPRNG noise; a seed is then refused
+  // A dataset's budget ledger (docs/ledger.md): the run's whole planned event is charged to it
+  // before the first step. Not part of the run key; absent from config.json when unset.
+  std::optional<std::string> ledger;
 };
 
 struct EvalConfig {

@@ -18,9 +18,10 @@ namespace dpt {
 // Fields of the resolved config the key leaves out, as JSON paths: they cannot change a computed
 // number (the run's name and folder, how often it checkpoints) or are covered otherwise
 // (data.path, data.splits: the data's content hash covers the bytes read, wherever they are, and
-// for predefined splits which file is which split).
+// for predefined splits which file is which split; privacy.ledger: where the budget is recorded,
+// which changes no number of the run).
 inline constexpr std::string_view kRunKeyExcludedFields[] = {"name", "data.path", "data.splits", "output.dir",
-                                                             "output.checkpoint_every_steps"};
+                                                             "output.checkpoint_every_steps", "privacy.ledger"};
 
 // Identifies the derivation; a change to what the key covers or how streams derive from it bumps it.
 inline constexpr std::string_view kRunKeyScheme = "dptrain-run-key/2";

@@ -226,6 +226,7 @@ TEST_CASE("to_json writes the keys the parser accepts, in the schema's order") {
   ExperimentConfig c;
   c.model.lstm = {LstmLayerConfig{}, LstmLayerConfig{}};
   c.data.splits = SplitPaths{"train.jsonl", "validation.jsonl", "test.jsonl"};
+  c.privacy.ledger = "budget.ledger";  // written only when set
   const ordered_json j = to_json(c);
   for (const config_schema::Section& section : config_schema::kSections) {
     INFO("section: '" << section.path << "'");
@@ -238,6 +239,22 @@ TEST_CASE("to_json writes the keys the parser accepts, in the schema's order") {
     const std::vector<std::string> expected(section.keys.begin(), section.keys.end());
     CHECK(written == expected);
   }
+}
+
+TEST_CASE("privacy.ledger is absent from the resolved config unless set, and round-trips when set") {
+  ExperimentConfig c;
+  CHECK_FALSE(to_json(c).at("privacy").contains("ledger"));  // configs without a ledger: config.json unchanged
+  c.privacy.noise_multiplier = 1.0;
+  c.seed = 1;
+  c.privacy.ledger = "data/budget.ledger";
+  const ordered_json j = to_json(c);
+  CHECK(j.at("privacy").at("ledger") == "data/budget.ledger");
+  CHECK(parse_config(nlohmann::json::parse(j.dump())).privacy.ledger == std::optional<std::string>("data/budget.ledger"));
+  nlohmann::json empty = nlohmann::json::parse(j.dump());
+  empty["privacy"]["ledger"] = "";
+  CHECK_THROWS_WITH_AS(parse_config(empty), doctest::Contains("privacy.ledger"), ConfigError);
+  empty["privacy"]["ledger"] = 3;
+  CHECK_THROWS_WITH_AS(parse_config(empty), doctest::Contains("privacy.ledger"), ConfigError);
 }
 
 TEST_CASE("a config with every field set round-trips through to_json, text and back") {

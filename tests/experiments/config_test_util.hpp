@@ -57,9 +57,9 @@ inline bool equal(const TrainingConfig& a, const TrainingConfig& b) {
 }
 
 inline bool equal(const PrivacyConfig& a, const PrivacyConfig& b) {
-  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9] = a;
-  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9] = b;
-  return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9);
+  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10] = a;
+  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10] = b;
+  return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10);
 }
 
 inline bool equal(const ExperimentConfig& a, const ExperimentConfig& b) {
