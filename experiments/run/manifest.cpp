@@ -68,6 +68,7 @@ nlohmann::ordered_json manifest_json(const RunManifest& m) {
   j["threads"] = m.threads;
   j["cpu"] = cpu_model();
   j["resolved"] = m.resolved;
+  if (m.ledger) j["ledger"] = *m.ledger;
   return j;
 }
 

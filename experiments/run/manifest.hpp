@@ -22,6 +22,8 @@ struct RunManifest {
   std::string run_id;             // experiments/run/run_key.hpp: names the run (not its stream seed)
   int threads = 1;
   nlohmann::ordered_json resolved;
+  // With privacy.ledger: {"path", "key", "seq"}, the charge this run made (run_ledger.hpp); absent otherwise.
+  std::optional<nlohmann::ordered_json> ledger;
 };
 
 nlohmann::ordered_json manifest_json(const RunManifest& m);

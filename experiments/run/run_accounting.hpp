@@ -54,6 +54,9 @@ class RunAccounting {
   // The event of one step as resolved (what the planned check, resume and epoch ε recompute
   // with); the trainer checks that DpStep charges exactly this.
   DpEvent step_event() const { return DpEvent::poisson_sampled_gaussian(q_, sigma_); }
+  // The whole run as planned: step_event() self-composed over the planned steps (what the last
+  // report will hold, and what a budget ledger is charged before the first step).
+  DpEvent planned_event() const { return DpEvent::self_composed(step_event(), planned_steps_); }
 
  private:
   std::vector<EpsilonEstimate> estimates_for(const std::vector<LedgerEntry>& ledger) const;

@@ -20,11 +20,15 @@ std::string run_experiment(const ExperimentConfig& config, const RunOptions& opt
   if (options.debug_kill_after_write > 0) set_debug_kill_after_write(options.debug_kill_after_write);
   // Claimed (created, locked) before data loading and calibration: an unusable path fails at once.
   RunFolder folder = RunFolder::claim_new(run_dir);
+  // The ledger is named by an absolute path in config.json, so a resume from anywhere finds it.
+  ExperimentConfig resolved = config;
+  if (resolved.privacy.ledger) resolved.privacy.ledger = fs::absolute(*resolved.privacy.ledger).lexically_normal().string();
   std::optional<TrainingRun> trainer;
   try {
-    trainer.emplace(config, run_dir, options, /*resuming=*/false);  // validates everything before writing
+    trainer.emplace(resolved, run_dir, options, /*resuming=*/false);  // validates everything before writing
+    trainer->charge_ledger(/*resuming=*/false);  // a refused charge starts nothing
   } catch (...) {
-    folder.discard();  // a refused config leaves nothing behind
+    folder.discard();  // a refused config (or ledger) leaves nothing behind
     throw;
   }
   trainer->write_run_files();
@@ -38,6 +42,7 @@ std::string resume_experiment(const std::string& run_dir, const RunOptions& opti
   RunFolder folder = RunFolder::claim_existing(run_dir);
   folder.mark_started();  // a run killed between manifest.json and the marker's removal
   TrainingRun trainer(load_config((fs::path(run_dir) / "config.json").string()), run_dir, options, /*resuming=*/true);
+  trainer.charge_ledger(/*resuming=*/true);  // already charged: a no-op
   trainer.train();
   return run_dir;
 }

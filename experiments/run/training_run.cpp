@@ -35,6 +35,7 @@
 #include "experiments/run/run_model.hpp"
 #include "experiments/run/run_plot_files.hpp"
 #include "experiments/run/run_key.hpp"
+#include "experiments/run/run_ledger.hpp"
 #include "experiments/run/run_log.hpp"
 #include "experiments/run/run_report.hpp"
 #include "experiments/run/run_setup.hpp"
@@ -95,8 +96,27 @@ void TrainingRun::write_run_files() {
   m.run_id = key_.id;
   m.threads = omp_get_max_threads();
   m.resolved = to_json(resolved_);
+  m.ledger = ledger_charge_;
   manifest_text_ = manifest_json(m).dump(2) + "\n";
   write_file_atomic(path("manifest.json"), manifest_text_);
+}
+
+// The whole planned run is charged, before its first step: a run killed half way stays charged
+// in full (docs/ledger.md, "Runs"). A non-private run spends epsilon = inf and is refused.
+void TrainingRun::charge_ledger(bool resuming) {
+  if (!config_.privacy.ledger) return;
+  std::string key;
+  if (resuming) {
+    const nlohmann::json manifest = nlohmann::json::parse(manifest_text_);  // verified by restore()
+    if (const auto it = manifest.find("ledger"); it != manifest.end() && it->is_object() && it->contains("key") &&
+                                                 it->at("key").is_string()) {
+      key = it->at("key").get<std::string>();
+    }
+  }
+  if (key.empty()) key = ledger_charge_key(key_, config_.privacy.secure_mode);
+  const DpEvent planned = accounting_ ? accounting_->planned_event() : DpEvent::non_private();
+  const RunLedgerCharge c = charge_run_to_ledger(*config_.privacy.ledger, key, run_dir_, planned, data_.content_hash);
+  ledger_charge_ = c.to_json();
 }
 
 void TrainingRun::train() {

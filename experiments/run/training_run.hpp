@@ -43,6 +43,10 @@ class TrainingRun {
   // The remaining steps, then the test split and model.safetensors. Throws TrainingStopped when
   // the run diverges or drops most of an epoch.
   void train();
+  // With privacy.ledger: charges the run's planned event to the ledger before anything is written
+  // (a new run) or finds it charged (a resume: the key comes from manifest.json). Throws
+  // LedgerRefused when it does not fit. Without privacy.ledger: nothing.
+  void charge_ledger(bool resuming);
 
  private:
   void set_up_privacy();
@@ -87,6 +91,7 @@ class TrainingRun {
   double last_report_ms_ = 0.0;  // time of the last privacy.json + privacy.md write
   nlohmann::ordered_json test_;  // the test split's metrics, once finished
   std::string model_sha256_;     // of model.safetensors, once finished
+  std::optional<nlohmann::ordered_json> ledger_charge_;  // manifest.json's "ledger", once charged
 };
 
 }  // namespace dpt
