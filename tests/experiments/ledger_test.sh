@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `dptrain ledger` and privacy.ledger end to end (docs/ledger.md): init / show / verify; a run is
 # charged before training, a second run that does not fit is refused (exit 2, no run folder, the
-# ledger unchanged); rerunning the same run and resuming a killed one are not charged again; a
+# ledger unchanged); rerunning the same run and resuming a killed one are not charged again, two
+# secure-mode runs of one config are charged twice; a
 # tampered ledger and a ledger for other data refuse a run; a non-private run is refused; two
 # processes charging at once when only one fits: exactly one is charged; a full disk (a file size
 # limit) charges nothing and starts nothing.
@@ -102,6 +103,26 @@ set -e
 grep -q "already charged" rk.err || fail "resume did not find its charge: $(cat rk.err)"
 [ "$(charges k.ledger)" -eq 1 ] || fail "resume charged again: $(charges k.ledger) charges"
 echo "ok: killed run charged once, resumed without a second charge"
+
+# 4b. Secure mode: two runs of one config draw different noise, so both are charged (the key has
+#     OS random bits, kept in manifest.json); a resume finds its own charge.
+"$dptrain" ledger init s.ledger --epsilon 1000 --delta 1e-5 > /dev/null
+"$py" - "$configs/tiny_marker.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+del c["seed"]
+c["privacy"].update({"secure_mode": True, "ledger": "s.ledger"})
+json.dump(c, open("s.json", "w"))
+PY
+set +e
+"$dptrain" run s.json --out rs1 --debug-kill-at-step 3 > /dev/null 2>&1
+"$dptrain" run s.json --out rs2 --debug-kill-at-step 3 > /dev/null 2>&1
+set -e
+[ "$(charges s.ledger)" -eq 2 ] || fail "two secure runs of one config: $(charges s.ledger) charges, expected 2"
+"$dptrain" resume rs1 > /dev/null 2> rs1.err || fail "secure resume: exit $?: $(cat rs1.err)"
+grep -q "already charged as charge 1" rs1.err || fail "secure resume did not find its charge: $(cat rs1.err)"
+[ "$(charges s.ledger)" -eq 2 ] || fail "a secure resume charged again"
+echo "ok: secure mode: two runs of one config charged twice, the resume once"
 
 # 5. A tampered ledger refuses runs and fails verify, naming the line.
 cp k.ledger t.ledger
