@@ -15,6 +15,8 @@
 #include "core/io/regular_file.hpp"
 #include "datasets/dataset_error.hpp"
 #include "experiments/config/config_error.hpp"
+#include "experiments/ledger/budget_ledger.hpp"
+#include "experiments/ledger/ledger_error.hpp"
 #include "experiments/run/atomic_file.hpp"
 #include "experiments/sweep/sweep_plan.hpp"
 #include "experiments/sweep/sweep_plots.hpp"
@@ -105,6 +107,27 @@ void lay_out(const std::string& dir, const ordered_json& plan) {
   for (const char* sub : {"configs", "runs", "logs"}) fs::create_directories(fs::path(dir) / sub);
 }
 
+// A sweep with a ledger: every run is charged when it starts (dptrain run), but a sweep the
+// ledger cannot pay for in full is refused before its first run, so that a budget is not spent on
+// half a sweep. The runs not started yet (no manifest.json: a started run was charged before its
+// first step) are composed and previewed against the ledger; another process may still charge it
+// in between, and then the runs that do not fit are refused one by one.
+void preview_ledger(const SweepSpec& spec, const SweepPlan& plan, const std::vector<RunMechanism>& planned,
+                    const std::string& dir) {
+  std::vector<DpEvent> events;
+  for (std::size_t i = 0; i < plan.points.size(); ++i) {
+    if (fs::exists(fs::path(dir) / "runs" / plan.points[i].id / "manifest.json")) continue;
+    events.push_back(event_of(planned[i]));
+  }
+  if (events.empty()) return;
+  const std::size_t runs = events.size();
+  const LedgerCharge c = would_fit(*spec.ledger, "sweep " + spec.name + " (preview)", DpEvent::composed(std::move(events)), std::nullopt);
+  if (c.outcome == ChargeOutcome::kRefused) {
+    throw LedgerRefused(fmt::format("sweep {}: the ledger cannot pay for its {} runs not started yet, so none is started: {}",
+                                    spec.name, runs, c.message));
+  }
+}
+
 }  // namespace
 
 int run_sweep(const std::string& file, const SweepOptions& options) {
@@ -131,6 +154,7 @@ int run_sweep(const std::string& file, const SweepOptions& options) {
     return 0;
   }
   const std::string dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
+  if (spec.ledger) preview_ledger(spec, plan, planned, dir);  // before anything is written
   fs::create_directories(dir);
   const FolderLock lock(dir);
   lay_out(dir, plan_doc);

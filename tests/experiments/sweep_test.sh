@@ -140,4 +140,29 @@ echo "ok: refused another plan in the same folder"
 "$py" -c 'import json,sys; p=json.load(open(sys.argv[1])); assert len(p["points"]) == 4' plan.out || fail "--plan output"
 [ ! -e s4 ] || fail "--plan wrote a folder"
 echo "ok: --plan"
+# 7. A ledger: a sweep it cannot pay for in full is refused before its first run (nothing
+#    written, nothing charged); one it can pay for charges each run once, and a rerun charges nothing.
+cat > led.json <<'JSON'
+{"name": "tiny_led", "base": "base.json", "set": {"training.epochs": 2},
+ "grid": {"privacy.noise_multiplier": [1.0, 2.0]}, "ledger": "budget.ledger",
+ "selection": {"metric": "validation.accuracy", "mode": "max"}}
+JSON
+"$dptrain" ledger init budget.ledger --epsilon 3 --delta 1e-5 > /dev/null
+cp budget.ledger before.ledger
+set +e
+"$dptrain" sweep led.json --out s5 > /dev/null 2> led.err
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "the ledger cannot pay for its 2 runs not started yet, so none is started" led.err \
+  || fail "an unaffordable sweep: exit $rc: $(cat led.err)"
+[ ! -e s5 ] || fail "a refused sweep wrote its folder"
+cmp -s before.ledger budget.ledger || fail "a refused sweep changed the ledger"
+echo "ok: refused a sweep the ledger cannot pay for: $(tail -c 200 led.err)"
+rm -f budget.ledger budget.ledger.head
+"$dptrain" ledger init budget.ledger --epsilon 20 --delta 1e-5 > /dev/null
+"$dptrain" sweep led.json --out s5 > /dev/null 2> led.err || fail "a sweep within budget: exit $?: $(cat led.err)"
+"$dptrain" ledger verify budget.ledger | grep -q "ok: 2 charges" || fail "the ledger does not hold the sweep's 2 charges"
+"$dptrain" sweep led.json --out s5 > /dev/null 2> led.err || fail "rerun of the ledger sweep: exit $?"
+"$dptrain" ledger verify budget.ledger | grep -q "ok: 2 charges" || fail "a rerun of a finished sweep charged the ledger again"
+echo "ok: a sweep charges each run once"
 echo "sweep: all passed"
