@@ -5,6 +5,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
 
 #include "core/io/regular_file.hpp"
 #include "experiments/ledger/durable_write.hpp"
@@ -146,10 +149,22 @@ LedgerContents create_ledger(const std::string& path, double epsilon, double del
   return contents;
 }
 
-LedgerContents read_ledger(const std::string& path) { return read_verified(path).contents; }
+// The lock, taken only when the ledger is a regular file: a missing or mistyped path (or a
+// directory) is refused by read_verified without leaving a stray LEDGER.lock behind.
+static std::unique_ptr<LedgerLock> lock_if_ledger(const std::string& path, double timeout_s, LedgerLock::Mode mode) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) return nullptr;
+  return std::make_unique<LedgerLock>(LedgerPaths::of(path).lock, timeout_s, mode);
+}
+
+LedgerContents read_ledger(const std::string& path) {
+  const auto lock = lock_if_ledger(path, kLedgerLockTimeoutSeconds, LedgerLock::Mode::kShared);
+  return read_verified(path).contents;
+}
 
 LedgerCharge would_fit(const std::string& path, const std::string& key, const DpEvent& event,
                        const std::optional<std::string>& data_hash) {
+  const auto lock = lock_if_ledger(path, kLedgerLockTimeoutSeconds, LedgerLock::Mode::kShared);
   return decide(read_verified(path).contents, path, key, event, data_hash, nullptr);
 }
 
@@ -157,7 +172,7 @@ LedgerCharge check_and_charge(const std::string& path, const std::string& key, c
                               const DpEvent& event, const std::optional<std::string>& data_hash,
                               const LedgerOptions& options) {
   const LedgerPaths p = LedgerPaths::of(path);
-  const LedgerLock lock(p.lock, options.lock_timeout_s);  // held until the new ledger is in place
+  const auto lock = lock_if_ledger(path, options.lock_timeout_s, LedgerLock::Mode::kExclusive);  // until the new ledger is in place
   const ReadLedger read = read_verified(path);
   std::vector<double> rdp;
   LedgerCharge out = decide(read.contents, path, key, event, data_hash, &rdp);
@@ -172,6 +187,12 @@ LedgerCharge check_and_charge(const std::string& path, const std::string& key, c
   c.time = utc_now();
   c.prev_hash = read.contents.head_hash();
   const std::string text = read.text + charge_line(c);  // rdp is finite: an infinite one never fits
+  {  // the head is replaced after the ledger: refuse now what would fail then (a symlink, a directory)
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(p.head, ec))) {
+      throw LedgerError(p.head + ": not a regular file (a symlink or something else); nothing was charged");
+    }
+  }
   replace_file_durably(p.ledger, text);
   replace_file_durably(p.head, head_text(c.seq, c.hash));
   return out;

@@ -28,14 +28,17 @@ std::string holder_of(int fd) {
 
 }  // namespace
 
-LedgerLock::LedgerLock(const std::string& lock_file, double timeout_s) {
-  fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+LedgerLock::LedgerLock(const std::string& lock_file, double timeout_s, Mode mode) {
+  const bool exclusive = mode == Mode::kExclusive;
+  fd_ = exclusive ? ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)
+                  : ::open(lock_file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd_ < 0 && !exclusive && errno == ENOENT) return;  // never charged: nothing to wait for
   if (fd_ < 0) {
     throw LedgerIoError(fmt::format("{}: cannot open the ledger's lock file ({}); nothing was charged", lock_file,
                                     std::strerror(errno)));
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  while (::flock(fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       const int err = errno;
       ::close(fd_);
@@ -50,6 +53,7 @@ LedgerLock::LedgerLock(const std::string& lock_file, double timeout_s) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (!exclusive) return;
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_, 0) == 0) {
     [[maybe_unused]] const ssize_t n = ::pwrite(fd_, pid.data(), pid.size(), 0);  // only for messages

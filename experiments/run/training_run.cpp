@@ -103,8 +103,20 @@ void TrainingRun::write_run_files() {
 
 // The whole planned run is charged, before its first step: a run killed half way stays charged
 // in full (docs/ledger.md, "Runs"). A non-private run spends epsilon = inf and is refused.
+// In secure mode a resume draws fresh OS noise from its checkpoint on, so every continuation is a
+// release of its own (a copied folder resumed twice gives two models): it is charged the steps it
+// has left under a fresh key, never "already charged".
 void TrainingRun::charge_ledger(bool resuming) {
   if (!config_.privacy.ledger) return;
+  if (resuming && config_.privacy.secure_mode && accounting_) {
+    const int64_t left = resolved_.steps - progress_.next_step;
+    if (left <= 0) return;  // finished: the resume trains nothing
+    const std::string key = ledger_charge_key(key_, /*secure_mode=*/true) + fmt::format(":from-step-{}", progress_.next_step);
+    const DpEvent rest = DpEvent::self_composed(accounting_->step_event(), left);
+    (void)charge_run_to_ledger(*config_.privacy.ledger, key, fmt::format("{} (secure resume from step {})", run_dir_, progress_.next_step),
+                               rest, data_.content_hash);
+    return;
+  }
   std::string key;
   if (resuming) {
     const nlohmann::json manifest = nlohmann::json::parse(manifest_text_);  // verified by restore()

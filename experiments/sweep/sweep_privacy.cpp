@@ -70,6 +70,7 @@ RunMechanism planned_mechanism(const nlohmann::json& config) {
   m.noise_multiplier = setup.resolved.noise_multiplier;
   m.steps = setup.resolved.steps;
   m.delta = setup.resolved.delta;
+  m.data_hash = setup.data.content_hash;
   return m;
 }
 

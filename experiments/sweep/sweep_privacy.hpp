@@ -27,6 +27,7 @@ struct RunMechanism {
   double noise_multiplier = 0.0;  // sigma
   int64_t steps = 0;
   double delta = 0.0;             // the run's delta
+  std::string data_hash;          // the run's Dataset::content_hash (what a ledger is for)
 };
 
 // The mechanism `config` (a validated config object) will run: data read, N, q, steps, delta

@@ -121,7 +121,9 @@ void preview_ledger(const SweepSpec& spec, const SweepPlan& plan, const std::vec
   }
   if (events.empty()) return;
   const std::size_t runs = events.size();
-  const LedgerCharge c = would_fit(*spec.ledger, "sweep " + spec.name + " (preview)", DpEvent::composed(std::move(events)), std::nullopt);
+  // The data every run reads (a run on other data is refused by its own charge).
+  const std::string& data_hash = planned.front().data_hash;
+  const LedgerCharge c = would_fit(*spec.ledger, "sweep " + spec.name + " (preview)", DpEvent::composed(std::move(events)), data_hash);
   if (c.outcome == ChargeOutcome::kRefused) {
     throw LedgerRefused(fmt::format("sweep {}: the ledger cannot pay for its {} runs not started yet, so none is started: {}",
                                     spec.name, runs, c.message));

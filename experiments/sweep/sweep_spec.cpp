@@ -37,6 +37,11 @@ void check_path_syntax(const std::string& path, const std::string& where) {
   const bool ok = !path.empty() && path.front() != '.' && path.back() != '.' && path.find("..") == std::string::npos &&
                   path.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.[]") == std::string::npos;
   if (!ok) throw ConfigError(where, "is not a config path (dotted keys such as training.optimizer.learning_rate)");
+  // One ledger per sweep, previewed before the first run: an axis (or set) on it would charge
+  // runs to ledgers the preview never saw (and runs differing only in it share one run key).
+  if (path == "privacy.ledger") {
+    throw ConfigError(where, "a sweep charges one ledger: name it with the sweep's \"ledger\" key, not in set, grid or random");
+  }
 }
 
 json read_base(const json& value, const std::string& file, std::string& origin) {

@@ -48,6 +48,11 @@ set -e
 [ ! -e x.ledger ] || fail "a refused init wrote x.ledger"
 "$dptrain" ledger verify big.ledger | grep -q "^ok: 0 charges" || fail "verify of an empty ledger"
 "$dptrain" ledger show big.ledger | grep -q "^remaining: epsilon = " || fail "show of an empty ledger"
+set +e
+"$dptrain" ledger verify missing.ledger 2> e.err; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "missing.ledger" e.err || fail "verify of a missing ledger: exit $rc, $(cat e.err)"
+[ ! -e missing.ledger.lock ] || fail "verify of a missing ledger left missing.ledger.lock behind"
 
 # 2. What one run costs: charge it to a large ledger. Its run key is the one without a ledger.
 config a.json big.ledger 7
@@ -105,7 +110,9 @@ grep -q "already charged" rk.err || fail "resume did not find its charge: $(cat 
 echo "ok: killed run charged once, resumed without a second charge"
 
 # 4b. Secure mode: two runs of one config draw different noise, so both are charged (the key has
-#     OS random bits, kept in manifest.json); a resume finds its own charge.
+#     OS random bits, kept in manifest.json). A resume draws fresh noise from its checkpoint on, so
+#     each continuation is charged the steps it has left: a folder copied and resumed twice is
+#     charged twice (two different models), never "already charged".
 "$dptrain" ledger init s.ledger --epsilon 1000 --delta 1e-5 > /dev/null
 "$py" - "$configs/tiny_marker.json" <<'PY'
 import json, sys
@@ -119,10 +126,16 @@ set +e
 "$dptrain" run s.json --out rs2 --debug-kill-at-step 3 > /dev/null 2>&1
 set -e
 [ "$(charges s.ledger)" -eq 2 ] || fail "two secure runs of one config: $(charges s.ledger) charges, expected 2"
+cp -r rs1 rs1_copy
 "$dptrain" resume rs1 > /dev/null 2> rs1.err || fail "secure resume: exit $?: $(cat rs1.err)"
-grep -q "already charged as charge 1" rs1.err || fail "secure resume did not find its charge: $(cat rs1.err)"
-[ "$(charges s.ledger)" -eq 2 ] || fail "a secure resume charged again"
-echo "ok: secure mode: two runs of one config charged twice, the resume once"
+[ "$(charges s.ledger)" -eq 3 ] || fail "a secure resume was not charged: $(charges s.ledger) charges, expected 3"
+"$dptrain" ledger show s.ledger | grep -q "rs1 (secure resume from step" || fail "the resume's charge is not labelled"
+"$dptrain" resume rs1_copy > /dev/null 2> rs1c.err || fail "secure resume of a copy: exit $?: $(cat rs1c.err)"
+[ "$(charges s.ledger)" -eq 4 ] || fail "a copied secure folder resumed without a charge"
+! cmp -s rs1/model.safetensors rs1_copy/model.safetensors || fail "two secure continuations gave the same model"
+"$dptrain" resume rs1 > /dev/null 2> rs1f.err || fail "resume of a finished secure run: exit $?"
+[ "$(charges s.ledger)" -eq 4 ] || fail "a finished secure run's resume (which trains nothing) was charged"
+echo "ok: secure mode: two runs of one config charged twice, each continuation of a copied folder once more"
 
 # 5. A tampered ledger refuses runs and fails verify, naming the line.
 cp k.ledger t.ledger

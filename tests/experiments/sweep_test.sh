@@ -126,6 +126,8 @@ refuse empty_grid "grid: is empty" '{"name": "x", "base": "base.json", "grid": {
 refuse invalid_point "run-001 (training.batch_size=100000)" \
   '{"name": "x", "base": "base.json", "grid": {"training.batch_size": [16, 100000]}}'
 refuse bad_json "bad.json:1:" '{"name": "x", "base": '
+refuse ledger_axis "a sweep charges one ledger: name it with the sweep's \"ledger\" key" \
+  '{"name": "x", "base": "base.json", "grid": {"privacy.ledger": ["a.ledger", "b.ledger"]}, "ledger": "c.ledger"}'
 refuse no_base "missing.json" '{"name": "x", "base": "missing.json", "grid": {"training.epochs": [1]}}'
 printf '%s' '{"name": "tiny_grid", "base": "base.json", "grid": {"training.epochs": [1]}}' > other.json
 set +e
@@ -165,4 +167,17 @@ rm -f budget.ledger budget.ledger.head
 "$dptrain" sweep led.json --out s5 > /dev/null 2> led.err || fail "rerun of the ledger sweep: exit $?"
 "$dptrain" ledger verify budget.ledger | grep -q "ok: 2 charges" || fail "a rerun of a finished sweep charged the ledger again"
 echo "ok: a sweep charges each run once"
+# A ledger for this very data (its data hash) pays for the sweep; one for other data refuses it.
+data=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['data_hash'])" s5/runs/run-000/manifest.json)
+rm -f budget.ledger budget.ledger.head
+"$dptrain" ledger init budget.ledger --epsilon 20 --delta 1e-5 --data-hash "$data" > /dev/null
+"$dptrain" sweep led.json --out s6 > /dev/null 2> led.err || fail "a sweep charged to its data's ledger: exit $?: $(cat led.err)"
+rm -f budget.ledger budget.ledger.head
+"$dptrain" ledger init budget.ledger --epsilon 20 --delta 1e-5 --data-hash "sha256:$(printf 'b%.0s' {1..64})" > /dev/null
+set +e
+"$dptrain" sweep led.json --out s7 > /dev/null 2> led.err
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "is for data sha256:bbbb" led.err && [ ! -e s7 ] || fail "a ledger for other data: exit $rc: $(cat led.err)"
+echo "ok: a sweep on a ledger's own data runs, on a ledger for other data is refused"
 echo "sweep: all passed"
