@@ -145,6 +145,10 @@ void validate(const SweepSpec& spec, const SweepPoint& point) {
   }
 }
 
+bool is_secure(const json& config) {
+  return config.contains("privacy") && config["privacy"].is_object() && config["privacy"].value("secure_mode", false) == true;
+}
+
 // plan_sweep without the file name on errors.
 SweepPlan plan_points(const SweepSpec& spec) {
   json base = spec.base;
@@ -155,14 +159,32 @@ SweepPlan plan_points(const SweepSpec& spec) {
   plan.search_space = static_cast<int64_t>(space.size());
   if (spec.selection.trials) {
     const TuningTrials& t = spec.selection.trials.value();
-    const auto stream = ReproducibleRandomness(t.seed).stream(StreamPurpose::kSweep, 1);
+    const bool secure = is_secure(base);
+    for (const SweepAxis& axis : spec.axes) {
+      if (axis.path == "privacy.secure_mode") {
+        throw ConfigError("", spec.file + ": privacy.secure_mode: cannot be an axis with selection.trials (K is drawn once, "
+                                          "from the OS in secure mode or from selection.trials.seed otherwise)");
+      }
+    }
+    // Papernot & Steinke's bound needs K drawn at random, not chosen: in secure mode nobody can
+    // pick it (the OS draws it when the sweep starts); in reproducible mode the seed fixes it, as
+    // a run's seed fixes its noise (docs/sweep.md).
+    if (secure && t.seed) {
+      throw ConfigError("selection.trials.seed", "must be absent in secure mode: K and the trial points are drawn from the OS");
+    }
+    if (!secure && !t.seed) {
+      throw ConfigError("selection.trials.seed", "is missing: the seed that draws the number of trials and their points "
+                                                 "(or privacy.secure_mode: true, to draw them from the OS)");
+    }
+    const std::unique_ptr<BitStream> stream =
+        secure ? SecureRandomness().stream(StreamPurpose::kSweep, 1) : ReproducibleRandomness(*t.seed).stream(StreamPurpose::kSweep, 1);
     plan.trials = draw_trial_count(t.mean, t.shape, *stream);
+    plan.trials_from_os = secure;
     for (std::size_t i = 0; i < space.size(); ++i) {
       const SweepPoint p = make_point(spec, static_cast<int64_t>(i), space[i], base);
       validate(spec, p);
       plan.space_configs.push_back(p.config);
     }
-    const bool secure = base.contains("privacy") && base["privacy"].is_object() && base["privacy"].value("secure_mode", false) == true;
     const uint64_t first_seed = base.contains("seed") && base["seed"].is_number_unsigned() ? base["seed"].get<uint64_t>() : 1;
     for (int64_t k = 0; k < plan.trials; ++k) {
       const auto pick = std::min(space.size() - 1, static_cast<std::size_t>(std::floor(stream->uniform() * static_cast<double>(space.size()))));

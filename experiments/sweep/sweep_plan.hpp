@@ -28,6 +28,7 @@ struct SweepPlan {
   int64_t search_space = 0;  // points a trial draws from (grid or random points); all runs otherwise
   int64_t trials = -1;       // selection.trials: the K drawn (may be 0: nothing to release); else -1
   std::vector<nlohmann::json> space_configs;  // selection.trials: every search-space point's config
+  bool trials_from_os = false;  // selection.trials in secure mode: K and the points came from the OS
 };
 
 // Every path a config has (from config_schema::kSections), array indices spelled "[i]".

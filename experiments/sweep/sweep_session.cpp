@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/io/regular_file.hpp"
@@ -130,11 +131,52 @@ void preview_ledger(const SweepSpec& spec, const SweepPlan& plan, const std::vec
   }
 }
 
+// A secure tuning sweep draws K and its trial points from the OS (plan_sweep): a resumed one takes
+// them from the sweep.json it wrote, each stored point checked to be a point of the search space,
+// so that rerunning the sweep never draws again (re-drawing until K suits would choose K).
+void restore_secure_trials(const SweepSpec& spec, const std::string& dir, SweepPlan& plan) {
+  const std::string file = dir + "/sweep.json";
+  if (!fs::exists(file)) return;
+  const auto damaged = [&](const std::string& why) {
+    return IoError(file + ": " + why + "; remove the folder or use another --out");
+  };
+  const FileRead r = read_regular_file(file, 64 << 20);
+  const json stored = r.failure == FileReadFailure::kNone ? json::parse(r.bytes, nullptr, false) : json();
+  if (!stored.is_object() || !stored.contains("points") || !stored["points"].is_array()) throw damaged("damaged (not a sweep plan)");
+  std::set<std::string> space;
+  for (json c : plan.space_configs) {
+    c.erase("name");
+    space.insert(c.dump());
+  }
+  std::vector<SweepPoint> points;
+  for (const json& sp : stored["points"]) {
+    const std::string id = fmt::format("run-{:03d}", points.size());
+    if (!sp.is_object() || sp.value("id", json()) != json(id) || !sp.contains("axes") || !sp["axes"].is_object() ||
+        !sp.contains("config") || !sp["config"].is_object() || sp["config"].value("name", json()) != json(spec.name + "-" + id)) {
+      throw damaged("point " + id + " is damaged");
+    }
+    json config = sp["config"];
+    config.erase("name");
+    if (space.count(config.dump()) == 0) throw damaged(id + "'s config is not a point of this sweep's search space");
+    SweepPoint p;
+    p.index = static_cast<int64_t>(points.size());
+    p.id = id;
+    p.axes = sp["axes"];
+    p.config = sp["config"];
+    points.push_back(std::move(p));
+  }
+  if (stored.value("trials_drawn", json()) != json(points.size())) throw damaged("trials_drawn does not match its points");
+  plan.points = std::move(points);
+  plan.trials = static_cast<int64_t>(plan.points.size());
+}
+
 }  // namespace
 
 int run_sweep(const std::string& file, const SweepOptions& options) {
   const SweepSpec spec = load_sweep_spec(file);
-  const SweepPlan plan = plan_sweep(spec);
+  SweepPlan plan = plan_sweep(spec);
+  const std::string dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
+  if (plan.trials_from_os && !options.plan_only) restore_secure_trials(spec, dir, plan);
   // Every mechanism before anything runs: the runs', and for a tuning bound the whole search space's.
   std::vector<std::pair<std::string, json>> configs;
   for (const SweepPoint& p : plan.points) configs.emplace_back(p.id + " (" + describe_axes(p.axes) + ")", p.config);
@@ -149,13 +191,19 @@ int run_sweep(const std::string& file, const SweepOptions& options) {
   const std::vector<RunMechanism> planned = resolve_mechanisms(spec, configs);
   if (!spec.selection.trials) space = planned;
   const ordered_json plan_doc = plan_json(spec, plan);
-  fmt::print(stderr, "sweep {}: {} runs planned{}\n", spec.name, plan.points.size(),
-             plan.trials >= 0 ? fmt::format(" (K = {} trials drawn from a search space of {})", plan.trials, plan.search_space) : "");
+  if (!(plan.trials_from_os && options.plan_only)) {
+    fmt::print(stderr, "sweep {}: {} runs planned{}\n", spec.name, plan.points.size(),
+               plan.trials >= 0 ? fmt::format(" (K = {} trials drawn from a search space of {})", plan.trials, plan.search_space) : "");
+  }
   if (options.plan_only) {
-    fmt::print("{}\n", plan_doc.dump(2));
+    ordered_json shown = plan_doc;
+    if (plan.trials_from_os) {  // a K shown before the sweep starts could be declined: it is drawn anew at the start
+      shown["trials_drawn"] = "drawn from the OS when the sweep starts (secure mode)";
+      shown["points"] = ordered_json::array();
+    }
+    fmt::print("{}\n", shown.dump(2));
     return 0;
   }
-  const std::string dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
   if (spec.ledger) preview_ledger(spec, plan, planned, dir);  // before anything is written
   fs::create_directories(dir);
   const FolderLock lock(dir);

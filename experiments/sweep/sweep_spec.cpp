@@ -154,8 +154,7 @@ TuningTrials read_trials(const json& value) {
   }
   if (t.mean > 100.0) throw ConfigError("selection.trials.mean", "must be <= 100 (a sweep runs at most " + std::to_string(kMaxSweepRuns) + " trials)");
   const json* seed = r.find("seed");
-  if (seed == nullptr) throw ConfigError("selection.trials.seed", "is missing: the seed that draws the number of trials and their points");
-  t.seed = to_unsigned(*seed, "selection.trials.seed");
+  if (seed != nullptr) t.seed = to_unsigned(*seed, "selection.trials.seed");  // required unless secure (plan_sweep)
   return t;
 }
 

@@ -33,7 +33,9 @@ struct TuningTrials {
   std::string distribution;  // "poisson" | "truncated_negative_binomial"
   double mean = 0.0;
   double shape = 0.0;        // +inf for poisson
-  uint64_t seed = 0;         // draws K and the trial points
+  // Draws K and the trial points in reproducible mode (required there); absent in secure mode,
+  // where they come from the OS (SecureRandomness) when the sweep starts and are kept in sweep.json.
+  std::optional<uint64_t> seed;
 };
 
 struct SweepSelection {

@@ -169,7 +169,7 @@ std::string write_sweep_summary(const SweepSpec& spec, const SweepPlan& plan, co
   if (tuning) {
     const TuningTrials& t = *spec.selection.trials;
     sel["trials"] = {{"distribution", t.distribution}, {"mean", t.mean},
-                     {"shape", std::isfinite(t.shape) ? json(t.shape) : json("inf")}, {"seed", t.seed}, {"drawn", plan.trials},
+                     {"shape", std::isfinite(t.shape) ? json(t.shape) : json("inf")}, {"seed", t.seed ? json(*t.seed) : json(nullptr)}, {"drawn_from", plan.trials_from_os ? "the OS (secure mode)" : "selection.trials.seed"}, {"drawn", plan.trials},
                      {"search_space", plan.search_space}};
     sel["tuning_epsilon_rdp"] = std::isfinite(*p.tuning_epsilon) ? json(*p.tuning_epsilon) : json(nullptr);
     sel["tuning_order"] = p.tuning_order ? json(*p.tuning_order) : json(nullptr);
@@ -184,9 +184,11 @@ std::string write_sweep_summary(const SweepSpec& spec, const SweepPlan& plan, co
                     spec.selection.metric, spec.selection.maximize ? "max" : "min");
   if (tuning) {
     const TuningTrials& t = *spec.selection.trials;
-    md += fmt::format("Trials: K ~ {} with mean {} drew **K = {}** of a search space of {} points (seed {}).\n\n",
+    md += fmt::format("Trials: K ~ {} with mean {} drew **K = {}** of a search space of {} points ({}).\n\n",
                       t.distribution == "poisson" ? std::string("Poisson") : fmt::format("truncated negative binomial (η = {})", format_number(t.shape)),
-                      format_number(t.mean), plan.trials, plan.search_space, t.seed);
+                      format_number(t.mean), plan.trials, plan.search_space,
+                      plan.trials_from_os ? std::string("drawn from the OS: secure mode")
+                                          : fmt::format("drawn from selection.trials.seed {}", *t.seed));
   }
   std::vector<std::string> axis_names;
   if (!plan.points.empty()) {
@@ -225,8 +227,11 @@ std::string write_sweep_summary(const SweepSpec& spec, const SweepPlan& plan, co
                       plan.search_space, fixed(p.space_composed_epsilon.value_or(std::numeric_limits<double>::infinity())));
   }
   md += fmt::format("| **the selected model, search included** | **{}** |\n\n", fixed(release));
-  md += tuning ? "The tuning bound covers releasing the selected model (and its validation score) only, with K and the other "
-                 "trials kept unpublished; the plain composition of the trials that ran covers releasing every trial (and K). "
+  md += tuning ? std::string("The tuning bound covers releasing the selected model (and its validation score) only, with K and the other "
+                 "trials kept unpublished; the plain composition of the trials that ran covers releasing every trial (and K). ") +
+                     (plan.trials_from_os ? "" : "K and the trial points follow from `selection.trials.seed` (reproducible mode): the bound "
+                                                 "assumes that seed was fixed before K was known and never re-drawn until K suited — a "
+                                                 "chosen K is not a random one. `privacy.secure_mode: true` draws them from the OS instead. ")
                : "Releasing the best of these runs costs the composition of all of them: the choice looked at every run. "
                  "Set `selection.trials` to run a random number of trials and pay the (often smaller) tuning bound. ";
   md += "The selection reads validation metrics computed on the validation split, and the test column on the test split: "

@@ -108,6 +108,59 @@ if k > 0:
 print("ok: K =", k, "trials; tuning eps", round(sel["tuning_epsilon_rdp"], 4), "composition", round(sel["composed_epsilon_pld"], 4))
 PY
 
+# 4b. Secure mode: K and the trial points come from the OS when the sweep starts (--plan does not
+#     show them; trials.seed is refused); a rerun takes them from sweep.json, never drawing again;
+#     a sweep.json whose point is not in the search space is refused.
+"$py" - base.json <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.pop("seed", None)
+c["privacy"]["secure_mode"] = True
+json.dump(c, open("secure_base.json", "w"))
+PY
+cat > stune.json <<'JSON'
+{"name": "tiny_stune", "base": "secure_base.json", "set": {"training.epochs": 1},
+ "grid": {"privacy.noise_multiplier": [1.0, 2.0]},
+ "selection": {"metric": "validation.loss", "mode": "min",
+               "trials": {"distribution": "truncated_negative_binomial", "shape": 1, "mean": 2}}}
+JSON
+"$dptrain" sweep stune.json --out s8 --plan > splan.out 2> splan.err || fail "secure --plan exit $?: $(cat splan.err)"
+"$py" -c 'import json,sys; p=json.load(open(sys.argv[1])); assert p["points"] == [] and "OS" in p["trials_drawn"], p' splan.out \
+  || fail "secure --plan showed the trials"
+"$dptrain" sweep stune.json --out s8 --jobs 2 > /dev/null 2> s8.err || fail "secure tuning sweep exit $?: $(cat s8.err)"
+cp s8/sweep.json s8_first.json
+"$dptrain" sweep stune.json --out s8 > /dev/null 2> s8b.err || fail "secure tuning sweep rerun exit $?: $(cat s8b.err)"
+cmp -s s8_first.json s8/sweep.json || fail "a rerun of a secure tuning sweep drew K again"
+! grep -q "starting\|resuming" s8b.err || fail "a finished secure tuning sweep started runs again"
+"$py" - s8 <<'PY' || fail "secure tuning sweep results"
+import json, sys
+sel = json.load(open(sys.argv[1] + "/selection.json"))
+assert sel["trials"]["seed"] is None and "OS" in sel["trials"]["drawn_from"], sel["trials"]
+assert "secure mode" in open(sys.argv[1] + "/summary.md").read()
+print("ok: secure tuning sweep: K =", sel["trials"]["drawn"], "drawn from the OS")
+PY
+"$py" - s8/sweep.json <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+if p["points"]:
+    p["points"][0]["config"]["privacy"]["noise_multiplier"] = 0.5
+else:
+    p["trials_drawn"] = 3
+json.dump(p, open(sys.argv[1], "w"))
+PY
+set +e
+"$dptrain" sweep stune.json --out s8 > /dev/null 2> s8c.err
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && [ "$rc" -ne 3 ] && grep -q "sweep.json" s8c.err || fail "a tampered secure sweep.json: exit $rc: $(cat s8c.err)"
+printf '%s' '{"name": "x", "base": "secure_base.json", "grid": {"privacy.noise_multiplier": [1.0]}, "selection": {"metric": "validation.loss", "mode": "min", "trials": {"distribution": "poisson", "mean": 2, "seed": 3}}}' > sseed.json
+set +e
+"$dptrain" sweep sseed.json --out s9 > /dev/null 2> sseed.err
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "selection.trials.seed: must be absent in secure mode" sseed.err || fail "trials.seed in secure mode: exit $rc: $(cat sseed.err)"
+echo "ok: secure tuning sweeps draw K from the OS once"
+
 # 5. Refusals: exit 2, a message naming the key or the point, nothing written.
 refuse() {  # NAME EXPECTED SWEEP_TEXT
   printf '%s' "$3" > bad.json
