@@ -1,6 +1,7 @@
 // Reading a sweep file (see sweep_spec.hpp; the format is docs/sweep.md).
 #include "experiments/sweep/sweep_spec.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -20,6 +21,7 @@ constexpr std::string_view kSweepKeys[] = {"name", "base", "set", "grid", "rando
 constexpr std::string_view kRandomKeys[] = {"samples", "seed", "axes"};
 constexpr std::string_view kRangeKeys[] = {"uniform", "log_uniform", "int_uniform"};
 constexpr std::string_view kSelectionKeys[] = {"metric", "mode", "trials"};
+constexpr std::string_view kValidationMetrics[] = {"loss", "accuracy", "mse", "mse_original_units", "rmse_original_units", "bits_per_byte"};
 constexpr std::string_view kTrialsKeys[] = {"distribution", "mean", "shape", "seed"};
 constexpr std::string_view kModes[] = {"max", "min"};
 constexpr std::string_view kDistributions[] = {"poisson", "truncated_negative_binomial"};
@@ -166,6 +168,16 @@ SweepSelection read_selection(const json& value) {
     if (s.metric.rfind("validation.", 0) != 0 || s.metric.size() == 11) {
       throw ConfigError("selection.metric", "must be a validation metric, e.g. \"validation.accuracy\" or \"validation.loss\" "
                                             "(selecting by test metrics would leak the test set into the choice)");
+    }
+    // The numbers an epoch's validation object holds for some task (evaluation.cpp's to_json):
+    // a misspelt metric is refused now, not after every run has trained.
+    const std::string name = s.metric.substr(11);
+    if (std::find(std::begin(kValidationMetrics), std::end(kValidationMetrics), name) == std::end(kValidationMetrics)) {
+      std::string message = "validation." + name + " is not a validation metric (one of";
+      for (const std::string_view m : kValidationMetrics) message += " validation." + std::string(m);
+      message += ")";
+      if (const auto near = config_detail::nearest(name, kValidationMetrics)) message += "; did you mean 'validation." + std::string(*near) + "'?";
+      throw ConfigError("selection.metric", message);
     }
   }
   if (const json* m = r.find("mode")) s.maximize = to_choice(*m, "selection.mode", kModes) == "max";

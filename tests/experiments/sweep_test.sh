@@ -179,6 +179,8 @@ refuse empty_grid "grid: is empty" '{"name": "x", "base": "base.json", "grid": {
 refuse invalid_point "run-001 (training.batch_size=100000)" \
   '{"name": "x", "base": "base.json", "grid": {"training.batch_size": [16, 100000]}}'
 refuse bad_json "bad.json:1:" '{"name": "x", "base": '
+refuse bad_metric "did you mean 'validation.accuracy'" \
+  '{"name": "x", "base": "base.json", "grid": {"training.epochs": [1]}, "selection": {"metric": "validation.acuracy"}}'
 refuse ledger_axis "a sweep charges one ledger: name it with the sweep's \"ledger\" key" \
   '{"name": "x", "base": "base.json", "grid": {"privacy.ledger": ["a.ledger", "b.ledger"]}, "ledger": "c.ledger"}'
 refuse no_base "missing.json" '{"name": "x", "base": "missing.json", "grid": {"training.epochs": [1]}}'
