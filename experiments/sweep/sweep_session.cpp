@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -15,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/io/regular_file.hpp"
 #include "datasets/dataset_error.hpp"
+#include "datasets/sha256.hpp"
 #include "experiments/config/config_error.hpp"
 #include "experiments/ledger/budget_ledger.hpp"
 #include "experiments/ledger/ledger_error.hpp"
@@ -68,6 +70,16 @@ ordered_json plan_json(const SweepSpec& spec, const SweepPlan& plan) {
   j["base"] = spec.base_origin;
   j["selection"] = {{"metric", spec.selection.metric}, {"mode", spec.selection.maximize ? "max" : "min"}};
   j["search_space"] = plan.search_space;
+  if (spec.selection.trials) {
+    // What K and the points were drawn under: a rerun with another distribution or another search
+    // space must not reuse them (the bound assumes K ~ this distribution, points uniform on this space).
+    const TuningTrials& t = *spec.selection.trials;
+    j["trials"] = {{"distribution", t.distribution}, {"mean", t.mean}, {"shape", std::isfinite(t.shape) ? json(t.shape) : json("inf")},
+                   {"seed", t.seed ? json(*t.seed) : json(nullptr)}};
+    std::string space;
+    for (const json& c : plan.space_configs) space += c.dump() + "\n";
+    j["search_space_sha256"] = sha256_hex(space);
+  }
   j["trials_drawn"] = plan.trials >= 0 ? json(plan.trials) : json(nullptr);
   j["points"] = ordered_json::array();
   for (const SweepPoint& p : plan.points) j["points"].push_back({{"id", p.id}, {"axes", p.axes}, {"config", p.config}});
@@ -101,7 +113,8 @@ void lay_out(const std::string& dir, const ordered_json& plan) {
     const FileRead r = read_regular_file(file, 64 << 20);
     const json stored = r.failure == FileReadFailure::kNone ? json::parse(r.bytes, nullptr, false) : json();
     if (!stored.is_object() || !stored.contains("points")) throw IoError(file + ": damaged (not a sweep plan); remove the folder or use another --out");
-    if (stored["points"] != json(plan["points"])) {
+    if (stored["points"] != json(plan["points"]) || stored.value("trials", json()) != json(plan.value("trials", ordered_json())) ||
+        stored.value("search_space_sha256", json()) != json(plan.value("search_space_sha256", ordered_json()))) {
       throw ConfigError("--out", dir + " holds another sweep's runs (its sweep.json plans other runs); use another --out");
     }
   }
@@ -143,6 +156,13 @@ void restore_secure_trials(const SweepSpec& spec, const std::string& dir, SweepP
   const FileRead r = read_regular_file(file, 64 << 20);
   const json stored = r.failure == FileReadFailure::kNone ? json::parse(r.bytes, nullptr, false) : json();
   if (!stored.is_object() || !stored.contains("points") || !stored["points"].is_array()) throw damaged("damaged (not a sweep plan)");
+  const ordered_json expected = plan_json(spec, plan);
+  for (const char* key : {"trials", "search_space_sha256", "search_space"}) {
+    if (stored.value(key, json()) != json(expected.value(key, ordered_json()))) {
+      throw ConfigError("--out", dir + " holds a tuning sweep drawn under other trials or another search space (sweep.json: " +
+                                     key + "); use another --out");
+    }
+  }
   std::set<std::string> space;
   for (json c : plan.space_configs) {
     c.erase("name");

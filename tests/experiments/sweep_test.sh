@@ -153,6 +153,13 @@ set +e
 rc=$?
 set -e
 [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ] && grep -q "sweep.json" s8c.err || fail "a tampered secure sweep.json: exit $rc: $(cat s8c.err)"
+"$py" -c 'import json,sys; s=json.load(open(sys.argv[1])); s["selection"]["trials"]["mean"] = 5; json.dump(s, open("stune5.json", "w"))' stune.json
+cp s8_first.json s8/sweep.json
+set +e
+"$dptrain" sweep stune5.json --out s8 > /dev/null 2> s8d.err
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "drawn under other trials" s8d.err || fail "a secure K reused under another mean: exit $rc: $(cat s8d.err)"
 printf '%s' '{"name": "x", "base": "secure_base.json", "grid": {"privacy.noise_multiplier": [1.0]}, "selection": {"metric": "validation.loss", "mode": "min", "trials": {"distribution": "poisson", "mean": 2, "seed": 3}}}' > sseed.json
 set +e
 "$dptrain" sweep sseed.json --out s9 > /dev/null 2> sseed.err
