@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -34,22 +35,28 @@ LedgerLock::LedgerLock(const std::string& lock_file, double timeout_s, Mode mode
                   : ::open(lock_file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd_ < 0 && !exclusive && errno == ENOENT) return;  // never charged: nothing to wait for
   if (fd_ < 0) {
-    throw LedgerIoError(fmt::format("{}: cannot open the ledger's lock file ({}); nothing was charged", lock_file,
-                                    std::strerror(errno)));
+    throw LedgerIoError(fmt::format("{}: cannot open the ledger's lock file ({}){}", lock_file, std::strerror(errno),
+                                    exclusive ? "; nothing was charged" : ""));
+  }
+  struct stat st{};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {  // O_RDONLY opens a directory too
+    ::close(fd_);
+    throw LedgerIoError(fmt::format("{}: the ledger's lock file is not a regular file{}", lock_file,
+                                    exclusive ? "; nothing was charged" : ""));
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (::flock(fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       const int err = errno;
       ::close(fd_);
-      throw LedgerIoError(fmt::format("{}: cannot lock ({}); nothing was charged", lock_file, std::strerror(err)));
+      throw LedgerIoError(fmt::format("{}: cannot lock ({}){}", lock_file, std::strerror(err), exclusive ? "; nothing was charged" : ""));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       const std::string holder = holder_of(fd_);
       ::close(fd_);
       throw LedgerIoError(fmt::format("{}: the ledger is locked by another dptrain process{} and stayed locked for {:g} s; "
-                                      "nothing was charged — try again when it has finished",
-                                      lock_file, holder, timeout_s));
+                                      "{}try again when it has finished",
+                                      lock_file, holder, timeout_s, exclusive ? "nothing was charged — " : ""));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

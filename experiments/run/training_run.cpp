@@ -35,6 +35,7 @@
 #include "experiments/run/run_model.hpp"
 #include "experiments/run/run_plot_files.hpp"
 #include "experiments/run/run_key.hpp"
+#include "experiments/ledger/ledger_error.hpp"
 #include "experiments/run/run_ledger.hpp"
 #include "experiments/run/run_log.hpp"
 #include "experiments/run/run_report.hpp"
@@ -113,8 +114,15 @@ void TrainingRun::charge_ledger(bool resuming) {
     if (left <= 0) return;  // finished: the resume trains nothing
     const std::string key = ledger_charge_key(key_, /*secure_mode=*/true) + fmt::format(":from-step-{}", progress_.next_step);
     const DpEvent rest = DpEvent::self_composed(accounting_->step_event(), left);
-    (void)charge_run_to_ledger(*config_.privacy.ledger, key, fmt::format("{} (secure resume from step {})", run_dir_, progress_.next_step),
-                               rest, data_.content_hash);
+    try {
+      (void)charge_run_to_ledger(*config_.privacy.ledger, key,
+                                 fmt::format("{} (secure resume from step {})", run_dir_, progress_.next_step), rest, data_.content_hash);
+    } catch (const LedgerRefused& e) {
+      throw LedgerRefused(fmt::format("secure resume of {}: its {} steps left draw fresh noise, a release of their own that the "
+                                      "ledger is charged for (docs/ledger.md), and the budget cannot pay for them. The folder is "
+                                      "unchanged and can be resumed once there is budget. {}",
+                                      run_dir_, left, e.what()));
+    }
     return;
   }
   std::string key;

@@ -145,6 +145,37 @@ void validate(const SweepSpec& spec, const SweepPoint& point) {
   }
 }
 
+const json* privacy_field(const json& config, const char* key) {
+  if (!config.contains("privacy") || !config["privacy"].is_object()) return nullptr;
+  const auto it = config["privacy"].find(key);
+  return it == config["privacy"].end() ? nullptr : &*it;
+}
+
+// What must be one and the same for every run, however the axes spell it (a path, or a parent
+// object such as "privacy"): the ledger, which the sweep previews before its first run; and in
+// a tuning sweep secure mode, which says where K was drawn.
+void check_uniform(const SweepSpec& spec, const SweepPlan& plan, const json& base) {
+  std::vector<const json*> configs;
+  for (const SweepPoint& p : plan.points) configs.push_back(&p.config);
+  for (const json& c : plan.space_configs) configs.push_back(&c);
+  const json* base_secure = privacy_field(base, "secure_mode");
+  for (const json* c : configs) {
+    const json* ledger = privacy_field(*c, "ledger");
+    const bool same = spec.ledger ? ledger != nullptr && *ledger == json(*spec.ledger) : ledger == nullptr || ledger->is_null();
+    if (!same) {
+      throw ConfigError("", spec.file + ": privacy.ledger: a sweep charges one ledger, previewed before its first run: name it "
+                                        "with the sweep's \"ledger\" key (not in the base config, set, grid or random)");
+    }
+    if (spec.selection.trials) {
+      const json* secure = privacy_field(*c, "secure_mode");
+      if ((secure == nullptr) != (base_secure == nullptr) || (secure != nullptr && *secure != *base_secure)) {
+        throw ConfigError("", spec.file + ": privacy.secure_mode: must be the same for every trial of selection.trials (K is "
+                                          "drawn once, from the OS in secure mode or from selection.trials.seed otherwise)");
+      }
+    }
+  }
+}
+
 bool is_secure(const json& config) {
   return config.contains("privacy") && config["privacy"].is_object() && config["privacy"].value("secure_mode", false) == true;
 }
@@ -210,6 +241,7 @@ SweepPlan plan_points(const SweepSpec& spec) {
     }
   }
   for (const SweepPoint& point : plan.points) validate(spec, point);
+  check_uniform(spec, plan, base);
   return plan;
 }
 

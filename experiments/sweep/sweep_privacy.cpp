@@ -71,6 +71,7 @@ RunMechanism planned_mechanism(const nlohmann::json& config) {
   m.steps = setup.resolved.steps;
   m.delta = setup.resolved.delta;
   m.data_hash = setup.data.content_hash;
+  m.secure = c.privacy.secure_mode;
   return m;
 }
 

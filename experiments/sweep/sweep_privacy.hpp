@@ -28,6 +28,7 @@ struct RunMechanism {
   int64_t steps = 0;
   double delta = 0.0;             // the run's delta
   std::string data_hash;          // the run's Dataset::content_hash (what a ledger is for)
+  bool secure = false;            // privacy.secure_mode: a resume is a new release (docs/ledger.md)
 };
 
 // The mechanism `config` (a validated config object) will run: data read, N, q, steps, delta

@@ -11,8 +11,10 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
+#include "base/number_format.hpp"
 #include "core/error.hpp"
 #include "core/io/regular_file.hpp"
 #include "datasets/dataset_error.hpp"
@@ -117,20 +119,31 @@ void lay_out(const std::string& dir, const ordered_json& plan) {
         stored.value("search_space_sha256", json()) != json(plan.value("search_space_sha256", ordered_json()))) {
       throw ConfigError("--out", dir + " holds another sweep's runs (its sweep.json plans other runs); use another --out");
     }
+  } else {
+    // Runs without their plan: which point each one trained is unknown, so none can be reused.
+    for (const char* sub : {"configs", "runs"}) {
+      std::error_code ec;
+      if (fs::is_directory(fs::path(dir) / sub) && !fs::is_empty(fs::path(dir) / sub, ec)) {
+        throw IoError(file + ": missing, but " + dir + "/" + sub + " holds runs; remove the folder or use another --out");
+      }
+    }
   }
   for (const char* sub : {"configs", "runs", "logs"}) fs::create_directories(fs::path(dir) / sub);
 }
 
 // A sweep with a ledger: every run is charged when it starts (dptrain run), but a sweep the
 // ledger cannot pay for in full is refused before its first run, so that a budget is not spent on
-// half a sweep. The runs not started yet (no manifest.json: a started run was charged before its
-// first step) are composed and previewed against the ledger; another process may still charge it
-// in between, and then the runs that do not fit are refused one by one.
+// half a sweep. Previewed against the ledger, composed: the runs not started yet (no
+// manifest.json: a started run was charged before its first step) and, in secure mode, the
+// started runs not finished (a secure resume is charged again: docs/ledger.md; counted at their
+// whole plan, more than the steps they have left). Another process may still charge the ledger in
+// between; then the runs that do not fit are refused one by one.
 void preview_ledger(const SweepSpec& spec, const SweepPlan& plan, const std::vector<RunMechanism>& planned,
                     const std::string& dir) {
   std::vector<DpEvent> events;
   for (std::size_t i = 0; i < plan.points.size(); ++i) {
-    if (fs::exists(fs::path(dir) / "runs" / plan.points[i].id / "manifest.json")) continue;
+    const fs::path run = fs::path(dir) / "runs" / plan.points[i].id;
+    if (fs::exists(run / "manifest.json") && (!planned[i].secure || run_is_complete(run.string()))) continue;
     events.push_back(event_of(planned[i]));
   }
   if (events.empty()) return;
@@ -139,8 +152,12 @@ void preview_ledger(const SweepSpec& spec, const SweepPlan& plan, const std::vec
   const std::string& data_hash = planned.front().data_hash;
   const LedgerCharge c = would_fit(*spec.ledger, "sweep " + spec.name + " (preview)", DpEvent::composed(std::move(events)), data_hash);
   if (c.outcome == ChargeOutcome::kRefused) {
-    throw LedgerRefused(fmt::format("sweep {}: the ledger cannot pay for its {} runs not started yet, so none is started: {}",
-                                    spec.name, runs, c.message));
+    throw LedgerRefused(fmt::format(
+        "sweep {}: ledger {} cannot pay for the {} runs still to train, so none is started: together they need epsilon = {} "
+        "(RDP at the ledger's orders, classic conversion), but at no order do they fit what is left — budget epsilon = {}, "
+        "spent epsilon = {} in {} charges, remaining epsilon = {}. Nothing was charged",
+        spec.name, *spec.ledger, runs, format_number(c.run_epsilon), format_number(c.budget_epsilon),
+        format_number(c.before.spent_epsilon), c.before.charges, format_number(c.before.remaining_epsilon)));
   }
 }
 
@@ -224,15 +241,29 @@ int run_sweep(const std::string& file, const SweepOptions& options) {
     fmt::print("{}\n", shown.dump(2));
     return 0;
   }
-  if (spec.ledger) preview_ledger(spec, plan, planned, dir);  // before anything is written
-  fs::create_directories(dir);
-  const FolderLock lock(dir);
-  lay_out(dir, plan_doc);
-  write_file_atomic(dir + "/sweep.json", plan_doc.dump(2) + "\n");
-  for (const SweepPoint& p : plan.points) {
-    const std::string config = dir + "/configs/" + p.id + ".json";
-    if (!fs::exists(config)) write_file_atomic(config, p.config.dump(2) + "\n");
-  }
+  // Reproducible plans are the same at every attempt: a refused sweep writes nothing. A secure
+  // tuning sweep's K and points are kept before the preview, so a refused sweep keeps its draw
+  // (retrying until the budget fits would choose K).
+  std::optional<FolderLock> lock;
+  const auto lay_out_folder = [&] {
+    fs::create_directories(dir);
+    lock.emplace(dir);
+    lay_out(dir, plan_doc);
+    write_file_atomic(dir + "/sweep.json", plan_doc.dump(2) + "\n");
+    for (const SweepPoint& p : plan.points) {  // a reused run must have trained this very point
+      const std::string config = dir + "/configs/" + p.id + ".json";
+      if (!fs::exists(config)) {
+        write_file_atomic(config, p.config.dump(2) + "\n");
+        continue;
+      }
+      const FileRead r = read_regular_file(config, 64 << 20);
+      const json stored = r.failure == FileReadFailure::kNone ? json::parse(r.bytes, nullptr, false) : json();
+      if (stored != p.config) throw IoError(config + ": not " + p.id + "'s config in sweep.json; remove the folder or use another --out");
+    }
+  };
+  if (plan.trials_from_os) lay_out_folder();
+  if (spec.ledger) preview_ledger(spec, plan, planned, dir);
+  if (!lock) lay_out_folder();
   const std::vector<RunOutcome> outcomes = run_sweep_points(plan, SweepRunOptions{dir, options.jobs, options.threads});
   const SweepResult result = summarise_sweep(spec, plan, dir, outcomes, space);
   const std::string md = write_sweep_summary(spec, plan, result, dir);

@@ -199,6 +199,22 @@ set -e
 [ "$rc" -eq 2 ] && grep -q "holds another sweep" other.err || fail "another plan in s1: exit $rc: $(cat other.err)"
 echo "ok: refused another plan in the same folder"
 
+# 5b. A folder whose sweep.json is gone but whose runs are there is refused (which point each run
+#     trained is unknown); so is a run config that is not its point's.
+cp -r s1 s1_noplan
+rm s1_noplan/sweep.json
+set +e
+"$dptrain" sweep grid.json --out s1_noplan > /dev/null 2> np.err; rc=$?
+set -e
+[ "$rc" -ne 0 ] && [ "$rc" -ne 3 ] && grep -q "sweep.json: missing, but" np.err || fail "runs without sweep.json: exit $rc: $(cat np.err)"
+cp -r s1 s1_edit
+"$py" -c 'import json,sys; f=sys.argv[1]; c=json.load(open(f)); c["privacy"]["noise_multiplier"]=3.0; json.dump(c, open(f,"w"))' s1_edit/configs/run-000.json
+set +e
+"$dptrain" sweep grid.json --out s1_edit > /dev/null 2> ed.err; rc=$?
+set -e
+[ "$rc" -ne 0 ] && [ "$rc" -ne 3 ] && grep -q "not run-000's config" ed.err || fail "an edited run config: exit $rc: $(cat ed.err)"
+echo "ok: runs without their plan, or with another config, are not reused"
+
 # 6. --plan validates and prints, and writes nothing.
 "$dptrain" sweep grid.json --out s4 --plan > plan.out 2> plan.err || fail "--plan exit $?"
 "$py" -c 'import json,sys; p=json.load(open(sys.argv[1])); assert len(p["points"]) == 4' plan.out || fail "--plan output"
@@ -217,7 +233,7 @@ set +e
 "$dptrain" sweep led.json --out s5 > /dev/null 2> led.err
 rc=$?
 set -e
-[ "$rc" -eq 2 ] && grep -q "the ledger cannot pay for its 2 runs not started yet, so none is started" led.err \
+[ "$rc" -eq 2 ] && grep -q "cannot pay for the 2 runs still to train, so none is started" led.err \
   || fail "an unaffordable sweep: exit $rc: $(cat led.err)"
 [ ! -e s5 ] || fail "a refused sweep wrote its folder"
 cmp -s before.ledger budget.ledger || fail "a refused sweep changed the ledger"
@@ -242,4 +258,35 @@ rc=$?
 set -e
 [ "$rc" -eq 2 ] && grep -q "is for data sha256:bbbb" led.err && [ ! -e s7 ] || fail "a ledger for other data: exit $rc: $(cat led.err)"
 echo "ok: a sweep on a ledger's own data runs, on a ledger for other data is refused"
+# A ledger named another way than the sweep's "ledger" key is refused before anything runs.
+printf '%s' '{"name": "x", "base": "base.json", "grid": {"privacy": [{"noise_multiplier": 1.0, "ledger": "a.ledger"}, {"noise_multiplier": 2.0, "ledger": "b.ledger"}]}, "ledger": "budget.ledger"}' > lp.json
+set +e
+"$dptrain" sweep lp.json --out s10 > /dev/null 2> lp.err; rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "a sweep charges one ledger" lp.err && [ ! -e s10 ] || fail "a ledger inside a grid object: exit $rc: $(cat lp.err)"
+"$py" -c 'import json; c=json.load(open("base.json")); c["privacy"]["ledger"]="budget.ledger"; json.dump(c, open("base_ledger.json","w"))'
+printf '%s' '{"name": "x", "base": "base_ledger.json", "grid": {"privacy.noise_multiplier": [1.0, 2.0]}}' > lb.json
+set +e
+"$dptrain" sweep lb.json --out s11 > /dev/null 2> lb.err; rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "a sweep charges one ledger" lb.err || fail "a ledger in the base config: exit $rc: $(cat lb.err)"
+echo "ok: a ledger in a grid object or the base config is refused"
+# A secure tuning sweep the ledger refuses keeps its draw: the rerun is refused with the same K.
+cat > sled.json <<'JSON'
+{"name": "tiny_sled", "base": "secure_base.json", "set": {"training.epochs": 1},
+ "grid": {"privacy.noise_multiplier": [1.0, 2.0]}, "ledger": "tiny.ledger",
+ "selection": {"metric": "validation.loss", "mode": "min",
+               "trials": {"distribution": "truncated_negative_binomial", "shape": 1, "mean": 3}}}
+JSON
+"$dptrain" ledger init tiny.ledger --epsilon 0.5 --delta 1e-5 > /dev/null
+set +e
+"$dptrain" sweep sled.json --out s12 > /dev/null 2> sled.err; rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "cannot pay" sled.err || fail "a secure tuning sweep over budget: exit $rc: $(cat sled.err)"
+cp s12/sweep.json sled_first.json
+set +e
+"$dptrain" sweep sled.json --out s12 > /dev/null 2> sled2.err; rc=$?
+set -e
+[ "$rc" -eq 2 ] && cmp -s sled_first.json s12/sweep.json || fail "a refused secure tuning sweep drew K again: exit $rc"
+echo "ok: a secure tuning sweep refused by its ledger keeps its K"
 echo "sweep: all passed"
