@@ -7,8 +7,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
 
 #include "base/number_format.hpp"
 #include "core/error.hpp"
@@ -50,18 +52,12 @@ std::vector<uint64_t> unsigned_array(const nlohmann::json& j, const std::string&
 using Extent = std::pair<uint64_t, uint64_t>;  // a tensor's bytes [begin, end) in the data section
 
 // The 8-byte little-endian header length, which must leave room for the header in the file.
-uint64_t read_header_length(std::ifstream& in, const std::string& path, uint64_t file_size) {
-  if (file_size < 8) fail(path, "shorter than the 8-byte header length");
+uint64_t read_header_length(std::string_view bytes, const std::string& path) {
+  if (bytes.size() < 8) fail(path, "shorter than the 8-byte header length");
   uint64_t n = 0;
-  in.read(reinterpret_cast<char*>(&n), sizeof n);
-  if (n > kMaxHeaderBytes || n > file_size - 8) fail(path, "header length " + format_number(n) + " exceeds the file");
+  std::memcpy(&n, bytes.data(), sizeof n);
+  if (n > kMaxHeaderBytes || n > bytes.size() - 8) fail(path, "header length " + format_number(n) + " exceeds the file");
   return n;
-}
-
-std::string read_bytes(std::ifstream& in, uint64_t n) {
-  std::string text(n, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(n));
-  return text;
 }
 
 // The header: a JSON object in which no tensor is named twice (plain parsing would keep the
@@ -85,14 +81,6 @@ nlohmann::json parse_header(const std::string& text, const std::string& path) {
   if (!header.is_object()) fail(path, "header is not a JSON object");
   if (duplicate_key) fail(path, "a tensor name appears twice in the header");
   return header;
-}
-
-// The data section: everything after the header.
-std::vector<char> read_data(std::ifstream& in, uint64_t data_size, const std::string& path) {
-  std::vector<char> data(data_size);
-  in.read(data.data(), static_cast<std::streamsize>(data_size));
-  if (!in) fail(path, "could not read the tensor data");
-  return data;
 }
 
 // "__metadata__": an object of strings.
@@ -138,7 +126,7 @@ std::vector<double> widened_values(const char* src, uint64_t count, size_t width
 
 // One tensor entry: dtype, shape and data_offsets checked against each other and the data
 // section, then its values copied. Appends the tensor's extent to `extents`.
-SafetensorsTensor read_tensor(const std::string& name, const nlohmann::json& entry, const std::vector<char>& data,
+SafetensorsTensor read_tensor(const std::string& name, const nlohmann::json& entry, std::string_view data,
                               const std::string& path, std::vector<Extent>& extents) {
   const std::string tensor = "tensor '" + name + "'";
   if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets")) {
@@ -236,12 +224,15 @@ void save_safetensors(const std::string& path, const ParameterList<T>& params,
 SafetensorsFile read_safetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path + ": cannot open for reading");
-  in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
-  const uint64_t n = read_header_length(in, path, file_size);
-  const nlohmann::json header = parse_header(read_bytes(in, n), path);
-  const std::vector<char> data = read_data(in, file_size - 8 - n, path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw IoError(path + ": read failed");
+  return parse_safetensors(bytes, path);
+}
+
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& path) {
+  const uint64_t n = read_header_length(bytes, path);
+  const nlohmann::json header = parse_header(std::string(bytes.substr(8, n)), path);
+  const std::string_view data = bytes.substr(8 + n);
 
   SafetensorsFile file;
   std::vector<Extent> extents;  // every tensor's [begin, end)

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/parameter.hpp"
@@ -36,6 +37,10 @@ void save_safetensors(const std::string& path, const ParameterList<T>& params,
 
 // Reads and validates a whole file; throws IoError naming the file and what is wrong.
 SafetensorsFile read_safetensors(const std::string& path);
+
+// The same checks on a file's bytes already in memory (`path` names them in errors): lets a
+// caller hash and parse one read of a file, so what it hashed is what it loads.
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& path);
 
 // Fills each parameter from the tensor of the same name (shapes must match; F32 or F64).
 // Every parameter must be present; extra tensors are an error too (a different model).
