@@ -55,12 +55,20 @@ ordered_json model_json(const ModelConfig& m) {
   }
   ordered_json dense = ordered_json::array();
   for (const int width : m.dense) dense.push_back(width);
-  return {{"embedding_dim", m.embedding_dim},
-          {"lstm", std::move(lstm)},
-          {"pooling", std::string(schema::name_of(schema::kPoolings, m.pooling))},
-          {"dense", std::move(dense)},
-          {"output", m.output},
-          {"init_seed", optional_value(m.init_seed)}};
+  ordered_json j{{"embedding_dim", m.embedding_dim},
+                 {"lstm", std::move(lstm)},
+                 {"pooling", std::string(schema::name_of(schema::kPoolings, m.pooling))},
+                 {"dense", std::move(dense)},
+                 {"output", m.output},
+                 {"init_seed", optional_value(m.init_seed)}};
+  // Only for a warm start: configs without one keep their config.json (and run key) byte for byte.
+  if (m.init_from) {
+    j["init_from"] = *m.init_from;
+    j["init_select"] = {{"include", m.init_select.include ? ordered_json(*m.init_select.include) : ordered_json()},
+                        {"exclude", m.init_select.exclude}};
+    j["init_sha256"] = m.init_sha256 ? ordered_json(*m.init_sha256) : ordered_json();
+  }
+  return j;
 }
 
 ordered_json training_json(const TrainingConfig& t) {

@@ -201,6 +201,34 @@ std::vector<int> parse_dense(const json& j, const std::string& path) {
   return widths;
 }
 
+// A list of tensor-name prefixes (model.init_select.include / exclude): non-empty strings, none twice.
+std::vector<std::string> parse_prefixes(const json& j, const std::string& path) {
+  if (!j.is_array()) fail(path, "must be an array of tensor-name prefixes, got " + describe(j));
+  std::vector<std::string> prefixes;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    std::string prefix = to_string(j[i], index_path(path, i));
+    if (prefix.empty()) fail(index_path(path, i), "must not be empty (an empty prefix matches every tensor)");
+    if (std::find(prefixes.begin(), prefixes.end(), prefix) != prefixes.end()) fail(index_path(path, i), "repeats " + quote(prefix));
+    prefixes.push_back(std::move(prefix));
+  }
+  return prefixes;
+}
+
+InitSelect parse_init_select(const json& j) {
+  const ObjectReader r(j, "model.init_select", schema::kInitSelectKeys);
+  InitSelect s;
+  if (const json* v = r.find("include"); v != nullptr && !v->is_null()) {
+    s.include = parse_prefixes(*v, r.path_of("include"));
+    if (s.include->empty()) fail(r.path_of("include"), "must name at least one prefix (leave it out to take every tensor)");
+  }
+  if (const json* v = r.find("exclude"); v != nullptr && !v->is_null()) s.exclude = parse_prefixes(*v, r.path_of("exclude"));
+  return s;
+}
+
+bool is_sha256_hex(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 ModelConfig parse_model(const json& j) {
   const ObjectReader r(j, "model", schema::kModelKeys);
   ModelConfig m;
@@ -210,6 +238,19 @@ ModelConfig parse_model(const json& j) {
   if (const json* v = r.find("dense")) m.dense = parse_dense(*v, r.path_of("dense"));
   r.read_choice("output", m.output, schema::kOutputs);
   if (const json* v = r.find("init_seed"); v != nullptr && !v->is_null()) m.init_seed = to_unsigned(*v, r.path_of("init_seed"));
+  if (const json* v = r.find("init_from"); v != nullptr && !v->is_null()) {
+    m.init_from = to_string(*v, r.path_of("init_from"));
+    if (m.init_from->empty()) fail(r.path_of("init_from"), "must not be empty (leave it out for no warm start)");
+  }
+  if (const json* v = r.find("init_select"); v != nullptr && !v->is_null()) {
+    if (!m.init_from) fail(r.path_of("init_select"), "requires model.init_from (the file to take the tensors from)");
+    m.init_select = parse_init_select(*v);
+  }
+  if (const json* v = r.find("init_sha256"); v != nullptr && !v->is_null()) {
+    if (!m.init_from) fail(r.path_of("init_sha256"), "requires model.init_from (the file whose content it pins)");
+    m.init_sha256 = to_string(*v, r.path_of("init_sha256"));
+    if (!is_sha256_hex(*m.init_sha256)) fail(r.path_of("init_sha256"), "must be 64 lower-case hex digits (a sha256), got " + quote(*m.init_sha256));
+  }
   return m;
 }
 

@@ -25,8 +25,10 @@ inline constexpr std::string_view kDataKeys[] = {
     "standardize", "standardize_mean", "standardize_stddev", "split_seed", "splits", "classes",
     "columns"};
 inline constexpr std::string_view kSplitKeys[] = {"train", "validation", "test"};
-inline constexpr std::string_view kModelKeys[] = {"embedding_dim", "lstm", "pooling", "dense",
-                                                  "output", "init_seed"};
+inline constexpr std::string_view kModelKeys[] = {"embedding_dim", "lstm",      "pooling",
+                                                  "dense",         "output",    "init_seed",
+                                                  "init_from",     "init_select", "init_sha256"};
+inline constexpr std::string_view kInitSelectKeys[] = {"include", "exclude"};
 inline constexpr std::string_view kLstmLayerKeys[] = {"hidden", "return_sequences", "dropout"};
 inline constexpr std::string_view kTrainingKeys[] = {
     "epochs", "steps", "batch_size", "max_physical_batch_size", "optimizer", "schedule"};
@@ -50,6 +52,7 @@ inline constexpr Section kSections[] = {
     {"data.splits", kSplitKeys},
     {"model", kModelKeys},
     {"model.lstm[i]", kLstmLayerKeys},
+    {"model.init_select", kInitSelectKeys},
     {"training", kTrainingKeys},
     {"training.optimizer", kOptimizerKeys},
     {"training.schedule", kScheduleKeys},

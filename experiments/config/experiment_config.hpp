@@ -21,6 +21,16 @@ struct LstmLayerConfig {
   double dropout = 0.0;           // on this layer's outputs, while training
 };
 
+// model.init_select: which tensors of model.init_from a warm start takes, by name prefix. A
+// tensor is taken when some `include` prefix starts its name (absent: every tensor) and no
+// `exclude` prefix does; the others keep their fresh initialisation.
+struct InitSelect {
+  std::optional<std::vector<std::string>> include;  // absent: every tensor
+  std::vector<std::string> exclude;
+  bool operator==(const InitSelect& o) const { return include == o.include && exclude == o.exclude; }
+  bool operator!=(const InitSelect& o) const { return !(*this == o); }
+};
+
 struct ModelConfig {
   int embedding_dim = 32;                        // token inputs only
   std::vector<LstmLayerConfig> lstm{LstmLayerConfig{}};
@@ -28,6 +38,15 @@ struct ModelConfig {
   std::vector<int> dense;                        // tanh hidden layers of the head
   std::string output = "auto";                   // "auto" (from the data's task) | "classification" | "regression" | "language_model"
   std::optional<uint64_t> init_seed;             // fixes the initial weights on purpose; absent: from the run key
+  // Warm start (docs/config.md, "Warm start"): after the initialisation, the selected tensors are
+  // overwritten from this safetensors file before the first step (never on resume). Absent from
+  // config.json when unset, with init_select and init_sha256; config.json holds it absolute.
+  std::optional<std::string> init_from;
+  InitSelect init_select;
+  // The file's sha256 (64 lower-case hex digits): filled in by the run from the bytes it loads,
+  // so the run key covers the weights' content, not their path; given in a config, it pins the
+  // file (a file with other content is refused).
+  std::optional<std::string> init_sha256;
 };
 
 enum class OptimizerKind { kSgd, kAdam, kAdamW };

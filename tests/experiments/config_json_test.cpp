@@ -227,6 +227,7 @@ TEST_CASE("to_json writes the keys the parser accepts, in the schema's order") {
   c.model.lstm = {LstmLayerConfig{}, LstmLayerConfig{}};
   c.data.splits = SplitPaths{"train.jsonl", "validation.jsonl", "test.jsonl"};
   c.privacy.ledger = "budget.ledger";  // written only when set
+  c.model.init_from = "public.safetensors";  // so are model.init_from, init_select and init_sha256
   const ordered_json j = to_json(c);
   for (const config_schema::Section& section : config_schema::kSections) {
     INFO("section: '" << section.path << "'");
@@ -255,6 +256,44 @@ TEST_CASE("privacy.ledger is absent from the resolved config unless set, and rou
   CHECK_THROWS_WITH_AS(parse_config(empty), doctest::Contains("privacy.ledger"), ConfigError);
   empty["privacy"]["ledger"] = 3;
   CHECK_THROWS_WITH_AS(parse_config(empty), doctest::Contains("privacy.ledger"), ConfigError);
+}
+
+TEST_CASE("model.init_from, init_select and init_sha256 are absent unless set, round-trip, and are checked") {
+  ExperimentConfig c;
+  for (const char* key : {"init_from", "init_select", "init_sha256"}) {
+    CHECK_FALSE(to_json(c).at("model").contains(key));  // configs without a warm start: config.json unchanged
+  }
+  c.seed = 1;
+  c.privacy.noise_multiplier = 1.0;
+  c.model.init_from = "/pub/model.safetensors";
+  c.model.init_select.exclude = {"output."};
+  c.model.init_sha256 = std::string(64, 'a');
+  const ordered_json j = to_json(c);
+  CHECK(j.at("model").at("init_select").dump() == R"({"include":null,"exclude":["output."]})");
+  CHECK(test::equal(parse_config(nlohmann::json::parse(j.dump())), c));
+  c.model.init_select.include = std::vector<std::string>{"lstm.", "embedding."};
+  CHECK(test::equal(parse_config(nlohmann::json::parse(to_json(c).dump())), c));
+
+  auto refused = [&](const char* model_patch) {
+    nlohmann::json bad = nlohmann::json::parse(j.dump());
+    bad["model"].merge_patch(nlohmann::json::parse(model_patch));
+    std::string message;
+    try {
+      (void)parse_config(bad);
+    } catch (const ConfigError& e) {
+      message = e.what();
+    }
+    return message;
+  };
+  CHECK(refused(R"({"init_from": ""})").find("model.init_from: must not be empty") == 0);
+  CHECK(refused(R"({"init_from": 3})").find("model.init_from") == 0);
+  CHECK(refused(R"({"init_from": null})").find("model.init_select: requires model.init_from") == 0);
+  CHECK(refused(R"({"init_select": {"exclude": "output."}})").find("model.init_select.exclude: must be an array") == 0);
+  CHECK(refused(R"({"init_select": {"exclude": [""]}})").find("model.init_select.exclude[0]: must not be empty") == 0);
+  CHECK(refused(R"({"init_select": {"exclude": ["a", "a"]}})").find("model.init_select.exclude[1]: repeats") == 0);
+  CHECK(refused(R"({"init_select": {"include": []}})").find("model.init_select.include: must name at least one") == 0);
+  CHECK(refused(R"({"init_select": {"only": []}})").find("model.init_select.only: unknown key") == 0);
+  CHECK(refused(R"({"init_sha256": "abc"})").find("model.init_sha256: must be 64 lower-case hex digits") == 0);
 }
 
 TEST_CASE("a config with every field set round-trips through to_json, text and back") {

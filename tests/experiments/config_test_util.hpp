@@ -35,13 +35,13 @@ inline bool equal(const LstmLayerConfig& a, const LstmLayerConfig& b) {
 }
 
 inline bool equal(const ModelConfig& a, const ModelConfig& b) {
-  const auto& [a1, a2, a3, a4, a5, a6] = a;
-  const auto& [b1, b2, b3, b4, b5, b6] = b;
+  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9] = a;
+  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9] = b;
   if (a2.size() != b2.size()) return false;
   for (std::size_t i = 0; i < a2.size(); ++i) {
     if (!equal(a2[i], b2[i])) return false;
   }
-  return std::tie(a1, a3, a4, a5, a6) == std::tie(b1, b3, b4, b5, b6);
+  return std::tie(a1, a3, a4, a5, a6, a7, a8, a9) == std::tie(b1, b3, b4, b5, b6, b7, b8, b9);
 }
 
 inline bool equal(const TrainingConfig& a, const TrainingConfig& b) {
