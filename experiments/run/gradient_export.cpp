@@ -9,15 +9,19 @@
 #include "experiments/run/atomic_file.hpp"
 #include "experiments/run/run_model.hpp"
 #include "experiments/run/run_setup.hpp"
+#include "experiments/run/warm_start.hpp"
 
 namespace dpt {
 
 void export_example_gradients(const ExperimentConfig& config, const std::vector<int64_t>& examples,
                               const std::string& out_file) {
-  const RunSetup setup = prepare_run(config);  // the split and initial weights `dptrain run` uses
+  ExperimentConfig resolved = config;
+  const std::optional<WarmStartFile> init = read_warm_start(resolved.model);  // as `dptrain run` loads it
+  const RunSetup setup = prepare_run(resolved);  // the split and initial weights `dptrain run` uses
   const Dataset& data = setup.data;
-  SequenceModel<float> model(model_spec(config.model, data), setup.init_seed);
+  SequenceModel<float> model(model_spec(resolved.model, data), setup.init_seed);
   const ParameterList<float> params = model.parameters();
+  if (init) (void)apply_warm_start(*init, resolved.model.init_select, params);
   std::vector<std::unique_ptr<Parameter<float>>> out;  // stable addresses for the list below
   for (const Parameter<float>* p : params) out.push_back(std::make_unique<Parameter<float>>(*p));
   for (int64_t i : examples) {

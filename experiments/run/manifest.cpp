@@ -64,11 +64,12 @@ nlohmann::ordered_json manifest_json(const RunManifest& m) {
   j["data_json_hash"] = "sha256:" + m.data_json_hash;
   j["seed"] = m.seed ? nlohmann::ordered_json(*m.seed) : nlohmann::ordered_json("none (secure mode)");
   j["run_id"] = "sha256:" + m.run_id;
-  j["run_key_covers"] = run_key_coverage();
+  j["run_key_covers"] = run_key_coverage(m.init_from.has_value());
   j["threads"] = m.threads;
   j["cpu"] = cpu_model();
   j["resolved"] = m.resolved;
   if (m.ledger) j["ledger"] = *m.ledger;
+  if (m.init_from) j["init_from"] = *m.init_from;
   return j;
 }
 

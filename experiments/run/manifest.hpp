@@ -24,6 +24,8 @@ struct RunManifest {
   nlohmann::ordered_json resolved;
   // With privacy.ledger: {"path", "key", "seq"}, the charge this run made (run_ledger.hpp); absent otherwise.
   std::optional<nlohmann::ordered_json> ledger;
+  // With model.init_from: {"path", "sha256", "tensors", "assumption"} (warm_start.hpp); absent otherwise.
+  std::optional<nlohmann::ordered_json> init_from;
 };
 
 nlohmann::ordered_json manifest_json(const RunManifest& m);

@@ -41,6 +41,15 @@ std::string results_markdown(const PrivacyReport& r) {
   return md + "\n";
 }
 
+// "## Initial weights": a warm start's file, the tensors taken and the assumption; empty otherwise.
+std::string init_markdown(const PrivacyReport& r) {
+  if (r.init_from.is_null()) return "";
+  std::string tensors;
+  for (const auto& t : r.init_from.at("tensors")) tensors += fmt::format("{}`{}`", tensors.empty() ? "" : ", ", t.get<std::string>());
+  return fmt::format("## Initial weights (warm start)\n\n**{}**\n\nTensors taken from the file: {}.\n\n",
+                     r.init_from.at("assumption").get<std::string>(), tensors);
+}
+
 // "## Plots": the run's SVGs (run_plot_files.hpp), written with every report.
 std::string plots_markdown(const PrivacyReport& r) {
   std::string md = "## Plots\n\n";
@@ -55,6 +64,7 @@ nlohmann::ordered_json to_json(const PrivacyReport& r) {
   j["run"] = r.run_name;
   j["private"] = r.enabled;
   j["complete"] = r.complete;
+  if (!r.init_from.is_null()) j["init_from"] = r.init_from;
   if (!r.enabled) {
     j["statement"] = "This run was trained without differential privacy: no privacy guarantee.";
     add_results(j, r);
@@ -124,8 +134,8 @@ std::string to_markdown(const PrivacyReport& r) {
   std::string md = fmt::format("# Epsilon budget report: {}\n\n", r.run_name);
   if (!r.enabled) {
     const std::string results = results_markdown(r);
-    return md + "**Not private.** This run was trained without differential privacy (`privacy.enabled: false`).\n\n" + results +
-           (results.empty() ? "" : "\n") + plots_markdown(r);
+    return md + "**Not private.** This run was trained without differential privacy (`privacy.enabled: false`).\n\n" +
+           init_markdown(r) + results + (results.empty() ? "" : "\n") + plots_markdown(r);
   }
   md += fmt::format("**ε = {} at δ = {:g}** (smallest valid upper bound: {} accountant){}.\n\n", fmt_eps(r.epsilon),
                     r.delta, r.headline_accountant,
@@ -184,6 +194,7 @@ std::string to_markdown(const PrivacyReport& r) {
     md += "\n";
   }
   md += plots_markdown(r) + "\n";
+  md += init_markdown(r);
   md += "## What is protected\n\n";
   md += to_json(r)["statement"].get<std::string>() + "\n";
   if (!r.secure_mode) md += "\n**Warning.** " + to_json(r)["warning"].get<std::string>() + "\n";

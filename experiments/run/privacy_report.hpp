@@ -52,6 +52,8 @@ struct PrivacyReport {
   nlohmann::ordered_json test = nullptr;
   std::string split_kind;
   std::string model_sha256;
+  // A warm start (model.init_from): {"path", "sha256", "tensors", "assumption"}; null otherwise.
+  nlohmann::ordered_json init_from = nullptr;
 };
 
 nlohmann::ordered_json to_json(const PrivacyReport& report);

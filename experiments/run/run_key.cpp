@@ -22,6 +22,8 @@ nlohmann::json run_key_material(const ExperimentConfig& resolved_config, const s
       config.at(std::string(field.substr(0, dot))).erase(std::string(field.substr(dot + 1)));
     }
   }
+  // A warm start's weights are covered by their content (model.init_sha256), not their path.
+  config.at("model").erase("init_from");
   return {{"scheme", kRunKeyScheme},
           {"dptrain_version", dptrain_version()},
           {"config", std::move(config)},
@@ -40,7 +42,7 @@ RunKey make_run_key(const nlohmann::json& material) {
   return RunKey{sha256_hex("dptrain-run-id\n" + text), seed};
 }
 
-std::string run_key_coverage() {
+std::string run_key_coverage(bool warm_start) {
   std::string excluded;
   for (const std::string_view field : kRunKeyExcludedFields) {
     excluded += excluded.empty() ? "" : ", ";
@@ -48,7 +50,8 @@ std::string run_key_coverage() {
   }
   return fmt::format("the seed, every field of the resolved config except {}, the training data's content hash, the "
                      "resolved noise multiplier and dptrain's version ({})",
-                     excluded, kRunKeyScheme);
+                     excluded, kRunKeyScheme) +
+         (warm_start ? "; model.init_from is covered by the file's content (model.init_sha256), not its path" : "");
 }
 
 }  // namespace dpt

@@ -38,14 +38,16 @@ struct RunKey {
 };
 
 // The key material: {"scheme", "dptrain_version", "config" (the resolved config without
-// kRunKeyExcludedFields; it holds the seed), "data_hash", "noise_multiplier"}.
+// kRunKeyExcludedFields and model.init_from, whose content model.init_sha256 covers; it holds
+// the seed), "data_hash", "noise_multiplier"}.
 nlohmann::json run_key_material(const ExperimentConfig& resolved_config, const std::string& data_hash,
                                 double noise_multiplier);
 
 // Both digests of the material's canonical text (sorted keys, shortest round-trip numbers).
 RunKey make_run_key(const nlohmann::json& material);
 
-// What the key covers, in one sentence for reports.
-std::string run_key_coverage();
+// What the key covers, in one sentence for reports; `warm_start` (model.init_from set) adds
+// that the initial weights are covered by their sha256.
+std::string run_key_coverage(bool warm_start = false);
 
 }  // namespace dpt

@@ -36,6 +36,7 @@ PrivacyReport make_privacy_report(const ExperimentConfig& config, const Dataset&
   if (status.test != nullptr) r.test = *status.test;
   r.model_sha256 = status.model_sha256;
   r.split_kind = data.membership.kind;
+  r.init_from = status.init_from;
   if (accounting == nullptr) return r;
   const EpsilonResult rdp = accounting->rdp_result();
   const std::vector<EpsilonEstimate>& all = accounting->estimates();
@@ -58,7 +59,7 @@ PrivacyReport make_privacy_report(const ExperimentConfig& config, const Dataset&
   r.expected_batch_size = resolved.sampling_rate * static_cast<double>(resolved.dataset_size);  // q·N
   r.secure_mode = config.privacy.secure_mode;
   r.run_id = key.id;
-  r.run_key_covers = run_key_coverage();
+  r.run_key_covers = run_key_coverage(config.model.init_from.has_value());
   r.nonfinite_examples = status.progress.nonfinite_examples;
   r.stopped = status.stopped;
   r.warnings = status.warnings;

@@ -25,6 +25,8 @@ struct RunStatus {
   // released model.safetensors.
   const nlohmann::ordered_json* test = nullptr;
   std::string model_sha256;
+  // A warm start's record (warm_start_json), null otherwise.
+  nlohmann::ordered_json init_from = nullptr;
 };
 
 // The report of a run; `accounting` is null for a non-private run (the report then says only

@@ -40,6 +40,7 @@
 #include "experiments/run/run_log.hpp"
 #include "experiments/run/run_report.hpp"
 #include "experiments/run/run_setup.hpp"
+#include "experiments/run/warm_start.hpp"
 
 namespace dpt {
 namespace {
@@ -58,6 +59,10 @@ TrainingRun::TrainingRun(ExperimentConfig config, std::string run_dir, const Run
   // in anything draws independent sampling, noise and dropout. Secure mode draws sampling
   // and noise from the OS CSPRNG; the split, initialisation and dropout still come from the
   // key (not privacy-relevant), so its test split is well defined.
+  // A warm start's file is read (and hashed: the run key covers its sha256) before the key is
+  // derived; a resume takes its weights from the checkpoint instead.
+  std::optional<WarmStartFile> init;
+  if (!resuming) init = read_warm_start(config_.model);
   RunSetup setup = prepare_run(config_);
   data_ = std::move(setup.data);
   resolved_ = setup.resolved;
@@ -69,6 +74,8 @@ TrainingRun::TrainingRun(ExperimentConfig config, std::string run_dir, const Run
   }
   model_ = std::make_unique<SequenceModel<float>>(model_spec(config_.model, data_), setup.init_seed);
   params_ = model_->parameters();
+  if (init) (void)apply_warm_start(*init, config_.model.init_select, params_);  // over the fresh initialisation
+  init_record_ = warm_start_json(config_.model, params_);
   task_ = std::make_unique<TrainingSplitTask>(*model_, data_);
   optimizer_ = make_optimizer(config_.training.optimizer);
   schedule_ = std::make_unique<LrSchedule>(make_schedule(config_.training, resolved_.steps));
@@ -98,6 +105,7 @@ void TrainingRun::write_run_files() {
   m.threads = omp_get_max_threads();
   m.resolved = to_json(resolved_);
   m.ledger = ledger_charge_;
+  if (!init_record_.is_null()) m.init_from = init_record_;
   manifest_text_ = manifest_json(m).dump(2) + "\n";
   write_file_atomic(path("manifest.json"), manifest_text_);
 }
@@ -312,7 +320,12 @@ void TrainingRun::restore() {
   verify_data_description(path("data.json"), data_text_, data_);  // equal to what the data describes
   const std::optional<Checkpoint> c = load_latest_checkpoint(run_dir_, params_);
   if (!c) {
-    // Stopped before its first checkpoint: nothing was released, start again from step 0.
+    // Stopped before its first checkpoint: nothing was released, start again from step 0 — from
+    // the warm start's weights again, which must still be the file config.json pins by sha256.
+    if (config_.model.init_from) {
+      ModelConfig model = config_.model;
+      (void)apply_warm_start(*read_warm_start(model), model.init_select, params_);
+    }
     write_file_atomic(path("metrics.jsonl"), "");
     return;
   }
@@ -330,7 +343,7 @@ void TrainingRun::restore() {
 void TrainingRun::write_report() {
   const PrivacyReport r =
       make_privacy_report(config_, data_, resolved_, key_, accounting_.get(),
-                          {progress_, complete_, stopped_, warnings_, complete_ ? &test_ : nullptr, model_sha256_});
+                          {progress_, complete_, stopped_, warnings_, complete_ ? &test_ : nullptr, model_sha256_, init_record_});
   write_run_plots(run_dir_, r, accounting_.get(), epoch_lines_);  // before the report that links them
   write_file_atomic(path("privacy.json"), to_json(r).dump(2) + "\n");
   write_file_atomic(path("privacy.md"), to_markdown(r));

@@ -91,7 +91,8 @@ class TrainingRun {
   double last_report_ms_ = 0.0;  // time of the last privacy.json + privacy.md write
   nlohmann::ordered_json test_;  // the test split's metrics, once finished
   std::string model_sha256_;     // of model.safetensors, once finished
-  std::optional<nlohmann::ordered_json> ledger_charge_;  // manifest.json's "ledger", once charged
+  std::optional<nlohmann::ordered_json> ledger_charge_;
+  nlohmann::ordered_json init_record_ = nullptr;  // a warm start's record (warm_start_json): manifest and report  // manifest.json's "ledger", once charged
 };
 
 }  // namespace dpt
