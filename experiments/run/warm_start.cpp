@@ -75,18 +75,6 @@ bool init_selected(const InitSelect& select, const std::string& name) {
 std::vector<std::string> init_tensor_names(const InitSelect& select, const ParameterList<float>& params) {
   std::string names;
   for (const Parameter<float>* p : params) names += (names.empty() ? "" : ", ") + p->name;
-  auto check_matches = [&](const std::vector<std::string>& prefixes, const char* key) {
-    for (size_t i = 0; i < prefixes.size(); ++i) {
-      bool matched = false;
-      for (const Parameter<float>* p : params) matched = matched || starts_with(p->name, prefixes[i]);
-      if (!matched) {
-        throw ConfigError(fmt::format("model.init_select.{}[{}]", key, i),
-                          fmt::format("\"{}\" is the prefix of no tensor of the model (its tensors: {})", prefixes[i], names));
-      }
-    }
-  };
-  if (select.include) check_matches(*select.include, "include");
-  check_matches(select.exclude, "exclude");
   std::vector<std::string> taken;
   for (const Parameter<float>* p : params) {
     if (init_selected(select, p->name)) taken.push_back(p->name);
@@ -96,6 +84,21 @@ std::vector<std::string> init_tensor_names(const InitSelect& select, const Param
 }
 
 std::vector<std::string> apply_warm_start(const WarmStartFile& init, const InitSelect& select, const ParameterList<float>& params) {
+  // A prefix must start the name of some tensor of the model or of the file: a misspelt one
+  // would silently take everything (exclude) or nothing (include).
+  auto check_matches = [&](const std::vector<std::string>& prefixes, const char* key) {
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      bool matched = false;
+      for (const Parameter<float>* p : params) matched = matched || starts_with(p->name, prefixes[i]);
+      for (const auto& [name, t] : init.file.tensors) matched = matched || starts_with(name, prefixes[i]);
+      if (!matched) {
+        throw ConfigError(fmt::format("model.init_select.{}[{}]", key, i),
+                          fmt::format("\"{}\" is the prefix of no tensor of the model or of {}", prefixes[i], init.path));
+      }
+    }
+  };
+  if (select.include) check_matches(*select.include, "include");
+  check_matches(select.exclude, "exclude");
   const std::vector<std::string> taken = init_tensor_names(select, params);
   auto refuse = [&](const std::string& what) {
     throw ConfigError("model.init_from", fmt::format("{}: {}; nothing was trained", init.path, what));

@@ -34,11 +34,11 @@ std::optional<WarmStartFile> read_warm_start(ModelConfig& model);
 bool init_selected(const InitSelect& select, const std::string& name);
 
 // The names of the model's parameters `select` takes, in the model's order. Throws
-// ConfigError naming model.init_select when it takes none or one of its prefixes matches no
-// parameter (a misspelt prefix would silently take everything or nothing).
+// ConfigError naming model.init_select when it takes none.
 std::vector<std::string> init_tensor_names(const InitSelect& select, const ParameterList<float>& params);
 
-// The strict check, then the overwrite: every selected tensor of the file is a parameter of
+// The strict check, then the overwrite: every prefix of `select` starts the name of a tensor
+// of the model or of the file (a misspelt prefix is refused); every selected tensor of the file is a parameter of
 // the model with the same shape, is F32 and finite; every selected parameter is in the file.
 // Throws ConfigError naming model.init_from, the tensor and both shapes, before any parameter
 // changes. Returns init_tensor_names(select, params).
