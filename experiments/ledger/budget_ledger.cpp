@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/io/regular_file.hpp"
+#include "dp/accounting/accounting_error.hpp"
 #include "experiments/ledger/durable_write.hpp"
 #include "experiments/ledger/ledger_error.hpp"
 
@@ -134,7 +135,13 @@ std::string describe_budget(const LedgerContents& c) {
 LedgerContents create_ledger(const std::string& path, double epsilon, double delta,
                              const std::optional<std::string>& data_hash, const LedgerOptions& options) {
   LedgerHeader h;
-  const RenyiFilter filter(epsilon, delta);  // validates the budget
+  const RenyiFilter filter = [&] {  // validates the budget
+    try {
+      return RenyiFilter(epsilon, delta);
+    } catch (const AccountingError& e) {
+      throw LedgerError(path + ": " + e.what() + " Nothing was written.");
+    }
+  }();
   h.epsilon = epsilon;
   h.delta = delta;
   if (data_hash) h.data_hash = normalize_data_hash(*data_hash, "--data-hash");

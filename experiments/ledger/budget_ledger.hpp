@@ -1,7 +1,7 @@
 // A dataset's privacy budget ledger on disk (docs/ledger.md): create it, read and verify it,
 // preview a charge, and charge a DP event to it once per key. A charge is all or nothing: under
 // the lock (ledger_lock.hpp) the whole ledger is read back and verified (ledger_format.hpp), the
-// event is tried against the Rényi filter (renyi_filter.hpp), and the ledger with the new line is
+// event is tried against the Rényi filter (dp/accounting/renyi_filter.hpp), and the ledger with the new line is
 // written to a temporary file and renamed into place (durable_write.hpp); LEDGER.head follows.
 // The files: LEDGER (the ledger), LEDGER.lock (the lock), LEDGER.head (the charge count and last
 // hash, which catches a deleted last line).
@@ -19,7 +19,7 @@
 #include "dp/accounting/dp_event.hpp"
 #include "experiments/ledger/ledger_format.hpp"
 #include "experiments/ledger/ledger_lock.hpp"
-#include "experiments/ledger/renyi_filter.hpp"
+#include "dp/accounting/renyi_filter.hpp"
 
 namespace dpt {
 

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "datasets/sha256.hpp"
+#include "dp/accounting/accounting_error.hpp"
 #include "experiments/ledger/ledger_error.hpp"
 
 namespace dpt {
@@ -182,7 +183,7 @@ LedgerContents parse_ledger(std::string_view text, const std::string& file) {
   std::optional<RenyiFilter> filter;
   try {
     filter.emplace(header.epsilon, header.delta, header.orders);
-  } catch (const LedgerError& e) {
+  } catch (const AccountingError& e) {
     bad_line(file, 1, e.what());
   }
   if (filter->orders() != header.orders) bad_line(file, 1, "\"orders\" must be sorted, unique and each in (1, 10000]");

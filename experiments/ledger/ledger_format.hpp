@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "dp/accounting/dp_event.hpp"
-#include "experiments/ledger/renyi_filter.hpp"
+#include "dp/accounting/renyi_filter.hpp"
 
 namespace dpt {
 

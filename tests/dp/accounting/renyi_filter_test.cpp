@@ -1,13 +1,13 @@
-// The Rényi filter (experiments/ledger/renyi_filter.hpp) at hand-computed values: budgets
+// The Rényi filter (dp/accounting/renyi_filter.hpp) at hand-computed values: budgets
 // B(α) = ε + log(δ/|Λ|)/(α − 1), Gaussian charges of RDP α/(2σ²), fit and refusal at the edge.
-#include "experiments/ledger/renyi_filter.hpp"
+#include "dp/accounting/renyi_filter.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cmath>
 
 #include "dp/accounting/rdp_accountant.hpp"
-#include "experiments/ledger/ledger_error.hpp"
+#include "dp/accounting/accounting_error.hpp"
 
 namespace dpt {
 namespace {
@@ -38,7 +38,7 @@ TEST_CASE("Gaussian charges fit while some order has room, and are refused at th
   f.charge(sigma1);
   f.charge(sigma1);  // spent(4) = 4 <= 5.93
   CHECK_FALSE(f.fits(sigma1));  // 6 > 5.93
-  CHECK_THROWS_AS(f.charge(sigma1), LedgerRefused);
+  CHECK_THROWS_AS(f.charge(sigma1), AccountingError);  // callers check fits() first
   CHECK(f.spent()[1] == doctest::Approx(4.0));  // a refused charge changes nothing
   // Room left at alpha = 4: 1.9313091; sigma = 1.02 costs 4 / (2 * 1.0404) = 1.9223 (fits),
   // sigma = 1.01 costs 4 / (2 * 1.0201) = 1.9606 (does not).
@@ -73,13 +73,13 @@ TEST_CASE("a non-private event never fits; an unsupported one is refused by the 
 TEST_CASE("the default orders are the RDP accountant's, and bad budgets are refused") {
   CHECK(RenyiFilter::default_orders() == RdpAccountant::default_orders());
   CHECK(RenyiFilter(1.0, 1e-5).orders().size() == RdpAccountant::default_orders().size());
-  CHECK_THROWS_AS(RenyiFilter(0.0, 1e-5), LedgerError);
-  CHECK_THROWS_AS(RenyiFilter(std::nan(""), 1e-5), LedgerError);
-  CHECK_THROWS_AS(RenyiFilter(1.0, 0.0), LedgerError);
-  CHECK_THROWS_AS(RenyiFilter(1.0, 1.0), LedgerError);
-  CHECK_THROWS_AS(RenyiFilter(1.0, 1e-5, {0.5}), LedgerError);
+  CHECK_THROWS_AS(RenyiFilter(0.0, 1e-5), AccountingError);
+  CHECK_THROWS_AS(RenyiFilter(std::nan(""), 1e-5), AccountingError);
+  CHECK_THROWS_AS(RenyiFilter(1.0, 0.0), AccountingError);
+  CHECK_THROWS_AS(RenyiFilter(1.0, 1.0), AccountingError);
+  CHECK_THROWS_AS(RenyiFilter(1.0, 1e-5, {0.5}), AccountingError);
   // At delta = 1e-5 over 156 orders the best budget is at alpha = 1024: eps - 16.56 / 1023.
-  CHECK_THROWS_AS(RenyiFilter(0.01, 1e-5), LedgerError);
+  CHECK_THROWS_AS(RenyiFilter(0.01, 1e-5), AccountingError);
   CHECK_NOTHROW(RenyiFilter(0.02, 1e-5));
 }
 

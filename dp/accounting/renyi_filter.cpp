@@ -1,15 +1,13 @@
 // The Rényi filter (see renyi_filter.hpp; Feldman & Zrnic 2021): per-order budgets, the fit
 // test, and the figures `dptrain ledger show` prints.
-#include "experiments/ledger/renyi_filter.hpp"
-
-#include <fmt/format.h>
+#include "dp/accounting/renyi_filter.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "dp/accounting/accounting_error.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
-#include "experiments/ledger/ledger_error.hpp"
 
 namespace dpt {
 namespace {
@@ -22,22 +20,23 @@ std::vector<double> RenyiFilter::default_orders() { return RdpAccountant::defaul
 
 RenyiFilter::RenyiFilter(double epsilon, double delta, std::vector<double> orders) : epsilon_(epsilon), delta_(delta) {
   if (!(std::isfinite(epsilon) && epsilon > 0.0)) {
-    throw LedgerError(fmt::format("epsilon must be finite and > 0, but is {}.", epsilon));
+    throw AccountingError("epsilon must be finite and > 0, but is " + format_number(epsilon) + ".");
   }
-  if (!(delta > 0.0 && delta < 1.0)) throw LedgerError(fmt::format("delta must be in (0, 1), but is {}.", delta));
+  if (!(delta > 0.0 && delta < 1.0)) throw AccountingError("delta must be in (0, 1), but is " + format_number(delta) + ".");
   try {
     orders_ = RdpAccountant(std::move(orders)).orders();  // validated, sorted, unique
   } catch (const std::exception& e) {
-    throw LedgerError(std::string("orders: ") + e.what());
+    throw AccountingError(std::string("orders: ") + e.what());
   }
   const double log_share = std::log(delta_ / static_cast<double>(orders_.size()));
   budget_.resize(orders_.size());
   for (size_t k = 0; k < orders_.size(); ++k) budget_[k] = epsilon_ + log_share / (orders_[k] - 1.0);
   spent_.assign(orders_.size(), 0.0);
   if (*std::max_element(budget_.begin(), budget_.end()) <= 0.0) {
-    throw LedgerError(fmt::format("epsilon = {} is too small for delta = {}: at every one of the {} orders the RDP budget "
-                                  "epsilon + log(delta / {}) / (alpha - 1) is <= 0, so no run could ever be charged.",
-                                  epsilon_, delta_, orders_.size(), orders_.size()));
+    const std::string n = format_number(static_cast<int64_t>(orders_.size()));
+    throw AccountingError("epsilon = " + format_number(epsilon_) + " is too small for delta = " + format_number(delta_) +
+                          ": at every one of the " + n + " orders the RDP budget epsilon + log(delta / " + n +
+                          ") / (alpha - 1) is <= 0, so no run could ever be charged.");
   }
 }
 
@@ -49,12 +48,15 @@ std::vector<double> RenyiFilter::event_rdp(const DpEvent& event) const {
 
 std::optional<size_t> RenyiFilter::fitting_order(const std::vector<double>& rdp) const {
   if (rdp.size() != orders_.size()) {
-    throw LedgerError(fmt::format("an RDP curve of {} orders for a filter of {}.", rdp.size(), orders_.size()));
+    throw AccountingError("an RDP curve of " + format_number(static_cast<int64_t>(rdp.size())) + " orders for a filter of " +
+                          format_number(static_cast<int64_t>(orders_.size())) + ".");
   }
   std::optional<size_t> best;
   double best_left = -kInf;
   for (size_t k = 0; k < orders_.size(); ++k) {
-    if (!(rdp[k] >= 0.0)) throw LedgerError(fmt::format("RDP must be >= 0, but is {} at order {}.", rdp[k], orders_[k]));
+    if (!(rdp[k] >= 0.0)) {
+      throw AccountingError("RDP must be >= 0, but is " + format_number(rdp[k]) + " at order " + format_number(orders_[k]) + ".");
+    }
     const double left = budget_[k] - (spent_[k] + rdp[k]);
     if (left >= 0.0 && left > best_left) {  // spent(α) + r(α) <= B(α)
       best = k;
@@ -66,8 +68,9 @@ std::optional<size_t> RenyiFilter::fitting_order(const std::vector<double>& rdp)
 
 void RenyiFilter::charge(const std::vector<double>& rdp) {
   if (!fits(rdp)) {
-    throw LedgerRefused(fmt::format("the charge (epsilon = {:.6g} alone) does not fit the remaining budget (epsilon = {:.6g}).",
-                                    epsilon_of(rdp), status().remaining_epsilon));
+    throw AccountingError("the charge (epsilon = " + format_number(epsilon_of(rdp)) +
+                          " alone) does not fit the remaining budget (epsilon = " + format_number(status().remaining_epsilon) +
+                          "): check fits() first.");
   }
   for (size_t k = 0; k < orders_.size(); ++k) spent_[k] += rdp[k];
   ++charges_;

@@ -7,7 +7,8 @@
 // charge with per-order RDP r(α) fits iff some α has spent(α) + r(α) ≤ B(α); spent(α) is the sum
 // of every accepted charge. Valid however each later charge is chosen from earlier results
 // (Feldman & Zrnic, Thm. 3.1 per order); why the orders are fixed and the conversion is the
-// classic one: docs/ledger.md.
+// classic one: docs/ledger.md. Pure math, like the accountants; the ledger file that keeps a
+// filter's charges is experiments/ledger/. Invalid arguments throw AccountingError.
 #pragma once
 
 #include <cstddef>
