@@ -36,9 +36,9 @@ double log_tnb_pmf(double gamma, double eta, std::int64_t k) {
 
 }  // namespace
 
-double trial_count_tail_bound(double mean, double shape) {
+double trial_count_tail_bound(double mean, double shape, std::int64_t max_count) {
   check_repeat_and_select_parameters(mean, shape);
-  const double k = static_cast<double>(kMaxTrialCount) + 1.0;  // P[K >= k]
+  const double k = static_cast<double>(max_count) + 1.0;  // P[K >= k]
   if (shape == kInf) {
     // Chernoff: P[K >= k] <= e^-mu (e mu / k)^k for k > mu.
     const double mu = mean;
@@ -51,28 +51,29 @@ double trial_count_tail_bound(double mean, double shape) {
   // decreasing in j when eta > 1 and <= 1 otherwise. Then sum_{j >= k} p_j <= p_k / (1 - r).
   const double r = (1.0 - gamma) * std::max(1.0, (k + eta) / (k + 1.0));
   if (!(r < 1.0)) return 1.0;
-  const double log_p_k = log_tnb_pmf(gamma, eta, kMaxTrialCount + 1);
+  const double log_p_k = log_tnb_pmf(gamma, eta, max_count + 1);
   return std::min(1.0, std::exp(log_p_k - std::log1p(-r)));
 }
 
-std::int64_t draw_trial_count(double mean, double shape, BitStream& bits) {
-  const double tail = trial_count_tail_bound(mean, shape);
+std::int64_t draw_trial_count(double mean, double shape, BitStream& bits, std::int64_t max_count) {
+  check_that<AccountingError>(max_count >= 1 && max_count <= kMaxTrialCount, "max_count", "in [1, 10000]", static_cast<double>(max_count));
+  const double tail = trial_count_tail_bound(mean, shape, max_count);
   if (!(tail <= kMaxTrialTailProbability)) {
     throw AccountingError("mean " + format_number(mean) + " (shape " +
                           (shape == kInf ? std::string("inf") : format_number(shape)) +
-                          ") needs more than " + format_number(kMaxTrialCount) +
-                          " runs too often: P[K > " + format_number(kMaxTrialCount) + "] may be " +
+                          ") needs more than " + format_number(max_count) +
+                          " runs too often: P[K > " + format_number(max_count) + "] may be " +
                           format_number(tail) + ", more than " + format_number(kMaxTrialTailProbability) + ".");
   }
   const double u = bits.uniform();  // [0, 1)
   const bool poisson = shape == kInf;
   const double gamma = poisson ? 0.0 : truncated_negative_binomial_gamma(mean, shape);
   double cdf = 0.0;
-  for (std::int64_t k = poisson ? 0 : 1; k <= kMaxTrialCount; ++k) {
+  for (std::int64_t k = poisson ? 0 : 1; k <= max_count; ++k) {
     cdf += std::exp(poisson ? log_poisson_pmf(mean, k) : log_tnb_pmf(gamma, shape, k));
     if (u < cdf) return k;
   }
-  throw AccountingError("the number of runs drawn exceeds " + format_number(kMaxTrialCount) +
+  throw AccountingError("the number of runs drawn exceeds " + format_number(max_count) +
                         " (probability below 1e-11): K is not truncated, which would change the distribution the accounting assumes.");
 }
 

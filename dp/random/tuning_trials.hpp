@@ -26,9 +26,10 @@ inline constexpr double kMaxTrialTailProbability = 1e-12;
 // geometric mean >~ 360); if, with probability below ~1e-11, the uniform lands beyond
 // kMaxTrialCount, throws AccountingError rather than truncate K (truncation would change the
 // distribution the accounting assumes).
-std::int64_t draw_trial_count(double mean, double shape, BitStream& bits);
+// `max_count` (1 ... kMaxTrialCount) lowers the cap, e.g. to the runs a sweep may plan.
+std::int64_t draw_trial_count(double mean, double shape, BitStream& bits, std::int64_t max_count = kMaxTrialCount);
 
-// The upper bound on P[K > kMaxTrialCount] that draw_trial_count checks (validates like it).
-double trial_count_tail_bound(double mean, double shape);
+// The upper bound on P[K > max_count] that draw_trial_count checks (validates like it).
+double trial_count_tail_bound(double mean, double shape, std::int64_t max_count = kMaxTrialCount);
 
 }  // namespace dpt

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "dp/random/random_streams.hpp"
 #include "dp/random/tuning_trials.hpp"
@@ -159,6 +160,27 @@ void check_uniform(const SweepSpec& spec, const SweepPlan& plan, const json& bas
   for (const SweepPoint& p : plan.points) configs.push_back(&p.config);
   for (const json& c : plan.space_configs) configs.push_back(&c);
   const json* base_secure = privacy_field(base, "secure_mode");
+  // Two points equal but for their name would be the same run twice (one run key); in secure mode
+  // two trials of one point are two runs (fresh OS randomness each).
+  std::set<std::string> seen;
+  for (const SweepPoint& p : plan.trials_from_os ? std::vector<SweepPoint>{} : plan.points) {
+    json c = p.config;
+    c.erase("name");
+    if (!seen.insert(c.dump()).second) {
+      throw ConfigError("", spec.file + ": " + p.id + " (" + describe_axes(p.axes) + ") is the same run as an earlier point: "
+                                        "an axis repeats a value, or varies only what the run does not depend on");
+    }
+  }
+  const auto data_split = [](const json& c) {
+    const json data = c.contains("data") && c["data"].is_object() ? c["data"] : json::object();
+    return json{data.value("split_seed", json()), data.value("splits", json())};
+  };
+  for (const json* c : configs) {
+    if (data_split(*c) != data_split(base)) {
+      throw ConfigError("", spec.file + ": data.split_seed / data.splits: must be the same for every run (one split: no "
+                                        "example may train one run and validate another)");
+    }
+  }
   for (const json* c : configs) {
     const json* ledger = privacy_field(*c, "ledger");
     const bool same = spec.ledger ? ledger != nullptr && *ledger == json(*spec.ledger) : ledger == nullptr || ledger->is_null();
@@ -185,6 +207,13 @@ SweepPlan plan_points(const SweepSpec& spec) {
   json base = spec.base;
   for (const auto& [path, value] : spec.set.items()) set_config_path(base, path, value, "set." + path);
   if (spec.ledger) set_config_path(base, "privacy.ledger", *spec.ledger, "ledger");
+  // One split for every run: otherwise an example trains run A and validates run B, and B's
+  // validation score (outside DP) picks the released model. Predefined splits are one split.
+  const bool predefined = base.contains("data") && base["data"].is_object() && base["data"].contains("splits") &&
+                          !base["data"]["splits"].is_null();
+  const bool fixed = base.contains("data") && base["data"].is_object() && base["data"].contains("split_seed") &&
+                     !base["data"]["split_seed"].is_null();
+  if (!predefined && !fixed) set_config_path(base, "data.split_seed", kSweepSplitSeed, "data.split_seed");
   const std::vector<ordered_json> space = spec.axes.empty() ? std::vector<ordered_json>{ordered_json::object()} : search_space(spec);
   SweepPlan plan;
   plan.search_space = static_cast<int64_t>(space.size());
@@ -209,7 +238,7 @@ SweepPlan plan_points(const SweepSpec& spec) {
     }
     const std::unique_ptr<BitStream> stream =
         secure ? SecureRandomness().stream(StreamPurpose::kSweep, 1) : ReproducibleRandomness(*t.seed).stream(StreamPurpose::kSweep, 1);
-    plan.trials = draw_trial_count(t.mean, t.shape, *stream);
+    plan.trials = draw_trial_count(t.mean, t.shape, *stream, kMaxSweepRuns);
     plan.trials_from_os = secure;
     for (std::size_t i = 0; i < space.size(); ++i) {
       const SweepPoint p = make_point(spec, static_cast<int64_t>(i), space[i], base);

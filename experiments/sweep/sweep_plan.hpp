@@ -4,7 +4,8 @@
 // random.seed, times the seeds. Trials (Papernot & Steinke 2022): K drawn from the trials
 // distribution, and each trial a point of the search space drawn uniformly, with seed
 // base seed + trial number (every trial a fresh run). Every run's randomness is its own: the run
-// key covers the seed and the whole config (DESIGN.md, invariant 5).
+// key covers the seed and the whole config (DESIGN.md, invariant 7). Every run has one split: a
+// sweep sets data.split_seed to kSweepSplitSeed unless the base fixes it or has predefined splits.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,8 @@
 #include "experiments/sweep/sweep_spec.hpp"
 
 namespace dpt {
+
+inline constexpr uint64_t kSweepSplitSeed = 0;
 
 struct SweepPoint {
   int64_t index = 0;        // 0-based, in plan order

@@ -36,16 +36,21 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-// The config without what does not change its mechanism (name, seed): one resolution per distinct rest.
+// The config without what does not change its mechanism (the name; the seed, unless the data is
+// generated from it and so are its content and content hash): one resolution per distinct rest.
 std::string mechanism_key(json config) {
   config.erase("name");
-  config.erase("seed");
+  const bool generated = config.contains("data") && config["data"].is_object() && config["data"].value("source", json()) == json("generated");
+  if (!generated) config.erase("seed");
   return config.dump();
 }
 
-// Resolves the DP mechanism of each config (data read, sigma calibrated), naming the point that fails.
-std::vector<RunMechanism> resolve_mechanisms(const SweepSpec& spec, const std::vector<std::pair<std::string, json>>& configs) {
-  std::map<std::string, RunMechanism> cache;
+using MechanismCache = std::map<std::string, RunMechanism>;
+
+// Resolves the DP mechanism of each config (data read, sigma calibrated), naming the point that
+// fails; `cache` is shared by the search space and the trials drawn from it.
+std::vector<RunMechanism> resolve_mechanisms(const SweepSpec& spec, const std::vector<std::pair<std::string, json>>& configs,
+                                             MechanismCache& cache) {
   std::vector<RunMechanism> out;
   for (const auto& [label, config] : configs) {
     const std::string key = mechanism_key(config);
@@ -148,8 +153,14 @@ void preview_ledger(const SweepSpec& spec, const SweepPlan& plan, const std::vec
   }
   if (events.empty()) return;
   const std::size_t runs = events.size();
-  // The data every run reads (a run on other data is refused by its own charge).
+  // One dataset: a ledger is for one (runs on generated data of different seeds read different data).
   const std::string& data_hash = planned.front().data_hash;
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    if (planned[i].data_hash != data_hash) {
+      throw ConfigError("ledger", fmt::format("{} reads other data than {} ({} vs {}): a ledger is for one dataset",
+                                              plan.points[i].id, plan.points.front().id, planned[i].data_hash, data_hash));
+    }
+  }
   const LedgerCharge c = would_fit(*spec.ledger, "sweep " + spec.name + " (preview)", DpEvent::composed(std::move(events)), data_hash);
   if (c.outcome == ChargeOutcome::kRefused) {
     throw LedgerRefused(fmt::format(
@@ -218,14 +229,15 @@ int run_sweep(const std::string& file, const SweepOptions& options) {
   std::vector<std::pair<std::string, json>> configs;
   for (const SweepPoint& p : plan.points) configs.emplace_back(p.id + " (" + describe_axes(p.axes) + ")", p.config);
   std::vector<RunMechanism> space;
+  MechanismCache cache;
   if (spec.selection.trials) {
     std::vector<std::pair<std::string, json>> space_configs;
     for (std::size_t i = 0; i < plan.space_configs.size(); ++i) {
       space_configs.emplace_back(fmt::format("search-space point {}", i), plan.space_configs[i]);
     }
-    space = resolve_mechanisms(spec, space_configs);
+    space = resolve_mechanisms(spec, space_configs, cache);
   }
-  const std::vector<RunMechanism> planned = resolve_mechanisms(spec, configs);
+  const std::vector<RunMechanism> planned = resolve_mechanisms(spec, configs, cache);
   if (!spec.selection.trials) space = planned;
   const ordered_json plan_doc = plan_json(spec, plan);
   if (!(plan.trials_from_os && options.plan_only)) {
@@ -265,7 +277,7 @@ int run_sweep(const std::string& file, const SweepOptions& options) {
   if (spec.ledger) preview_ledger(spec, plan, planned, dir);
   if (!lock) lay_out_folder();
   const std::vector<RunOutcome> outcomes = run_sweep_points(plan, SweepRunOptions{dir, options.jobs, options.threads});
-  const SweepResult result = summarise_sweep(spec, plan, dir, outcomes, space);
+  const SweepResult result = summarise_sweep(spec, plan, dir, outcomes, planned, space);
   const std::string md = write_sweep_summary(spec, plan, result, dir);
   write_file_atomic(dir + "/frontier.svg", sweep_frontier_svg(spec, result));
   fmt::print("{}\nsweep folder: {}\n", md, dir);

@@ -1,12 +1,16 @@
 // Reading a sweep file (see sweep_spec.hpp; the format is docs/sweep.md).
 #include "experiments/sweep/sweep_spec.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <string_view>
 
+#include "base/number_format.hpp"
+#include "dp/random/tuning_trials.hpp"
 #include "experiments/config/config_error.hpp"
 #include "experiments/config/config_parser.hpp"
 #include "experiments/config/config_reader.hpp"
@@ -155,6 +159,13 @@ TuningTrials read_trials(const json& value) {
     if (!(t.mean > 1.0)) throw ConfigError("selection.trials.mean", "must be > 1 for the truncated negative binomial (K >= 1 always)");
   }
   if (t.mean > 100.0) throw ConfigError("selection.trials.mean", "must be <= 100 (a sweep runs at most " + std::to_string(kMaxSweepRuns) + " trials)");
+  // K is never truncated (that would change the distribution the bound assumes): the chance of
+  // drawing more trials than a sweep may run must be negligible.
+  if (const double tail = trial_count_tail_bound(t.mean, t.shape, kMaxSweepRuns); !(tail <= kMaxTrialTailProbability)) {
+    throw ConfigError("selection.trials.mean", fmt::format("{} is too large for this distribution: P[K > {}] may be {:.3g}, more than {:g} "
+                                                           "(a geometric K allows a mean up to about 36)",
+                                                           format_number(t.mean), kMaxSweepRuns, tail, kMaxTrialTailProbability));
+  }
   const json* seed = r.find("seed");
   if (seed != nullptr) t.seed = to_unsigned(*seed, "selection.trials.seed");  // required unless secure (plan_sweep)
   return t;
@@ -215,7 +226,9 @@ SweepSpec read_spec(const json& j, const std::string& file) {
     if (spec.selection.trials) {
       throw ConfigError("seeds", "must be absent with selection.trials: every trial is a fresh run with its own seed");
     }
-    spec.seeds = read_seeds(*seeds, spec.base);
+    json base_with_set = spec.base;  // the first seed is the one the runs would have: set.seed wins
+    if (spec.set.contains("seed")) base_with_set["seed"] = spec.set["seed"];
+    spec.seeds = read_seeds(*seeds, base_with_set);
   }
   if (const json* ledger = r.find("ledger")) {
     std::filesystem::path p = to_string(*ledger, "ledger");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 
@@ -15,6 +16,8 @@
 
 namespace dpt {
 namespace {
+
+namespace fs = std::filesystem;
 
 using nlohmann::json;
 using nlohmann::ordered_json;
@@ -79,9 +82,13 @@ std::string fixed(double x, int digits = 4) {
 }  // namespace
 
 SweepResult summarise_sweep(const SweepSpec& spec, const SweepPlan& plan, const std::string& dir,
-                            const std::vector<RunOutcome>& outcomes, const std::vector<RunMechanism>& space) {
+                            const std::vector<RunOutcome>& outcomes, const std::vector<RunMechanism>& planned,
+                            const std::vector<RunMechanism>& space) {
   SweepResult result;
+  // Composed: every run that started (charged, trained some steps), at its planned mechanism — a
+  // run that failed half way still looked at the data — never at what a file read back says.
   std::vector<RunMechanism> done;
+  int64_t unfinished = 0;
   double delta = 0.0;
   const std::string key = metric_key(spec);
   for (std::size_t i = 0; i < plan.points.size(); ++i) {
@@ -101,8 +108,18 @@ SweepResult summarise_sweep(const SweepSpec& spec, const SweepPlan& plan, const 
       if (row.validation.is_object() && row.validation.contains(key) && row.validation[key].is_number()) {
         row.metric = row.validation[key].get<double>();
       }
-      done.push_back(*row.mechanism);
-      delta = std::max(delta, row.mechanism->delta);
+      const RunMechanism& p = planned[i];
+      const RunMechanism& m = *row.mechanism;
+      if (m.is_private != p.is_private || m.delta != p.delta ||
+          (p.is_private && (m.sampling_rate != p.sampling_rate || m.noise_multiplier != p.noise_multiplier || m.steps != p.steps))) {
+        throw IoError(run + "/privacy.json: its mechanism (q, sigma, steps, delta) is not the one this sweep planned for " +
+                      plan.points[i].id + "; remove the run folder to run it again");
+      }
+    }
+    if (row.outcome.complete || fs::exists(fs::path(run_dir_of(dir, plan.points[i])) / "manifest.json")) {
+      done.push_back(planned[i]);
+      delta = std::max(delta, planned[i].delta);
+      if (!row.outcome.complete) ++unfinished;
     }
     result.rows.push_back(std::move(row));
   }
@@ -117,6 +134,10 @@ SweepResult summarise_sweep(const SweepSpec& spec, const SweepPlan& plan, const 
     for (const RunMechanism& m : space) delta = std::max(delta, m.delta);
   }
   result.price = sweep_price(done, space, spec.selection.trials, delta);
+  if (unfinished > 0) {
+    const std::string why = fmt::format("the composition counts {} run(s) that started but did not finish, at their planned steps", unfinished);
+    result.price.note = result.price.note.empty() ? why : result.price.note + "; " + why;
+  }
   for (const SweepRow& row : result.rows) {
     if (row.outcome.complete) result.price.largest_run_epsilon = std::max(result.price.largest_run_epsilon, row.epsilon);
   }

@@ -30,10 +30,13 @@ struct SweepResult {
   SweepPrice price;
 };
 
-// Reads every run's folder and selects. Throws IoError naming a complete run's damaged file.
+// Reads every run's folder and selects. The price composes the planned mechanism (`planned`, one
+// per point) of every run that started, finished or not; a complete run's privacy.json must state
+// that very mechanism. Throws IoError naming a complete run's damaged or disagreeing file.
 // `space`: the planned mechanisms of the search space (for the tuning bound).
 SweepResult summarise_sweep(const SweepSpec& spec, const SweepPlan& plan, const std::string& dir,
-                            const std::vector<RunOutcome>& outcomes, const std::vector<RunMechanism>& space);
+                            const std::vector<RunOutcome>& outcomes, const std::vector<RunMechanism>& planned,
+                            const std::vector<RunMechanism>& space);
 
 // Writes summary.jsonl, summary.md and selection.json into `dir` (atomically); returns summary.md.
 std::string write_sweep_summary(const SweepSpec& spec, const SweepPlan& plan, const SweepResult& result, const std::string& dir);

@@ -188,6 +188,12 @@ refuse invalid_point "run-001 (training.batch_size=100000)" \
 refuse bad_json "bad.json:1:" '{"name": "x", "base": '
 refuse bad_metric "did you mean 'validation.accuracy'" \
   '{"name": "x", "base": "base.json", "grid": {"training.epochs": [1]}, "selection": {"metric": "validation.acuracy"}}'
+refuse duplicate_point "run-001 (training.epochs=1) is the same run as an earlier point" \
+  '{"name": "x", "base": "base.json", "grid": {"training.epochs": [1, 1]}}'
+refuse split_axis "data.split_seed / data.splits: must be the same for every run" \
+  '{"name": "x", "base": "base.json", "grid": {"data.split_seed": [1, 2]}}'
+refuse trials_too_many "selection.trials.mean: 80 is too large for this distribution" \
+  '{"name": "x", "base": "base.json", "grid": {"training.epochs": [1, 2]}, "selection": {"metric": "validation.loss", "mode": "min", "trials": {"distribution": "truncated_negative_binomial", "shape": 1, "mean": 80, "seed": 1}}}'
 refuse ledger_axis "a sweep charges one ledger: name it with the sweep's \"ledger\" key" \
   '{"name": "x", "base": "base.json", "grid": {"privacy.ledger": ["a.ledger", "b.ledger"]}, "ledger": "c.ledger"}'
 refuse no_base "missing.json" '{"name": "x", "base": "missing.json", "grid": {"training.epochs": [1]}}'
@@ -213,7 +219,15 @@ set +e
 "$dptrain" sweep grid.json --out s1_edit > /dev/null 2> ed.err; rc=$?
 set -e
 [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ] && grep -q "not run-000's config" ed.err || fail "an edited run config: exit $rc: $(cat ed.err)"
-echo "ok: runs without their plan, or with another config, are not reused"
+cp -r s1 s1_tamper
+"$py" -c 'import json,sys; f=sys.argv[1]; p=json.load(open(f)); p["mechanism"]["noise_multiplier"]*=2; json.dump(p, open(f,"w"))' s1_tamper/runs/run-001/privacy.json
+set +e
+"$dptrain" sweep grid.json --out s1_tamper > /dev/null 2> tp.err; rc=$?
+set -e
+[ "$rc" -ne 0 ] && [ "$rc" -ne 3 ] && grep -q "is not the one this sweep planned for run-001" tp.err || fail "a run's edited privacy.json: exit $rc: $(cat tp.err)"
+"$py" -c 'import json,sys; p=json.load(open(sys.argv[1])); assert p["data"]["split_seed"] == 0, p["data"]' s1/configs/run-003.json \
+  || fail "the sweep did not fix one split for every run"
+echo "ok: runs without their plan, with another config or with a privacy.json that is not their plan's are not reused; one split"
 
 # 6. --plan validates and prints, and writes nothing.
 "$dptrain" sweep grid.json --out s4 --plan > plan.out 2> plan.err || fail "--plan exit $?"
