@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -152,15 +154,26 @@ LedgerContents create_ledger(const std::string& path, double epsilon, double del
   const LedgerLock lock(p.lock, options.lock_timeout_s);
   create_file_durably(p.ledger, text);  // refuses an existing ledger
   LedgerContents contents = parse_ledger(text, p.ledger);
-  replace_file_durably(p.head, head_text(0, contents.header.hash));
+  try {
+    replace_file_durably(p.head, head_text(0, contents.header.hash));
+  } catch (...) {  // a ledger without its head could neither be used nor made again: undo, under the lock
+    ::unlink(p.ledger.c_str());
+    throw;
+  }
   return contents;
 }
 
 // The lock, taken only when the ledger is a regular file: a missing or mistyped path (or a
-// directory) is refused by read_verified without leaving a stray LEDGER.lock behind.
+// directory) is refused by read_verified without leaving a stray LEDGER.lock behind. A symbolic
+// link is refused: its lock would sit beside the link, not the ledger, and two names of one
+// ledger would not exclude each other.
 static std::unique_ptr<LedgerLock> lock_if_ledger(const std::string& path, double timeout_s, LedgerLock::Mode mode) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) return nullptr;
+  const std::filesystem::file_status st = std::filesystem::symlink_status(path, ec);
+  if (std::filesystem::is_symlink(st)) {
+    throw LedgerError(path + ": a symbolic link; name the ledger file itself (its lock and head sit beside it)");
+  }
+  if (!std::filesystem::is_regular_file(st)) return nullptr;
   return std::make_unique<LedgerLock>(LedgerPaths::of(path).lock, timeout_s, mode);
 }
 
@@ -194,6 +207,10 @@ LedgerCharge check_and_charge(const std::string& path, const std::string& key, c
   c.time = utc_now();
   c.prev_hash = read.contents.head_hash();
   const std::string text = read.text + charge_line(c);  // rdp is finite: an infinite one never fits
+  if (text.size() > kMaxLedgerBytes) {  // it could never be read back
+    throw LedgerError(fmt::format("{}: full ({} charges; a ledger holds at most {} bytes); nothing was charged — start a "
+                                  "new ledger for this dataset with what `ledger show` says remains", path, out.seq - 1, kMaxLedgerBytes));
+  }
   {  // the head is replaced after the ledger: refuse now what would fail then (a symlink, a directory)
     std::error_code ec;
     if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(p.head, ec))) {

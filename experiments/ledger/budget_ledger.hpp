@@ -55,7 +55,7 @@ LedgerContents create_ledger(const std::string& path, double epsilon, double del
 // Reads and verifies the ledger and its head (LedgerError naming the file and the first bad line).
 LedgerContents read_ledger(const std::string& path);
 
-// What check_and_charge would answer now, without the lock and without writing (a later charge
+// What check_and_charge would answer now, under the shared lock and without writing (a later charge
 // may still be refused: another run may be charged in between).
 LedgerCharge would_fit(const std::string& path, const std::string& key, const DpEvent& event,
                        const std::optional<std::string>& data_hash);

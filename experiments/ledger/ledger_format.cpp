@@ -18,6 +18,8 @@
 namespace dpt {
 namespace {
 
+constexpr int kMaxLedgerJsonDepth = 2 * kMaxEventDepth + 8;  // an event's JSON is 2 levels per event level
+
 using nlohmann::json;
 
 // A stored rdp may differ from the recomputed one by round-off (another compiler, another libm).
@@ -174,7 +176,13 @@ LedgerContents parse_ledger(std::string_view text, const std::string& file) {
   }
   const auto parse_line = [&](size_t index) -> json {
     try {
-      return json::parse(lines[index]);
+      // Depth bounded while parsing (dump() and the destructor recurse): a crafted line is a
+      // `file:line` error, not a stack overflow. Events nest at most kMaxEventDepth levels.
+      const json::parser_callback_t bounded = [&](int depth, json::parse_event_t, json&) {
+        if (depth > kMaxLedgerJsonDepth) bad_line(file, index + 1, "nested too deeply (edited)");
+        return true;
+      };
+      return json::parse(lines[index], bounded);
     } catch (const json::exception& e) {
       bad_line(file, index + 1, std::string("not a JSON object (truncated or edited): ") + e.what());
     }

@@ -2,12 +2,10 @@
 #include "experiments/run/run_ledger.hpp"
 
 #include <fmt/core.h>
-#include <sys/random.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 
+#include "dp/random/random_streams.hpp"
 #include "experiments/ledger/budget_ledger.hpp"
 #include "experiments/ledger/ledger_error.hpp"
 
@@ -16,12 +14,10 @@ namespace dpt {
 std::string ledger_charge_key(const RunKey& key, bool secure_mode) {
   if (!secure_mode) return key.id;
   std::array<unsigned char, 16> nonce{};
-  size_t got = 0;
-  while (got < nonce.size()) {
-    const ssize_t n = ::getrandom(nonce.data() + got, nonce.size() - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw LedgerIoError(std::string("getrandom failed (") + std::strerror(errno) + "); nothing was charged");
-    got += static_cast<size_t>(n);
+  try {
+    os_random_bytes(nonce.data(), nonce.size());
+  } catch (const std::exception& e) {
+    throw LedgerIoError(std::string("no random bytes from the OS (") + e.what() + "); nothing was charged");
   }
   std::string hex;
   for (const unsigned char b : nonce) hex += fmt::format("{:02x}", b);

@@ -133,15 +133,9 @@ void TrainingRun::charge_ledger(bool resuming) {
     }
     return;
   }
-  std::string key;
-  if (resuming) {
-    const nlohmann::json manifest = nlohmann::json::parse(manifest_text_);  // verified by restore()
-    if (const auto it = manifest.find("ledger"); it != manifest.end() && it->is_object() && it->contains("key") &&
-                                                 it->at("key").is_string()) {
-      key = it->at("key").get<std::string>();
-    }
-  }
-  if (key.empty()) key = ledger_charge_key(key_, config_.privacy.secure_mode);
+  // A fresh run, or a reproducible resume: the run id, which the resumed run shares with the run it
+  // continues (already charged: a no-op). Secure resumes were charged above.
+  const std::string key = ledger_charge_key(key_, config_.privacy.secure_mode);
   const DpEvent planned = accounting_ ? accounting_->planned_event() : DpEvent::non_private();
   const RunLedgerCharge c = charge_run_to_ledger(*config_.privacy.ledger, key, run_dir_, planned, data_.content_hash);
   ledger_charge_ = c.to_json();

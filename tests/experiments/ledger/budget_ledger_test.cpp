@@ -283,4 +283,36 @@ TEST_CASE("a held lock makes a charge wait, then fail clearly with nothing charg
   CHECK(check_and_charge(path, "run-d", "", run_event(10), std::nullopt, quick).outcome == ChargeOutcome::kCharged);
 }
 
+TEST_CASE("an init whose head cannot be written leaves no ledger, so init can be run again") {
+  TempDir t;
+  const std::string path = t.file("budget.ledger");
+  inject_ledger_write_error(2, ENOSPC);  // the ledger's write succeeds, the head's fails
+  CHECK_THROWS_AS(create_ledger(path, 3.0, 1e-5, std::nullopt), LedgerIoError);
+  inject_ledger_write_error(0, 0);
+  CHECK_FALSE(fs::exists(path));
+  CHECK_NOTHROW(create_ledger(path, 3.0, 1e-5, std::nullopt));
+  CHECK(read_ledger(path).charges.empty());
+}
+
+TEST_CASE("a ledger named through a symbolic link is refused before anything is read or charged") {
+  TempDir t;
+  const std::string path = three_charges(t);
+  const std::string link = t.file("alias.ledger");
+  fs::create_symlink(path, link);
+  CHECK_THROWS_WITH_AS(read_ledger(link), doctest::Contains("a symbolic link"), LedgerError);
+  CHECK_THROWS_WITH_AS(check_and_charge(link, "run-d", "", run_event(10), std::nullopt), doctest::Contains("a symbolic link"),
+                       LedgerError);
+  CHECK(read_ledger(path).charges.size() == 3);
+  CHECK_FALSE(fs::exists(link + ".lock"));
+}
+
+TEST_CASE("a line nested 100,000 deep is a file:line error, not a stack overflow") {
+  TempDir t;
+  const std::string path = three_charges(t);
+  std::vector<std::string> lines = lines_of(slurp(path));
+  lines.back() = std::string(100000, '[') + std::string(100000, ']');
+  spit(path, joined(lines));
+  CHECK_THROWS_WITH_AS(read_ledger(path), doctest::Contains("nested too deeply"), LedgerError);
+}
+
 }  // namespace dpt
