@@ -12,6 +12,11 @@ namespace dpt {
 // (std::to_chars picks the shorter of fixed and scientific, so 1e5 prints "1e+05".)
 std::string format_number(double x);
 
+// For tables of privacy figures: `x` (finite, >= 0) with `decimals` digits after the point,
+// rounded UP, so a printed epsilon is never below the computed one ("{:.4f}" would print
+// 1.23454 as "1.2345"). Exact values keep their digits: 0.5 -> "0.5000".
+std::string format_fixed_up(double x, int decimals);
+
 // Integers print in full: "9223372036854775807".
 template <std::integral T>
 std::string format_number(T x) {

@@ -21,7 +21,8 @@ double number_at(const json& j, const char* key) {
   return v.is_number() ? v.get<double>() : std::nan("");
 }
 
-std::string eps_text(double e) { return std::isfinite(e) ? fmt::format("{:.4f}", e) : "∞"; }
+// Rounded up: a labelled epsilon is never below the computed one.
+std::string eps_text(double e) { return std::isfinite(e) ? format_fixed_up(e, 4) : "∞"; }
 
 // What the validation object of a task measures beside its loss: (key, label with unit).
 std::optional<std::pair<std::string, std::string>> validation_metric(const json& v) {

@@ -73,6 +73,13 @@ std::string cell(const json& v) {
   return v.dump();
 }
 
+// An epsilon for the tables: 4 decimals rounded up (never below the computed value).
+std::string eps_cell(double x) {
+  if (std::isinf(x)) return "∞";
+  if (std::isnan(x)) return "—";
+  return format_fixed_up(x, 4);
+}
+
 std::string fixed(double x, int digits = 4) {
   if (std::isinf(x)) return "∞";
   if (std::isnan(x)) return "—";
@@ -226,7 +233,7 @@ std::string write_sweep_summary(const SweepSpec& spec, const SweepPlan& plan, co
     for (const std::string& a : axis_names) md += " " + cell(row.point->axes[a]) + " |";
     const json test_value = row.test.is_object() && row.test.contains(key) ? row.test[key] : json(nullptr);
     const std::string test_cell = test_value.is_number() ? fixed(test_value.get<double>()) : cell(test_value);
-    md += fmt::format(" {} | {} | {} | {} | {} |\n", row.outcome.complete ? fixed(row.epsilon) : "—",
+    md += fmt::format(" {} | {} | {} | {} | {} |\n", row.outcome.complete ? eps_cell(row.epsilon) : "—",
                       row.metric ? fixed(*row.metric) : "—", test_cell,
                       row.outcome.wall_seconds ? fixed(*row.outcome.wall_seconds, 1) : "—",
                       row.outcome.complete ? "complete" : fmt::format("failed (exit {}, `{}`)", row.outcome.exit_code, "logs/" + row.point->id + ".log"));
@@ -239,15 +246,15 @@ std::string write_sweep_summary(const SweepSpec& spec, const SweepPlan& plan, co
     md += "Selected: none (no run finished with the selection metric).\n\n";
   }
   md += fmt::format("| release | ε (δ = {}) |\n|---|---|\n", format_number(p.delta));
-  md += fmt::format("| one run alone (the largest, as its report says) — **not** the price of the selected model | {} |\n", fixed(p.largest_run_epsilon));
-  md += fmt::format("| plain composition of the {} runs (PLD; RDP {}) | {} |\n", p.runs, fixed(p.composed_epsilon_rdp), fixed(p.composed_epsilon));
+  md += fmt::format("| one run alone (the largest, as its report says) — **not** the price of the selected model | {} |\n", eps_cell(p.largest_run_epsilon));
+  md += fmt::format("| plain composition of the {} runs (PLD; RDP {}) | {} |\n", p.runs, eps_cell(p.composed_epsilon_rdp), eps_cell(p.composed_epsilon));
   if (tuning) {
     md += fmt::format("| tuning: best of a random number of trials (RDP, Papernot & Steinke 2022; order {}) | {} |\n",
-                      p.tuning_order ? format_number(*p.tuning_order) : "—", fixed(*p.tuning_epsilon));
+                      p.tuning_order ? format_number(*p.tuning_order) : "—", eps_cell(*p.tuning_epsilon));
     md += fmt::format("| for comparison: every point of the search space run once, composed ({} runs, not run) | {} |\n",
-                      plan.search_space, fixed(p.space_composed_epsilon.value_or(std::numeric_limits<double>::infinity())));
+                      plan.search_space, eps_cell(p.space_composed_epsilon.value_or(std::numeric_limits<double>::infinity())));
   }
-  md += fmt::format("| **the selected model, search included** | **{}** |\n\n", fixed(release));
+  md += fmt::format("| **the selected model, search included** | **{}** |\n\n", eps_cell(release));
   md += tuning ? std::string("The tuning bound covers releasing the selected model (and its validation score) only, with K and the other "
                  "trials kept unpublished; the plain composition of the trials that ran covers releasing every trial (and K). ") +
                      (plan.trials_from_os ? "" : "K and the trial points follow from `selection.trials.seed` (reproducible mode): the bound "

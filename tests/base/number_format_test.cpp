@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -56,3 +57,12 @@ TEST_CASE("format_number prints integers in full, of any width") {
 
 }  // namespace
 }  // namespace dpt
+
+TEST_CASE("format_fixed_up: a privacy figure is never printed below its value") {
+  CHECK(dpt::format_fixed_up(1.23454, 4) == "1.2346");  // "%.4f" gives 1.2345
+  CHECK(dpt::format_fixed_up(1.23456, 4) == "1.2346");
+  CHECK(dpt::format_fixed_up(0.5, 4) == "0.5000");
+  CHECK(dpt::format_fixed_up(10.759499999, 4) == "10.7595");
+  CHECK(dpt::format_fixed_up(0.0, 4) == "0.0000");
+  for (double x = 0.0001; x < 50.0; x *= 1.37) CHECK(std::strtod(dpt::format_fixed_up(x, 4).c_str(), nullptr) >= x);
+}
