@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 #include "base/number_format.hpp"
@@ -58,6 +59,9 @@ T field(const json& j, const char* key, const std::string& path) {
 
 std::vector<std::string> run_plots(const std::string& dir) {
   if (!has(dir, "manifest.json")) throw UsageError(file_in(dir, "manifest.json") + ": missing (the run never started?)");
+  const RunFolder lock = RunFolder::claim_existing(dir);  // before reading: not while the run itself writes them
+  const std::string manifest_file = file_in(dir, "manifest.json");
+  const json manifest = parse_object(manifest_file, read_input(manifest_file));
   const std::string privacy_file = file_in(dir, "privacy.json");
   const std::string metrics_file = file_in(dir, "metrics.jsonl");
   const json p = parse_object(privacy_file, read_input(privacy_file));
@@ -97,9 +101,26 @@ std::vector<std::string> run_plots(const std::string& dir) {
                       e["step"].get<int64_t>() <= resolved.steps;
       if (!ok) throw UsageError(privacy_file + ": an \"epsilon_history\" entry has no step within the run's (damaged?)");
     }
+    // privacy.json must describe the mechanism the run resolved (manifest.json), and every ε it
+    // reports must be what the accountants give: nothing plotted is taken on trust.
+    if (!manifest.contains("resolved") || !manifest["resolved"].is_object()) throw UsageError(manifest_file + ": \"resolved\" is missing (damaged?)");
+    const json& mr = manifest["resolved"];
+    const bool same = field<double>(mr, "sampling_rate", manifest_file) == resolved.sampling_rate &&
+                      field<double>(mr, "noise_multiplier", manifest_file) == resolved.noise_multiplier &&
+                      field<int64_t>(mr, "steps", manifest_file) == resolved.steps && field<double>(mr, "delta", manifest_file) == r.delta;
+    if (!same) throw UsageError(privacy_file + ": its mechanism (q, σ, steps, δ) is not the one manifest.json resolved (edited?)");
     accounting.emplace(privacy, resolved);
+    for (const json& e : r.epsilon_history) {
+      const int64_t step = e["step"].get<int64_t>();
+      const double recorded = !e.contains("epsilon") || e["epsilon"].is_null() ? std::numeric_limits<double>::infinity()
+                              : e["epsilon"].is_number()                       ? e["epsilon"].get<double>()
+                                                                               : std::nan("");
+      if (!(recorded == accounting->headline_epsilon_at(step))) {
+        throw UsageError(fmt::format("{}: epsilon_history says epsilon = {} after {} steps, but the run's accountants give {} (edited?)",
+                                     privacy_file, format_number(recorded), step, format_number(accounting->headline_epsilon_at(step))));
+      }
+    }
   }
-  const RunFolder lock = RunFolder::claim_existing(dir);  // not while the run itself writes them
   write_run_plots(dir, r, accounting ? &*accounting : nullptr, epochs);
   std::vector<std::string> written;
   if (r.enabled) written.push_back(file_in(dir, "epsilon.svg"));

@@ -83,6 +83,10 @@ cp -r r nometrics; rm nometrics/metrics.jsonl
 refuse missing_metrics nometrics "nometrics/metrics.jsonl: missing"
 cp -r r badfield; "$py" -c 'import json,sys; p=json.load(open(sys.argv[1])); p["mechanism"]["sampling_rate"]="x"; json.dump(p, open(sys.argv[1],"w"))' badfield/privacy.json
 refuse bad_field badfield "\"sampling_rate\" is missing or not a number"
+cp -r r edited_sigma; "$py" -c 'import json,sys; p=json.load(open(sys.argv[1])); p["mechanism"]["noise_multiplier"]*=2; json.dump(p, open(sys.argv[1],"w"))' edited_sigma/privacy.json
+refuse edited_sigma edited_sigma "edited_sigma/privacy.json: its mechanism (q, σ, steps, δ) is not the one manifest.json resolved"
+cp -r r edited_eps; "$py" -c 'import json,sys; p=json.load(open(sys.argv[1])); p["epsilon_history"][0]["epsilon"]*=0.5; json.dump(p, open(sys.argv[1],"w"))' edited_eps/privacy.json
+refuse edited_epsilon edited_eps "edited_eps/privacy.json: epsilon_history says epsilon ="
 cp -r s nosummary; rm nosummary/summary.jsonl
 refuse missing_summary nosummary "nosummary/summary.jsonl: missing"
 cp -r s badsummary; echo 'not json' >> badsummary/summary.jsonl
