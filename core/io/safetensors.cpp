@@ -7,13 +7,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
 
 #include "base/number_format.hpp"
 #include "core/error.hpp"
+#include "core/io/regular_file.hpp"
 
 namespace dpt {
 namespace {
@@ -222,11 +222,19 @@ void save_safetensors(const std::string& path, const ParameterList<T>& params,
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open for reading");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw IoError(path + ": read failed");
-  return parse_safetensors(bytes, path);
+  FileRead r = read_regular_file(path);  // sized read; a FIFO or device is refused, not read forever
+  switch (r.failure) {
+    case FileReadFailure::kNone:
+      return parse_safetensors(r.bytes, path);
+    case FileReadFailure::kOpen:
+      throw IoError(path + ": cannot open for reading (" + std::strerror(r.os_error) + ")");
+    case FileReadFailure::kNotRegular:
+      throw IoError(path + ": is " + r.file_type + ", not a regular file");
+    case FileReadFailure::kTooLarge:
+    case FileReadFailure::kRead:
+      break;
+  }
+  throw IoError(path + ": read failed (" + std::strerror(r.os_error) + ")");
 }
 
 SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& path) {

@@ -6,14 +6,13 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <set>
 
 #include "core/error.hpp"
 #include "datasets/sha256.hpp"
 #include "experiments/config/config_error.hpp"
+#include "experiments/run/atomic_file.hpp"
 
 namespace dpt {
 namespace {
@@ -43,10 +42,12 @@ std::optional<WarmStartFile> read_warm_start(ModelConfig& model) {
   if (!fs::is_regular_file(w.path, ec)) {
     throw ConfigError("model.init_from", fmt::format("{}: no such file (the safetensors weights to start from)", w.path));
   }
-  std::ifstream in(w.path, std::ios::binary);
-  if (!in) throw ConfigError("model.init_from", fmt::format("{}: cannot open for reading", w.path));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ConfigError("model.init_from", fmt::format("{}: read failed", w.path));
+  std::string bytes;
+  try {
+    bytes = read_file(w.path);  // a regular file, checked on the descriptor it is read from
+  } catch (const IoError& e) {
+    throw ConfigError("model.init_from", e.what());
+  }
   w.sha256 = sha256_hex(bytes);
   if (model.init_sha256 && *model.init_sha256 != w.sha256) {
     throw ConfigError("model.init_sha256", fmt::format("{} has sha256 {}, not the {} the config pins (the file changed)", w.path,
