@@ -39,7 +39,7 @@ std::optional<WarmStartFile> read_warm_start(ModelConfig& model) {
   WarmStartFile w;
   w.path = fs::absolute(*model.init_from).lexically_normal().string();
   std::error_code ec;
-  if (!fs::is_regular_file(w.path, ec)) {
+  if (!fs::exists(w.path, ec)) {
     throw ConfigError("model.init_from", fmt::format("{}: no such file (the safetensors weights to start from)", w.path));
   }
   std::string bytes;
