@@ -113,6 +113,19 @@ std::vector<RunOutcome> run_sweep_points(const SweepPlan& plan, const SweepRunOp
     }
   }
   std::map<pid_t, Child> running;
+  // If spawning or bookkeeping throws while runs train, they are stopped and reaped before the
+  // error leaves (SIGTERM ends them; run folders are kill-safe, so each stays resumable).
+  struct StopRunning {
+    std::map<pid_t, Child>& running;
+    ~StopRunning() {
+      for (const auto& [pid, child] : running) ::kill(pid, SIGTERM);
+      for (const auto& [pid, child] : running) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+      }
+    }
+  } stop_running{running};
   std::size_t next = 0;
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
