@@ -18,63 +18,20 @@
 // and elementwise pass of step t touches n_t rows, not B. When the lengths are already
 // non-increasing (in particular all equal) the slots ARE the batch rows and nothing is copied;
 // otherwise the inputs are gathered into slot order once and the outputs (Y, h_{t-1}, dZ)
-// scattered back, so the tape and the ParamUse records always see the batch's own row order.
+// scattered back, so the tape and the ParamUse records always see the batch's own row order
+// (Slots, make_slots and permute_rows: sequence_slots.hpp, shared with gru_sequence).
 #include "core/ops/lstm_sequence.hpp"
 
-#include <algorithm>
 #include <memory>
-#include <numeric>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/ops/sequence_slots.hpp"
 #include "core/runtime/parallel_blocks.hpp"
 
 namespace dpt {
 namespace {
-
-// Slot k holds example order[k]; n_t = active[t] slots run at step t.
-struct Slots {
-  std::vector<int> order;   // empty: the identity (lengths already non-increasing)
-  std::vector<Index> active;  // (T) examples with length > t
-};
-
-Slots make_slots(const BatchLayout& layout) {
-  const int B = layout.batch();
-  Slots s;
-  bool non_increasing = true;
-  for (int b = 1; b < B; ++b) non_increasing = non_increasing && layout.length(b) <= layout.length(b - 1);
-  if (!non_increasing) {
-    s.order.resize(static_cast<size_t>(B));
-    std::iota(s.order.begin(), s.order.end(), 0);
-    std::stable_sort(s.order.begin(), s.order.end(), [&](int a, int b) { return layout.length(a) > layout.length(b); });
-  }
-  s.active.assign(static_cast<size_t>(layout.steps()), 0);
-  for (int b = 0; b < B; ++b) {
-    for (int t = 0; t < layout.length(b); ++t) ++s.active[static_cast<size_t>(t)];
-  }
-  return s;
-}
-
-// dst row t*B + k = src row t*B + order[k] (to slots), or the reverse (from slots).
-template <typename T>
-void permute_rows(const Matrix<T>& src, const std::vector<int>& order, bool to_slots, Matrix<T>& dst) {
-  const Index B = static_cast<Index>(order.size());
-  dst.resize(src.rows(), src.cols());
-  const Index steps = B > 0 ? src.rows() / B : 0;
-  parallel_blocks(steps, 8, [&](Index t0, Index n) {
-    for (Index t = t0; t < t0 + n; ++t) {
-      for (Index k = 0; k < B; ++k) {
-        const Index slot = t * B + k, row = t * B + order[static_cast<size_t>(k)];
-        if (to_slots) {
-          dst.row(slot) = src.row(row);
-        } else {
-          dst.row(row) = src.row(slot);
-        }
-      }
-    }
-  });
-}
 
 // Everything backward needs from the forward sweep, in slot order; rows of slots that are not
 // running at their step are never written nor read.
