@@ -187,7 +187,7 @@ class StepRunner {
     SequenceModelSpec spec;
     spec.vocab_size = kVocab;
     spec.embedding_dim = kEmbed;
-    spec.lstm_hidden = {s.hidden};
+    spec.recurrent = dpt::lstm_layers({s.hidden});
     spec.outputs = kClasses;
     return spec;
   }

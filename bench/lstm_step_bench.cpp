@@ -389,7 +389,7 @@ int main(int argc, char** argv) {
     dpt::SequenceModelSpec spec;
     spec.vocab_size = o.vocab;
     spec.embedding_dim = o.embed;
-    spec.lstm_hidden = {o.hidden};
+    spec.recurrent = dpt::lstm_layers({o.hidden});
     spec.outputs = 2;
     spec.pooling = dpt::Pooling::kLast;
     Bench bench(o, spec);

@@ -1,7 +1,8 @@
-// The sequence model dptrain trains: [Embedding | real features] -> stacked LSTM ->
-// [pooling] -> tanh dense layers -> output Linear. Pooled, it classifies or regresses one
-// value per sequence; with return_sequences it emits one output row per time step (per-token
-// language model). Parameter names: `embedding.weight`, `lstm.*` (torch.nn.LSTM's),
+// The sequence model dptrain trains: [Embedding | real features] -> stacked recurrent layers
+// (LSTM or GRU, one-directional or bidirectional) -> [pooling] -> tanh dense layers -> output
+// Linear. Pooled, it classifies or regresses one value per sequence; with return_sequences it
+// emits one output row per time step (per-token language model). Parameter names:
+// `embedding.weight`, `lstm.*` / `gru.*` (torch.nn.LSTM's / nn.GRU's, recurrent_stack.hpp),
 // `head.{k}.weight|bias`, `output.weight|bias`.
 #pragma once
 
@@ -13,7 +14,7 @@
 #include "core/autograd/tape.hpp"
 #include "core/layers/embedding.hpp"
 #include "core/layers/linear.hpp"
-#include "core/layers/lstm.hpp"
+#include "core/layers/recurrent_stack.hpp"
 #include "core/models/pooling.hpp"
 
 namespace dpt {
@@ -22,9 +23,8 @@ struct SequenceModelSpec {
   int vocab_size = 0;       // > 0: token inputs through an Embedding of embedding_dim
   int embedding_dim = 0;
   int input_dim = 0;        // vocab_size == 0: real-valued features per step
-  std::vector<int> lstm_hidden{32};
-  std::vector<double> lstm_dropout;  // per LSTM layer, on its outputs while training (empty: none)
-  bool return_sequences = false;  // top LSTM: one output row per step (LM) or pooled
+  std::vector<RecurrentLayerSpec> recurrent{RecurrentLayerSpec{}};  // bottom to top
+  bool return_sequences = false;  // top layer: one output row per step (LM) or pooled
   Pooling pooling = Pooling::kLast;
   std::vector<int> dense_hidden;  // tanh dense layers of the head
   int outputs = 1;                // classes, regression targets or vocabulary
@@ -51,7 +51,7 @@ class SequenceModel {
  private:
   SequenceModelSpec spec_;
   std::optional<Embedding<T>> embedding_;
-  StackedLstm<T> lstm_;
+  RecurrentStack<T> recurrent_;
   std::vector<Linear<T>> head_;
   Linear<T> output_;
 };

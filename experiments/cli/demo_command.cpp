@@ -49,7 +49,7 @@ int run_demo(const DemoOptions& options) {
   SequenceModelSpec spec;
   spec.vocab_size = kVocab;
   spec.embedding_dim = 8;
-  spec.lstm_hidden = {16};
+  spec.recurrent = dpt::lstm_layers({16});
   spec.outputs = 2;
   SequenceModel<float> model(spec, derive_seed(options.seed, 0));
   const ParameterList<float> params = model.parameters();

@@ -2,6 +2,8 @@
 // config_schema.hpp (a test pins both).
 #include "experiments/config/config_json.hpp"
 
+#include <algorithm>
+
 #include <optional>
 #include <string>
 
@@ -47,16 +49,28 @@ ordered_json data_json(const DataConfig& d) {
 }
 
 ordered_json model_json(const ModelConfig& m) {
-  ordered_json lstm = ordered_json::array();
-  for (const LstmLayerConfig& layer : m.lstm) {
-    lstm.push_back({{"hidden", layer.hidden},
-                    {"return_sequences", layer.return_sequences},
-                    {"dropout", layer.dropout}});
+  // The `lstm` spelling whenever it can say the stack (one-directional LSTM layers): a config
+  // from before model.recurrent keeps its config.json and run key, and the two spellings of one
+  // stack are one run.
+  const bool lstm_only = std::all_of(m.recurrent.begin(), m.recurrent.end(), [](const RecurrentLayerConfig& l) {
+    return l.cell == RecurrentCell::kLstm && !l.bidirectional;
+  });
+  ordered_json layers = ordered_json::array();
+  for (const RecurrentLayerConfig& layer : m.recurrent) {
+    if (lstm_only) {
+      layers.push_back({{"hidden", layer.hidden}, {"return_sequences", layer.return_sequences}, {"dropout", layer.dropout}});
+    } else {
+      layers.push_back({{"cell", std::string(schema::name_of(schema::kCells, layer.cell))},
+                        {"hidden", layer.hidden},
+                        {"bidirectional", layer.bidirectional},
+                        {"return_sequences", layer.return_sequences},
+                        {"dropout", layer.dropout}});
+    }
   }
   ordered_json dense = ordered_json::array();
   for (const int width : m.dense) dense.push_back(width);
   ordered_json j{{"embedding_dim", m.embedding_dim},
-                 {"lstm", std::move(lstm)},
+                 {lstm_only ? "lstm" : "recurrent", std::move(layers)},
                  {"pooling", std::string(schema::name_of(schema::kPoolings, m.pooling))},
                  {"dense", std::move(dense)},
                  {"output", m.output},

@@ -173,12 +173,19 @@ DataConfig parse_data(const json& j) {
 
 // ---- model --------------------------------------------------------------------------------
 
-std::vector<LstmLayerConfig> parse_lstm(const json& j, const std::string& path) {
+// model.lstm (one-directional LSTM layers: hidden, return_sequences, dropout) or
+// model.recurrent (each layer also names its cell and may be bidirectional).
+std::vector<RecurrentLayerConfig> parse_recurrent(const json& j, const std::string& path, bool lstm_only) {
   if (!j.is_array()) fail(path, "must be an array, got " + describe(j));
   if (j.empty()) fail(path, "must have at least one layer");
-  std::vector<LstmLayerConfig> layers(j.size());
+  std::vector<RecurrentLayerConfig> layers(j.size());
   for (std::size_t i = 0; i < j.size(); ++i) {
-    const ObjectReader r(j[i], index_path(path, i), schema::kLstmLayerKeys);
+    const ObjectReader r(j[i], index_path(path, i), lstm_only ? schema::Names(schema::kLstmLayerKeys) : schema::Names(schema::kRecurrentLayerKeys));
+    if (!lstm_only) {
+      if (r.find("cell") == nullptr) fail(r.path_of("cell"), "required: \"lstm\" or \"gru\"");
+      r.read_choice("cell", layers[i].cell, schema::kCells);
+      r.read("bidirectional", layers[i].bidirectional);
+    }
     r.read("hidden", layers[i].hidden, 1);
     r.read("return_sequences", layers[i].return_sequences);
     r.read("dropout", layers[i].dropout, kUnitRightOpen);
@@ -233,7 +240,16 @@ ModelConfig parse_model(const json& j) {
   const ObjectReader r(j, "model", schema::kModelKeys);
   ModelConfig m;
   r.read("embedding_dim", m.embedding_dim, 1);
-  if (const json* v = r.find("lstm")) m.lstm = parse_lstm(*v, r.path_of("lstm"));
+  const json* lstm = r.find("lstm");
+  const json* recurrent = r.find("recurrent");
+  if (lstm != nullptr && recurrent != nullptr) {
+    fail(r.path_of("recurrent"), "give model.recurrent or model.lstm (its LSTM-only spelling), not both");
+  }
+  if (lstm != nullptr) m.recurrent = parse_recurrent(*lstm, r.path_of("lstm"), /*lstm_only=*/true);
+  if (recurrent != nullptr) {
+    m.recurrent = parse_recurrent(*recurrent, r.path_of("recurrent"), /*lstm_only=*/false);
+    m.recurrent_key = "recurrent";
+  }
   r.read_choice("pooling", m.pooling, schema::kPoolings);
   if (const json* v = r.find("dense")) m.dense = parse_dense(*v, r.path_of("dense"));
   r.read_choice("output", m.output, schema::kOutputs);
@@ -406,9 +422,9 @@ void check_output(const ExperimentConfig& c) {
                              ", got " + quote(c.model.output));
   }
   const bool language_model = implied == schema::kLanguageModel;
-  const std::size_t top = c.model.lstm.size() - 1;
-  if (c.model.lstm[top].return_sequences == language_model) return;
-  const std::string path = index_path("model.lstm", top) + ".return_sequences";
+  const std::size_t top = c.model.recurrent.size() - 1;
+  if (c.model.recurrent[top].return_sequences == language_model) return;
+  const std::string path = index_path("model." + c.model.recurrent_key, top) + ".return_sequences";
   if (language_model) {
     fail(path, "must be true on the top layer of a language model (" + data_origin(c.data) + ")");
   }

@@ -25,11 +25,14 @@ inline constexpr std::string_view kDataKeys[] = {
     "standardize", "standardize_mean", "standardize_stddev", "split_seed", "splits", "classes",
     "columns"};
 inline constexpr std::string_view kSplitKeys[] = {"train", "validation", "test"};
-inline constexpr std::string_view kModelKeys[] = {"embedding_dim", "lstm",      "pooling",
-                                                  "dense",         "output",    "init_seed",
-                                                  "init_from",     "init_select", "init_sha256"};
+// "lstm" and "recurrent" spell one field (a config gives one of them; config.json writes one).
+inline constexpr std::string_view kModelKeys[] = {"embedding_dim", "lstm",        "recurrent", "pooling",
+                                                  "dense",         "output",      "init_seed", "init_from",
+                                                  "init_select",   "init_sha256"};
 inline constexpr std::string_view kInitSelectKeys[] = {"include", "exclude"};
 inline constexpr std::string_view kLstmLayerKeys[] = {"hidden", "return_sequences", "dropout"};
+inline constexpr std::string_view kRecurrentLayerKeys[] = {"cell", "hidden", "bidirectional", "return_sequences",
+                                                           "dropout"};
 inline constexpr std::string_view kTrainingKeys[] = {
     "epochs", "steps", "batch_size", "max_physical_batch_size", "optimizer", "schedule"};
 inline constexpr std::string_view kOptimizerKeys[] = {
@@ -43,7 +46,7 @@ inline constexpr std::string_view kEvalKeys[] = {"every_epochs", "batch_size"};
 inline constexpr std::string_view kOutputKeys[] = {"dir", "checkpoint_every_steps"};
 
 struct Section {
-  std::string_view path;  // "" for the root; "model.lstm[i]" for every LSTM layer
+  std::string_view path;  // "" for the root; "model.lstm[i]" for every LSTM layer, ...
   Names keys;
 };
 inline constexpr Section kSections[] = {
@@ -52,6 +55,7 @@ inline constexpr Section kSections[] = {
     {"data.splits", kSplitKeys},
     {"model", kModelKeys},
     {"model.lstm[i]", kLstmLayerKeys},
+    {"model.recurrent[i]", kRecurrentLayerKeys},
     {"model.init_select", kInitSelectKeys},
     {"training", kTrainingKeys},
     {"training.optimizer", kOptimizerKeys},
@@ -111,6 +115,7 @@ struct Named {
   std::string_view name;
   E value;
 };
+inline constexpr Named<RecurrentCell> kCells[] = {{"lstm", RecurrentCell::kLstm}, {"gru", RecurrentCell::kGru}};
 inline constexpr Named<Pooling> kPoolings[] = {{"last", Pooling::kLast}, {"mean", Pooling::kMean}};
 inline constexpr Named<OptimizerKind> kOptimizers[] = {
     {"sgd", OptimizerKind::kSgd}, {"adam", OptimizerKind::kAdam}, {"adamw", OptimizerKind::kAdamW}};

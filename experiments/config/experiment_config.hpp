@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/layers/recurrent_cell.hpp"
 #include "core/models/pooling.hpp"
 #include "datasets/data_config.hpp"
 #include "dp/accounting/accountant_kind.hpp"
@@ -15,8 +16,11 @@
 
 namespace dpt {
 
-struct LstmLayerConfig {
-  int hidden = 64;
+// One layer of model.recurrent (model.lstm spells LSTM-only, one-directional stacks).
+struct RecurrentLayerConfig {
+  RecurrentCell cell = RecurrentCell::kLstm;  // "lstm" | "gru"
+  int hidden = 64;                // per direction
+  bool bidirectional = false;     // output [forward | backward], 2 * hidden wide
   bool return_sequences = false;  // must be true below the top layer; true on top for a language model
   double dropout = 0.0;           // on this layer's outputs, while training
 };
@@ -33,7 +37,11 @@ struct InitSelect {
 
 struct ModelConfig {
   int embedding_dim = 32;                        // token inputs only
-  std::vector<LstmLayerConfig> lstm{LstmLayerConfig{}};
+  // model.recurrent, or model.lstm for the same stack of one-directional LSTM layers. config.json
+  // writes the `lstm` spelling whenever it can say the stack, so configs from before
+  // model.recurrent keep their config.json and run key byte for byte.
+  std::vector<RecurrentLayerConfig> recurrent{RecurrentLayerConfig{}};
+  std::string recurrent_key = "lstm";  // the key the config used: "lstm" | "recurrent" (for messages)
   Pooling pooling = Pooling::kLast;              // "last" | "mean": when the top layer does not return sequences
   std::vector<int> dense;                        // tanh hidden layers of the head
   std::string output = "auto";                   // "auto" (from the data's task) | "classification" | "regression" | "language_model"

@@ -25,6 +25,10 @@ constexpr double kProcessBaselineBytes = 8.0 * kKiB * kKiB;
 // malloc's per-block overhead and rounding, for the vectors every example holds.
 constexpr double kHeapBlockBytes = 16.0;
 
+// Layer k's gates per unit (4 LSTM, 3 GRU) and directions (1, or 2 bidirectional).
+double gates_of(const MemoryInputs& in, size_t k) { return k < in.gates.size() ? in.gates[k] : 4.0; }
+double directions_of(const MemoryInputs& in, size_t k) { return k < in.directions.size() ? in.directions[k] : 1.0; }
+
 struct ModelShape {
   double total = 0;                     // every parameter
   double linear_weights = 0;            // W_ih, W_hh, dense and output weights (the fused pass's lanes)
@@ -43,10 +47,13 @@ ModelShape model_shape(const MemoryInputs& in) {
   };
   double width = in.vocab_size > 0 ? in.embedding_dim : in.input_dim;
   if (in.vocab_size > 0) s.total += in.vocab_size * in.embedding_dim;  // (V, E) embedding
-  for (const double H : in.hidden) {
-    linear(width, 4 * H, 8 * H);  // W_ih (4H, D) with b_ih, b_hh (4H each)
-    linear(H, 4 * H, 0);          // W_hh (4H, H)
-    width = H;
+  for (size_t k = 0; k < in.hidden.size(); ++k) {
+    const double H = in.hidden[k], G = gates_of(in, k) * H;  // G = 4H (LSTM) or 3H (GRU)
+    for (double d = 0; d < directions_of(in, k); ++d) {
+      linear(width, G, 2 * G);  // W_ih (G, D) with b_ih, b_hh (G each)
+      linear(H, G, 0);          // W_hh (G, H)
+    }
+    width = directions_of(in, k) * H;
   }
   for (const double d : in.dense) {
     linear(width, d, d);
@@ -69,12 +76,16 @@ double training_step_bytes(const MemoryInputs& in, const ModelShape& m) {
   const double b = in.physical_batch, T = in.max_length, R = b * T;
   double floats = R * (input_width(in) + 1);  // (R, D) inputs or embedding output, (R) token ids
   double D = input_width(in);
-  for (const double H : in.hidden) {
-    // Forward: gates (4H), c, tanh(c), h_{t-1}, output (4H); backward: dL/dZ (4H) and its
-    // reordering (4H, transient), dL/dh (H) and the reordered output gradient (H); the
-    // reordered input and its gradient (2D).
-    floats += R * (2 * D + 14 * H);
-    D = H;
+  for (size_t k = 0; k < in.hidden.size(); ++k) {
+    // Per direction, LSTM: forward gates (4H), c, tanh(c), h_{t-1}, output (4H); backward:
+    // dL/dZ (4H) and its reordering (4H, transient), dL/dh (H) and the reordered output
+    // gradient (H); the reordered input and its gradient (2D). A GRU's buffers are no larger
+    // (3H gates, Zh's n block, two G of 3H). A bidirectional layer adds the reversed input and
+    // output and their gradients (2D + 4H) and the concatenated output (2H, and its gradient).
+    const double H = in.hidden[k], dirs = directions_of(in, k);
+    floats += R * dirs * (2 * D + 14 * H);
+    if (dirs > 1) floats += R * (2 * D + 8 * H);
+    D = dirs * H;
   }
   const double head_rows = in.per_step_outputs ? R : b;
   floats += head_rows * 3 * head_sum(in);  // value, activation, gradient of each head layer
@@ -101,9 +112,11 @@ double evaluation_bytes(const MemoryInputs& in) {
   const double e = in.eval_batch, R = e * in.max_length;
   double floats = R * (input_width(in) + 1);
   double D = input_width(in);
-  for (const double H : in.hidden) {
-    floats += R * (D + 8 * H);
-    D = H;
+  for (size_t k = 0; k < in.hidden.size(); ++k) {
+    const double H = in.hidden[k], dirs = directions_of(in, k);
+    floats += R * dirs * (D + 8 * H);
+    if (dirs > 1) floats += R * (D + 4 * H);  // the reversed input and output, the concatenation
+    D = dirs * H;
   }
   floats += (in.per_step_outputs ? R : e) * 2 * head_sum(in);
   return floats * kFloat;

@@ -19,7 +19,9 @@ struct MemoryInputs {
   double vocab_size = 0;
   double embedding_dim = 0;
   double input_dim = 0;
-  std::vector<double> hidden;  // (layers) LSTM sizes
+  std::vector<double> hidden;      // (layers) recurrent sizes, per direction
+  std::vector<double> gates;       // (layers) 4 (LSTM) or 3 (GRU); empty: 4 each
+  std::vector<double> directions;  // (layers) 1 or 2 (bidirectional); empty: 1 each
   std::vector<double> dense;   // tanh head widths
   double outputs = 1;          // classes, targets or vocabulary
   bool per_step_outputs = false;  // language model: one output row per time step

@@ -40,9 +40,13 @@ int optimizer_moments(const OptimizerConfig& o) {
 MemoryInputs config_inputs(const ExperimentConfig& c) {
   MemoryInputs in;
   in.embedding_dim = c.model.embedding_dim;
-  for (const LstmLayerConfig& l : c.model.lstm) in.hidden.push_back(l.hidden);
+  for (const RecurrentLayerConfig& l : c.model.recurrent) {
+    in.hidden.push_back(l.hidden);
+    in.gates.push_back(l.cell == RecurrentCell::kGru ? 3 : 4);
+    in.directions.push_back(l.bidirectional ? 2 : 1);
+  }
   for (const int d : c.model.dense) in.dense.push_back(d);
-  in.per_step_outputs = !c.model.lstm.empty() && c.model.lstm.back().return_sequences;
+  in.per_step_outputs = !c.model.recurrent.empty() && c.model.recurrent.back().return_sequences;
   in.optimizer_moments = optimizer_moments(c.training.optimizer);
   in.private_training = c.privacy.enabled;
   in.physical_batch = poisson_batch_bound(c.training.batch_size);
@@ -81,8 +85,8 @@ std::vector<SizeField> size_fields(const ExperimentConfig& c, const MemoryInputs
   if (in.vocab_size > 0) {
     f.push_back({"model.embedding_dim", fmt::format("{}", c.model.embedding_dim), [](MemoryInputs& m) { m.embedding_dim = 1; }, ""});
   }
-  for (size_t k = 0; k < in.hidden.size() && k < c.model.lstm.size(); ++k) {
-    f.push_back({fmt::format("model.lstm[{}].hidden", k), fmt::format("{}", c.model.lstm[k].hidden),
+  for (size_t k = 0; k < in.hidden.size() && k < c.model.recurrent.size(); ++k) {
+    f.push_back({fmt::format("model.{}[{}].hidden", c.model.recurrent_key, k), fmt::format("{}", c.model.recurrent[k].hidden),
                  [k](MemoryInputs& m) { m.hidden[k] = 1; }, ""});
   }
   for (size_t k = 0; k < in.dense.size() && k < c.model.dense.size(); ++k) {

@@ -16,11 +16,8 @@ SequenceModelSpec model_spec(const ModelConfig& model, const Dataset& data) {
   } else {
     s.input_dim = data.input_dim;
   }
-  s.lstm_hidden.clear();
-  for (const LstmLayerConfig& l : model.lstm) {
-    s.lstm_hidden.push_back(l.hidden);
-    s.lstm_dropout.push_back(l.dropout);
-  }
+  s.recurrent.clear();
+  for (const RecurrentLayerConfig& l : model.recurrent) s.recurrent.push_back({l.cell, l.hidden, l.bidirectional, l.dropout});
   s.pooling = model.pooling;
   s.dense_hidden = model.dense;
   const std::string task = data.task == TaskKind::kClassification ? "classification"
@@ -29,18 +26,17 @@ SequenceModelSpec model_spec(const ModelConfig& model, const Dataset& data) {
   if (model.output != "auto" && model.output != task) {
     throw ConfigError("model.output", "is \"" + model.output + "\" but the data is a " + task + " task");
   }
-  const bool top_sequences = model.lstm.back().return_sequences;
+  const bool top_sequences = model.recurrent.back().return_sequences;
+  const std::string top_path = "model." + model.recurrent_key + "[" + std::to_string(model.recurrent.size() - 1) + "].return_sequences";
   if (data.task == TaskKind::kLanguageModel) {
     if (!top_sequences) {
-      throw ConfigError("model.lstm[" + std::to_string(model.lstm.size() - 1) + "].return_sequences",
-                        "must be true for a language model (one output per step)");
+      throw ConfigError(top_path, "must be true for a language model (one output per step)");
     }
     s.return_sequences = true;
     s.outputs = data.vocab_size;
   } else {
     if (top_sequences) {
-      throw ConfigError("model.lstm[" + std::to_string(model.lstm.size() - 1) + "].return_sequences",
-                        "must be false for a " + task + " task (one output per sequence)");
+      throw ConfigError(top_path, "must be false for a " + task + " task (one output per sequence)");
     }
     s.outputs = data.task == TaskKind::kClassification ? data.num_classes : data.output_dim;
   }
@@ -64,13 +60,14 @@ namespace {
 
 // Per-layer groups of `params`, equal shares of C² per parameter.
 ClippingConfig per_layer_clipping(double C, const ParameterList<float>& params) {
-  // Layer of a parameter: "lstm.weight_ih_l1" -> "lstm.l1", "head.0.bias" -> "head.0".
+  // Layer of a parameter: "lstm.weight_ih_l1" -> "lstm.l1", "gru.bias_hh_l0_reverse" ->
+  // "gru.l0_reverse" (each direction of a bidirectional layer is a group), "head.0.bias" -> "head.0".
   std::map<std::string, int> group_of_layer;
   std::vector<int> groups;
   for (const Parameter<float>* p : params) {
     std::string layer = p->name.substr(0, p->name.rfind('.'));
     const size_t l = p->name.rfind("_l");
-    if (layer == "lstm" && l != std::string::npos) {
+    if ((layer == "lstm" || layer == "gru") && l != std::string::npos) {
       layer += '.';
       layer += p->name.substr(l + 1);
     }

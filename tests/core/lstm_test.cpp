@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "core/batch_layout.hpp"
-#include "core/layers/lstm.hpp"
+#include "core/layers/recurrent_stack.hpp"
 #include "core/losses/loss.hpp"
 #include "core/models/sequence_model.hpp"
 #include "core/ops/lstm_sequence.hpp"
@@ -49,12 +49,12 @@ MatrixD reference_lstm(const MatrixD& x, const BatchLayout& layout, const LstmWe
 }  // namespace
 
 TEST_CASE("lstm_sequence matches torch.nn.LSTM's equations step by step") {
-  StackedLstm<double> lstm("lstm", 3, {4}, true, {}, 7);
+  RecurrentStack<double> lstm(3, lstm_layers({4}), 7);
   const LayoutPtr layout = BatchLayout::sequence({5, 2, 4});
   const MatrixD x = random_matrix(layout->rows(), 3, 40);
   Tape<double> t;
-  const MatrixD y = t.value(lstm_sequence(t, t.leaf(x, layout), lstm.weights(0)));
-  const MatrixD ref = reference_lstm(x, *layout, lstm.weights(0));
+  const MatrixD y = t.value(lstm_sequence(t, t.leaf(x, layout), lstm.lstm_weights(0)));
+  const MatrixD ref = reference_lstm(x, *layout, lstm.lstm_weights(0));
   CHECK((y - ref).cwiseAbs().maxCoeff() < 1e-14);
   SUBCASE("padding rows output exactly zero") {
     for (int r = 0; r < layout->rows(); ++r) {
@@ -65,8 +65,8 @@ TEST_CASE("lstm_sequence matches torch.nn.LSTM's equations step by step") {
 
 TEST_CASE("LSTM gate isolation: zero weights, constant gates, closed form") {
   // With W_ih = W_hh = 0 every gate is constant: c_t = i g (1 - f^t) / (1 - f), h_t = o tanh(c_t).
-  StackedLstm<double> lstm("lstm", 1, {1}, true, {}, 1);
-  LstmWeights<double> w = lstm.weights(0);
+  RecurrentStack<double> lstm(1, lstm_layers({1}), 1);
+  LstmWeights<double> w = lstm.lstm_weights(0);
   w.weight_ih->value.setZero();
   w.weight_hh->value.setZero();
   w.bias_ih->value << 0.3, -0.7, 0.9, 1.2;   // i, f, g, o
@@ -104,7 +104,7 @@ TEST_CASE("LSTM gate isolation: zero weights, constant gates, closed form") {
 TEST_CASE("padding is skipped in slot order: unsorted, non-increasing and equal lengths match the reference") {
   // Unsorted lengths are gathered into slots (longest first) and scattered back; non-increasing
   // and equal lengths run in place on the first n_t rows of each step.
-  StackedLstm<double> lstm("lstm", 3, {4}, true, {}, 8);
+  RecurrentStack<double> lstm(3, lstm_layers({4}), 8);
   for (const std::vector<int>& lengths : {std::vector<int>{2, 6, 1, 6, 3}, std::vector<int>{6, 6, 3, 2, 1},
                                           std::vector<int>{4, 4, 4}, std::vector<int>{1, 5}}) {
     CAPTURE(lengths.size());
@@ -112,8 +112,8 @@ TEST_CASE("padding is skipped in slot order: unsorted, non-increasing and equal 
     const LayoutPtr layout = BatchLayout::sequence(lengths);
     const MatrixD x = random_matrix(layout->rows(), 3, 43);
     Tape<double> t;
-    const Var y = lstm_sequence(t, t.leaf(x, layout), lstm.weights(0));
-    CHECK((t.value(y) - reference_lstm(x, *layout, lstm.weights(0))).cwiseAbs().maxCoeff() < 1e-14);
+    const Var y = lstm_sequence(t, t.leaf(x, layout), lstm.lstm_weights(0));
+    CHECK((t.value(y) - reference_lstm(x, *layout, lstm.lstm_weights(0))).cwiseAbs().maxCoeff() < 1e-14);
     // and the batch's gradient equals the sum over batches of one (own rows, no padding at all)
     const MatrixD w_out = random_matrix(layout->rows(), 4, 44);  // MSE targets
     t.backward(mse_loss(t, y, w_out).total);
@@ -127,7 +127,7 @@ TEST_CASE("padding is skipped in slot order: unsorted, non-increasing and equal 
         wb.row(s) = w_out.row(s * layout->batch() + b);
       }
       Tape<double> tb;
-      const Var yb = lstm_sequence(tb, tb.leaf(xb, one), lstm.weights(0));
+      const Var yb = lstm_sequence(tb, tb.leaf(xb, one), lstm.lstm_weights(0));
       tb.backward(mse_loss(tb, yb, wb).total);
       const std::vector<MatrixD> g = gradient_sum(tb.uses(), lstm.parameters());
       for (size_t p = 0; p < g.size(); ++p) {
@@ -140,10 +140,10 @@ TEST_CASE("padding is skipped in slot order: unsorted, non-increasing and equal 
 }
 
 TEST_CASE("lstm_sequence: Jacobian wrt inputs and all four parameters, non-increasing lengths (in place)") {
-  StackedLstm<double> lstm("lstm", 3, {3}, true, {}, 12);
+  RecurrentStack<double> lstm(3, lstm_layers({3}), 12);
   const LayoutPtr layout = BatchLayout::sequence({4, 3, 1});
   std::vector<GradInput> in{{random_matrix(layout->rows(), 3, 45), layout, "x"}};
-  LstmWeights<double> w = lstm.weights(0);
+  LstmWeights<double> w = lstm.lstm_weights(0);
   CHECK_JACOBIAN(check_jacobian(in, lstm.parameters(), [&](Tape<double>& t, const std::vector<Var>& v) {
                    return lstm_sequence(t, v[0], w);
                  }),
@@ -151,10 +151,10 @@ TEST_CASE("lstm_sequence: Jacobian wrt inputs and all four parameters, non-incre
 }
 
 TEST_CASE("lstm_sequence: Jacobian wrt inputs and all four parameters, padded batch") {
-  StackedLstm<double> lstm("lstm", 3, {3}, true, {}, 11);
+  RecurrentStack<double> lstm(3, lstm_layers({3}), 11);
   const LayoutPtr layout = BatchLayout::sequence({4, 1, 3});
   std::vector<GradInput> in{{random_matrix(layout->rows(), 3, 41), layout, "x"}};
-  LstmWeights<double> w = lstm.weights(0);
+  LstmWeights<double> w = lstm.lstm_weights(0);
   CHECK_JACOBIAN(check_jacobian(in, lstm.parameters(), [&](Tape<double>& t, const std::vector<Var>& v) {
                    return lstm_sequence(t, v[0], w);
                  }),
@@ -166,7 +166,7 @@ TEST_CASE("stacked LSTM models: whole Jacobian <= 1e-5") {
     SequenceModelSpec spec;
     spec.vocab_size = 5;
     spec.embedding_dim = 3;
-    spec.lstm_hidden = {4, 3};
+    spec.recurrent = dpt::lstm_layers({4, 3});
     spec.dense_hidden = {3};
     spec.outputs = 2;
     SequenceModel<double> model(spec, 3);
@@ -180,8 +180,7 @@ TEST_CASE("stacked LSTM models: whole Jacobian <= 1e-5") {
   SUBCASE("features -> LSTM(3) -> dropout -> LSTM(3) -> masked mean -> Linear(2)") {
     SequenceModelSpec spec;
     spec.input_dim = 2;
-    spec.lstm_hidden = {3, 3};
-    spec.lstm_dropout = {0.3, 0.0};
+    spec.recurrent = dpt::lstm_layers({3, 3}, {0.3, 0.0});
     spec.pooling = Pooling::kMean;
     spec.outputs = 2;
     SequenceModel<double> model(spec, 4);
@@ -199,7 +198,7 @@ TEST_CASE("padding contributes nothing: outputs, losses and gradients") {
   SequenceModelSpec spec;
   spec.vocab_size = 7;
   spec.embedding_dim = 3;
-  spec.lstm_hidden = {4, 3};
+  spec.recurrent = dpt::lstm_layers({4, 3});
   spec.return_sequences = true;
   spec.outputs = 7;
   SequenceModel<double> model(spec, 5);

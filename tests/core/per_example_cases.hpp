@@ -1,6 +1,6 @@
 // Test cases for the per-example gradient tests (per_example_test, clipped_sum_test): small
 // models of every kind dptrain builds — stacked LSTM classifier, per-token LM, mean-pooled
-// regressor on features, tied weights — each a loss over any subset of its examples, so that
+// regressor on features, bidirectional LSTM, GRU and bidirectional GRU, tied weights — each a loss over any subset of its examples, so that
 // batch results can be checked against batches of one.
 #pragma once
 
@@ -64,7 +64,7 @@ inline std::vector<Case> make_cases() {
     SequenceModelSpec spec;
     spec.vocab_size = 9;
     spec.embedding_dim = 4;
-    spec.lstm_hidden = {5, 3};
+    spec.recurrent = dpt::lstm_layers({5, 3});
     spec.dense_hidden = {4};
     spec.outputs = 3;
     auto model = std::make_shared<SequenceModel<double>>(spec, 21);
@@ -81,7 +81,7 @@ inline std::vector<Case> make_cases() {
     SequenceModelSpec spec;
     spec.vocab_size = 6;
     spec.embedding_dim = 3;
-    spec.lstm_hidden = {4};
+    spec.recurrent = dpt::lstm_layers({4});
     spec.return_sequences = true;
     spec.outputs = 6;
     auto model = std::make_shared<SequenceModel<double>>(spec, 22);
@@ -101,7 +101,7 @@ inline std::vector<Case> make_cases() {
   {  // a regressor on real features: LSTM -> LSTM -> mean pooling -> Linear, MSE
     SequenceModelSpec spec;
     spec.input_dim = 2;
-    spec.lstm_hidden = {3, 4};
+    spec.recurrent = dpt::lstm_layers({3, 4});
     spec.pooling = Pooling::kMean;
     spec.outputs = 1;
     auto model = std::make_shared<SequenceModel<double>>(spec, 23);
@@ -110,6 +110,60 @@ inline std::vector<Case> make_cases() {
       MatrixD target(static_cast<Index>(ex.size()), 1);
       for (size_t b = 0; b < ex.size(); ++b) target(static_cast<Index>(b), 0) = 0.5 * ex[b] - 1.0;
       return mse_loss(t, model->forward(t, feature_batch(lengths, ex, 2), false, 0), target).total;
+    };
+    c.params = [model] { return model->parameters(); };
+    cases.push_back(c);
+  }
+  {  // a bidirectional classifier: Embedding -> BiLSTM -> BiLSTM -> last step (both directions) -> Linear
+    SequenceModelSpec spec;
+    spec.vocab_size = 9;
+    spec.embedding_dim = 4;
+    spec.recurrent = {{RecurrentCell::kLstm, 4, true, 0.0}, {RecurrentCell::kLstm, 3, true, 0.0}};
+    spec.outputs = 3;
+    auto model = std::make_shared<SequenceModel<double>>(spec, 26);
+    Case c{"token classifier, bidirectional LSTM", {5, 1, 3, 7, 2}, nullptr, nullptr};
+    c.loss = [model, lengths = c.lengths](Tape<double>& t, const std::vector<int>& ex) {
+      std::vector<int32_t> labels;
+      for (int e : ex) labels.push_back(e % 3);
+      return cross_entropy_loss(t, model->forward(t, token_batch(lengths, ex, 9), false, 0), labels).total;
+    };
+    c.params = [model] { return model->parameters(); };
+    cases.push_back(c);
+  }
+  {  // a GRU regressor on real features: GRU -> BiGRU -> mean pooling -> tanh Dense -> Linear, MSE
+    SequenceModelSpec spec;
+    spec.input_dim = 2;
+    spec.recurrent = {{RecurrentCell::kGru, 4, false, 0.0}, {RecurrentCell::kGru, 3, true, 0.0}};
+    spec.pooling = Pooling::kMean;
+    spec.dense_hidden = {3};
+    spec.outputs = 1;
+    auto model = std::make_shared<SequenceModel<double>>(spec, 27);
+    Case c{"feature regressor, GRU and bidirectional GRU", {3, 6, 2, 4}, nullptr, nullptr};
+    c.loss = [model, lengths = c.lengths](Tape<double>& t, const std::vector<int>& ex) {
+      MatrixD target(static_cast<Index>(ex.size()), 1);
+      for (size_t b = 0; b < ex.size(); ++b) target(static_cast<Index>(b), 0) = 0.3 * ex[b] - 0.5;
+      return mse_loss(t, model->forward(t, feature_batch(lengths, ex, 2), false, 0), target).total;
+    };
+    c.params = [model] { return model->parameters(); };
+    cases.push_back(c);
+  }
+  {  // a GRU language model: Embedding -> GRU (sequences) -> Linear over the vocabulary
+    SequenceModelSpec spec;
+    spec.vocab_size = 6;
+    spec.embedding_dim = 3;
+    spec.recurrent = {{RecurrentCell::kGru, 4, false, 0.0}};
+    spec.return_sequences = true;
+    spec.outputs = 6;
+    auto model = std::make_shared<SequenceModel<double>>(spec, 28);
+    Case c{"token language model, GRU", {4, 6, 1, 3}, nullptr, nullptr};
+    c.loss = [model, lengths = c.lengths](Tape<double>& t, const std::vector<int>& ex) {
+      const SequenceBatch<double> batch = token_batch(lengths, ex, 6);
+      const int B = batch.layout->batch();
+      std::vector<int32_t> targets(batch.tokens->size(), -1);  // next token; last step ignored
+      for (int b = 0; b < B; ++b) {
+        for (int s = 0; s + 1 < batch.layout->length(b); ++s) targets[s * B + b] = (*batch.tokens)[(s + 1) * B + b];
+      }
+      return cross_entropy_loss(t, model->forward(t, batch, false, 0), targets).total;
     };
     c.params = [model] { return model->parameters(); };
     cases.push_back(c);
@@ -138,7 +192,7 @@ inline SequenceModelSpec token_classifier(int vocab, int embed, int hidden, int 
   SequenceModelSpec spec;
   spec.vocab_size = vocab;
   spec.embedding_dim = embed;
-  spec.lstm_hidden = {hidden};
+  spec.recurrent = dpt::lstm_layers({hidden});
   spec.outputs = outputs;
   return spec;
 }
@@ -156,7 +210,7 @@ struct NanExampleCase {
   static SequenceModelSpec spec() {
     SequenceModelSpec s;
     s.input_dim = 2;
-    s.lstm_hidden = {3};
+    s.recurrent = dpt::lstm_layers({3});
     s.outputs = 1;
     return s;
   }

@@ -36,17 +36,19 @@ PerExampleNorms<double> norms_of(std::initializer_list<std::initializer_list<dou
 struct ModelCase {
   SequenceModel<float> model;
   Tape<float> tape;
-  explicit ModelCase(double scale, const std::vector<int>& lengths = {5, 2, 7, 1}) : model(spec(), 3) {
+  explicit ModelCase(double scale, const std::vector<int>& lengths = {5, 2, 7, 1},
+                     const std::vector<RecurrentLayerSpec>& recurrent = dpt::lstm_layers({6, 5}))
+      : model(spec(recurrent), 3) {
     const Index B = static_cast<Index>(lengths.size());
     SequenceBatch<float> batch{BatchLayout::sequence(lengths), dpt::testing::random_tokens(lengths, 9, 4), {}};
     MatrixF target = MatrixF::Constant(B, 1, static_cast<float>(scale));
     tape.backward(mse_loss(tape, model.forward(tape, batch, false, 0), target).total);
   }
-  static SequenceModelSpec spec() {
+  static SequenceModelSpec spec(const std::vector<RecurrentLayerSpec>& recurrent) {
     SequenceModelSpec s;
     s.vocab_size = 9;
     s.embedding_dim = 4;
-    s.lstm_hidden = {6, 5};
+    s.recurrent = recurrent;
     s.dense_hidden = {3};
     s.outputs = 1;
     return s;
@@ -169,33 +171,44 @@ TEST_CASE("invalid clip norms are refused, never clamped") {
 
 TEST_CASE("the privatizer bounds one example's contribution by C on the ghost and the fused path") {
   // The production path (clipped_gradient_sum inside the privatizer), σ = 0 and q·N = 1, so the
-  // output IS the example's clipped contribution; lengths 1 to 60, gradients small to huge.
+  // output IS the example's clipped contribution; lengths 1 to 60, gradients small to huge, for
+  // LSTM, bidirectional LSTM and GRU + bidirectional GRU stacks.
   const ReproducibleRandomness randomness(1);
   const GaussianNoise noise(randomness);
-  for (const ClippingMode mode : {ClippingMode::kFlat, ClippingMode::kPerLayer, ClippingMode::kAutomatic}) {
-    for (const NormMethod method : {NormMethod::kGhost, NormMethod::kMaterialise}) {
-      for (double scale : {1e-3, 1.0, 1e8}) {
-        for (int length : {1, 7, 60}) {
-          CAPTURE(to_string(mode));
-          CAPTURE(static_cast<int>(method));
-          CAPTURE(scale);
-          CAPTURE(length);
-          ModelCase m(scale, {length});
-          const ParameterList<float> params = m.model.parameters();
-          PrivatizerConfig pc;
-          pc.noise_multiplier = 0.0;
-          pc.expected_batch_size = 1.0;
-          pc.norm_method = method;
-          pc.clipping.clip_norm = 0.5;
-          if (mode == ClippingMode::kPerLayer) {
-            pc.clipping = ClippingConfig::per_layer_equal_shares(0.5, {0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3});
+  const std::vector<std::vector<RecurrentLayerSpec>> stacks{
+      dpt::lstm_layers({6, 5}),
+      {{RecurrentCell::kLstm, 6, true, 0.0}, {RecurrentCell::kLstm, 5, true, 0.0}},
+      {{RecurrentCell::kGru, 6, false, 0.0}, {RecurrentCell::kGru, 5, true, 0.0}}};
+  for (const std::vector<RecurrentLayerSpec>& stack : stacks) {
+    for (const ClippingMode mode : {ClippingMode::kFlat, ClippingMode::kPerLayer, ClippingMode::kAutomatic}) {
+      for (const NormMethod method : {NormMethod::kGhost, NormMethod::kMaterialise}) {
+        for (double scale : {1e-3, 1.0, 1e8}) {
+          for (int length : {1, 7, 60}) {
+            CAPTURE(std::string(name_of(stack.back().cell)));
+            CAPTURE(stack.back().bidirectional);
+            CAPTURE(to_string(mode));
+            CAPTURE(static_cast<int>(method));
+            CAPTURE(scale);
+            CAPTURE(length);
+            ModelCase m(scale, {length}, stack);
+            const ParameterList<float> params = m.model.parameters();
+            PrivatizerConfig pc;
+            pc.noise_multiplier = 0.0;
+            pc.expected_batch_size = 1.0;
+            pc.norm_method = method;
+            pc.clipping.clip_norm = 0.5;
+            if (mode == ClippingMode::kPerLayer) {
+              std::vector<int> groups;  // embedding, then four tensors per direction of a layer, then the head
+              for (size_t p = 0; p < params.size(); ++p) groups.push_back(p == 0 ? 0 : static_cast<int>((p - 1) / 4 + 1));
+              pc.clipping = ClippingConfig::per_layer_equal_shares(0.5, groups);
+            }
+            pc.clipping.mode = mode;
+            const PrivatizedGradient<float> g = Privatizer(pc, noise).privatize(m.tape.uses(), params, 1, 0);
+            double sq = 0.0;
+            for (const MatrixF& x : g.gradients) sq += x.cast<double>().squaredNorm();
+            CHECK(std::sqrt(sq) <= 0.5);
+            if (scale >= 1.0) CHECK(std::sqrt(sq) > 0.25);  // large gradients are clipped, not zeroed
           }
-          pc.clipping.mode = mode;
-          const PrivatizedGradient<float> g = Privatizer(pc, noise).privatize(m.tape.uses(), params, 1, 0);
-          double sq = 0.0;
-          for (const MatrixF& x : g.gradients) sq += x.cast<double>().squaredNorm();
-          CHECK(std::sqrt(sq) <= 0.5);
-          if (scale >= 1.0) CHECK(std::sqrt(sq) > 0.25);  // large gradients are clipped, not zeroed
         }
       }
     }

@@ -62,7 +62,7 @@ TEST_CASE("DP-SGD at sigma = 1 trains a small LSTM: held-out loss falls") {
   SequenceModelSpec spec;
   spec.vocab_size = 8;
   spec.embedding_dim = 8;
-  spec.lstm_hidden = {16};
+  spec.recurrent = dpt::lstm_layers({16});
   spec.outputs = 2;
   SequenceModel<float> model(spec, 5);
   const ParameterList<float> params = model.parameters();

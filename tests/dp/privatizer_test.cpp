@@ -18,7 +18,7 @@ namespace {
 SequenceModelSpec small_spec() {
   SequenceModelSpec s;
   s.input_dim = 3;
-  s.lstm_hidden = {4};
+  s.recurrent = dpt::lstm_layers({4});
   s.outputs = 2;
   return s;
 }

@@ -223,22 +223,30 @@ TEST_CASE("defaults are filled and every key is written, in documentation order"
 }
 
 TEST_CASE("to_json writes the keys the parser accepts, in the schema's order") {
-  ExperimentConfig c;
-  c.model.lstm = {LstmLayerConfig{}, LstmLayerConfig{}};
-  c.data.splits = SplitPaths{"train.jsonl", "validation.jsonl", "test.jsonl"};
-  c.privacy.ledger = "budget.ledger";  // written only when set
-  c.model.init_from = "public.safetensors";  // so are model.init_from, init_select and init_sha256
-  const ordered_json j = to_json(c);
-  for (const config_schema::Section& section : config_schema::kSections) {
-    INFO("section: '" << section.path << "'");
-    std::string pointer(section.path);
-    std::replace(pointer.begin(), pointer.end(), '.', '/');
-    if (section.path == "model.lstm[i]") pointer = "model/lstm/1";
-    const ordered_json& object = section.path.empty() ? j : j.at(ordered_json::json_pointer("/" + pointer));
-    std::vector<std::string> written;
-    for (const auto& item : object.items()) written.push_back(item.key());
-    const std::vector<std::string> expected(section.keys.begin(), section.keys.end());
-    CHECK(written == expected);
+  // One stack of one-directional LSTM layers (written as model.lstm), one with a GRU layer
+  // (written as model.recurrent): the model object holds one of the two spellings.
+  for (const bool lstm_only : {true, false}) {
+    ExperimentConfig c;
+    c.model.recurrent = {RecurrentLayerConfig{}, RecurrentLayerConfig{}};
+    if (!lstm_only) c.model.recurrent[1].cell = RecurrentCell::kGru;
+    c.data.splits = SplitPaths{"train.jsonl", "validation.jsonl", "test.jsonl"};
+    c.privacy.ledger = "budget.ledger";  // written only when set
+    c.model.init_from = "public.safetensors";  // so are model.init_from, init_select and init_sha256
+    const ordered_json j = to_json(c);
+    const std::string written_key = lstm_only ? "lstm" : "recurrent", other_key = lstm_only ? "recurrent" : "lstm";
+    for (const config_schema::Section& section : config_schema::kSections) {
+      INFO("section: '" << section.path << "', lstm_only " << lstm_only);
+      if (section.path == "model." + other_key + "[i]") continue;
+      std::string pointer(section.path);
+      std::replace(pointer.begin(), pointer.end(), '.', '/');
+      if (section.path == "model." + written_key + "[i]") pointer = "model/" + written_key + "/1";
+      const ordered_json& object = section.path.empty() ? j : j.at(ordered_json::json_pointer("/" + pointer));
+      std::vector<std::string> written;
+      for (const auto& item : object.items()) written.push_back(item.key());
+      std::vector<std::string> expected(section.keys.begin(), section.keys.end());
+      if (section.path == "model") expected.erase(std::find(expected.begin(), expected.end(), other_key));
+      CHECK(written == expected);
+    }
   }
 }
 
@@ -299,7 +307,7 @@ TEST_CASE("model.init_from, init_select and init_sha256 are absent unless set, r
 TEST_CASE("a config with every field set round-trips through to_json, text and back") {
   const ExperimentConfig c = parse_config_text(kFullConfig, "full.json");
   CHECK(c.seed == 18446744073709551615u);
-  CHECK(c.model.lstm.size() == 2);
+  CHECK(c.model.recurrent.size() == 2);
   CHECK(c.data.standardize_mean == -2.5);
   CHECK(!c.privacy.noise_multiplier.has_value());
 

@@ -28,20 +28,22 @@ inline bool equal(const DataConfig& a, const DataConfig& b) {
          std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18, b19, b20);
 }
 
-inline bool equal(const LstmLayerConfig& a, const LstmLayerConfig& b) {
-  const auto& [a1, a2, a3] = a;
-  const auto& [b1, b2, b3] = b;
-  return std::tie(a1, a2, a3) == std::tie(b1, b2, b3);
+inline bool equal(const RecurrentLayerConfig& a, const RecurrentLayerConfig& b) {
+  const auto& [a1, a2, a3, a4, a5] = a;
+  const auto& [b1, b2, b3, b4, b5] = b;
+  return std::tie(a1, a2, a3, a4, a5) == std::tie(b1, b2, b3, b4, b5);
 }
 
+// recurrent_key (a10's place: which spelling the config used, for messages) is not compared:
+// config.json writes the `lstm` spelling of any LSTM-only stack.
 inline bool equal(const ModelConfig& a, const ModelConfig& b) {
-  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9] = a;
-  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9] = b;
+  const auto& [a1, a2, a_key, a4, a5, a6, a7, a8, a9, a10] = a;
+  const auto& [b1, b2, b_key, b4, b5, b6, b7, b8, b9, b10] = b;
   if (a2.size() != b2.size()) return false;
   for (std::size_t i = 0; i < a2.size(); ++i) {
     if (!equal(a2[i], b2[i])) return false;
   }
-  return std::tie(a1, a3, a4, a5, a6, a7, a8, a9) == std::tie(b1, b3, b4, b5, b6, b7, b8, b9);
+  return std::tie(a1, a4, a5, a6, a7, a8, a9, a10) == std::tie(b1, b4, b5, b6, b7, b8, b9, b10);
 }
 
 inline bool equal(const TrainingConfig& a, const TrainingConfig& b) {

@@ -62,7 +62,7 @@ SequenceModelSpec toy_spec() {
   SequenceModelSpec s;
   s.vocab_size = kVocab;
   s.embedding_dim = 3;
-  s.lstm_hidden = {5};
+  s.recurrent = dpt::lstm_layers({5});
   s.outputs = 2;
   return s;
 }

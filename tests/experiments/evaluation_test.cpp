@@ -33,7 +33,7 @@ SequenceModel<float> toy_model(int outputs) {
   SequenceModelSpec s;
   s.vocab_size = 6;
   s.embedding_dim = 4;
-  s.lstm_hidden = {5};
+  s.recurrent = dpt::lstm_layers({5});
   s.outputs = outputs;
   return SequenceModel<float>(s, 9);
 }
@@ -81,7 +81,7 @@ TEST_CASE("a regression split has a loss and no accuracy") {
   }
   SequenceModelSpec s;
   s.input_dim = 2;
-  s.lstm_hidden = {3};
+  s.recurrent = dpt::lstm_layers({3});
   s.outputs = 1;
   SequenceModel<float> model(s, 2);
   const Evaluation e = evaluate(model, d, d.test, 2);

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Checks dptrain's LSTM model against torch.nn, example by example.
+"""Checks dptrain's recurrent models against torch.nn, example by example.
 
-Usage: check_against_torch.py DIR   (DIR written by torch_compat_export)
+Usage: check_against_torch.py DIR   (DIR written by torch_compat_export DIR MODEL)
 
-Loads DIR/model.safetensors into torch.nn.Embedding -> torch.nn.LSTM(num_layers=2) ->
-torch.nn.Linear by PyTorch's own parameter names (so names, shapes and gate order must
-match), runs each example alone (no padding) in float64, and compares logits, per-example
+Loads DIR/model.safetensors into torch.nn.Embedding -> torch.nn.LSTM or torch.nn.GRU
+(num_layers=2, bidirectional when the file has `_reverse` tensors) -> torch.nn.Linear by
+PyTorch's own parameter names (so names, shapes and gate order must match), runs each example
+alone (no padding) in float64 — the classifier reads torch's h_n of the top layer: the forward
+direction after the last step and, when bidirectional, the backward direction after the first
+— and compares logits, per-example
 losses, the summed gradient, per-example squared gradient norms and the clipped sum
 sum_i min(1, C/||g_i||) g_i. Exit 0 when every figure agrees to 1e-9 relative.
 The safetensors files are parsed with the standard library and torch (no extra package).
@@ -47,16 +50,21 @@ def main():
     weights = read_safetensors(f"{directory}/model.safetensors")
     case = read_safetensors(f"{directory}/case.safetensors")
 
+    cell = "gru" if "gru.weight_hh_l0" in weights else "lstm"
+    bidirectional = f"{cell}.weight_hh_l0_reverse" in weights
+    directions = 2 if bidirectional else 1
     vocab, embed = weights["embedding.weight"].shape
-    hidden = weights["lstm.weight_hh_l0"].shape[1]
+    hidden = weights[f"{cell}.weight_hh_l0"].shape[1]
     classes = weights["output.weight"].shape[0]
     embedding = torch.nn.Embedding(vocab, embed).double()
-    lstm = torch.nn.LSTM(embed, hidden, num_layers=2).double()
-    output = torch.nn.Linear(hidden, classes).double()
+    module = torch.nn.GRU if cell == "gru" else torch.nn.LSTM
+    recurrent = module(embed, hidden, num_layers=2, bidirectional=bidirectional).double()
+    output = torch.nn.Linear(directions * hidden, classes).double()
     embedding.load_state_dict({"weight": weights["embedding.weight"]})
-    lstm.load_state_dict({k[len("lstm."):]: v for k, v in weights.items() if k.startswith("lstm.")}, strict=True)
+    prefix = cell + "."
+    recurrent.load_state_dict({k[len(prefix):]: v for k, v in weights.items() if k.startswith(prefix)}, strict=True)
     output.load_state_dict({"weight": weights["output.weight"], "bias": weights["output.bias"]})
-    modules = {"embedding": embedding, "lstm": lstm, "output": output}
+    modules = {"embedding": embedding, cell: recurrent, "output": output}
     named = {f"{m}.{n}": p for m, mod in modules.items() for n, p in mod.named_parameters()}
     assert set(named) == set(weights), f"parameter names differ: {sorted(set(named) ^ set(weights))}"
 
@@ -76,8 +84,10 @@ def main():
         ids = torch.stack([tokens[t * B + i] for t in range(lengths[i])])  # (T_i,)
         for p in named.values():
             p.grad = None
-        h, _ = lstm(embedding(ids).unsqueeze(1))  # (T_i, 1, H)
-        logits = output(h[-1, 0])                 # last step of this example
+        _, state = recurrent(embedding(ids).unsqueeze(1))
+        h_n = state[0] if cell == "lstm" else state  # (layers * directions, 1, H)
+        top = torch.cat([h_n[-directions + d, 0] for d in range(directions)])  # [forward | backward]
+        logits = output(top)
         loss = torch.nn.functional.cross_entropy(logits.unsqueeze(0), torch.tensor([labels[i]]))
         loss.backward()
         track("logits", case["logits"][i], logits.detach())
@@ -97,7 +107,8 @@ def main():
         status = "ok" if err <= TOLERANCE else "FAIL"
         ok = ok and err <= TOLERANCE
         print(f"{what:28s} worst relative difference {err:.3e}  {status}")
-    print(f"torch {torch.__version__}: {'agrees' if ok else 'DISAGREES'} with dptrain on {B} examples")
+    kind = ("bidirectional " if bidirectional else "") + cell.upper()
+    print(f"torch {torch.__version__}: {'agrees' if ok else 'DISAGREES'} with dptrain on {B} examples ({kind})")
     return 0 if ok else 1
 
 

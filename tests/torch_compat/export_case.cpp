@@ -1,5 +1,6 @@
 // Writes a model and one batch's results for tests/torch_compat/check_against_torch.py:
-// `torch_compat_export DIR` -> DIR/model.safetensors (parameters, PyTorch names, F64) and
+// `torch_compat_export DIR MODEL` (MODEL: lstm, bilstm, gru, bigru: two equal recurrent layers
+// of that cell, one-directional or bidirectional) -> DIR/model.safetensors (parameters, PyTorch names, F64) and
 // DIR/case.safetensors (inputs, logits, per-example losses, the ordinary gradient, per-example
 // squared gradient norms and a clipped sum). The script rebuilds the model from torch.nn
 // modules, runs each example alone through torch autograd and compares.
@@ -18,15 +19,20 @@
 using namespace dpt;
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: torch_compat_export DIR\n");
+  const std::map<std::string, RecurrentLayerSpec> kinds{{"lstm", {RecurrentCell::kLstm, 6, false, 0.0}},
+                                                        {"bilstm", {RecurrentCell::kLstm, 6, true, 0.0}},
+                                                        {"gru", {RecurrentCell::kGru, 6, false, 0.0}},
+                                                        {"bigru", {RecurrentCell::kGru, 6, true, 0.0}}};
+  if (argc != 3 || kinds.count(argv[2]) == 0) {
+    std::fprintf(stderr, "usage: torch_compat_export DIR lstm|bilstm|gru|bigru\n");
     return 2;
   }
   const std::string dir = argv[1];
   SequenceModelSpec spec;
   spec.vocab_size = 11;
   spec.embedding_dim = 5;
-  spec.lstm_hidden = {6, 6};  // equal sizes: one torch.nn.LSTM(num_layers=2)
+  // Equal sizes: one torch.nn.LSTM / nn.GRU(num_layers=2, bidirectional=...).
+  spec.recurrent = {kinds.at(argv[2]), kinds.at(argv[2])};
   spec.outputs = 3;
   SequenceModel<double> model(spec, 2024);
   const ParameterList<double> params = model.parameters();
