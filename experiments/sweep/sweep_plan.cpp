@@ -5,14 +5,17 @@
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 
+#include "datasets/sha256.hpp"
 #include "dp/random/random_streams.hpp"
 #include "dp/random/tuning_trials.hpp"
 #include "experiments/config/config_error.hpp"
 #include "experiments/config/config_parser.hpp"
 #include "experiments/config/config_reader.hpp"
 #include "experiments/config/config_schema.hpp"
+#include "experiments/run/atomic_file.hpp"
 
 namespace dpt {
 namespace {
@@ -127,7 +130,33 @@ std::vector<ordered_json> search_space(const SweepSpec& spec) {
   return points;
 }
 
-SweepPoint make_point(const SweepSpec& spec, int64_t index, const ordered_json& axes, const json& base_with_set) {
+// A warm start's weights pinned by content: model.init_sha256 set from the file's bytes when the
+// point does not pin them itself. So a point's config (kept in sweep.json and configs/) says
+// which weights its run starts from, and a rerun after the file changed is refused rather than
+// reusing runs trained from other weights beside new ones. One hash per distinct path.
+void pin_warm_start(const SweepSpec& spec, SweepPoint& point, std::map<std::string, std::string>& sha_of_path) {
+  json& config = point.config;
+  if (!config.contains("model") || !config["model"].is_object()) return;
+  json& model = config["model"];
+  if (!model.contains("init_from") || !model["init_from"].is_string()) return;
+  if (model.contains("init_sha256") && !model["init_sha256"].is_null()) return;
+  const std::string path = model["init_from"].get<std::string>();
+  auto it = sha_of_path.find(path);
+  if (it == sha_of_path.end()) {
+    std::string bytes;
+    try {
+      bytes = read_file(path);
+    } catch (const IoError& e) {
+      throw ConfigError("", fmt::format("{}: {} ({}): model.init_from: {}", spec.file, point.id, describe_axes(point.axes), e.what()));
+    }
+    it = sha_of_path.emplace(path, sha256_hex(bytes)).first;
+  }
+  model["init_sha256"] = it->second;
+}
+
+// sha_of_path: the warm-start hashes of this plan's points so far.
+SweepPoint make_point(const SweepSpec& spec, int64_t index, const ordered_json& axes, const json& base_with_set,
+                      std::map<std::string, std::string>& sha_of_path) {
   SweepPoint point;
   point.index = index;
   point.id = fmt::format("run-{:03d}", index);
@@ -135,6 +164,7 @@ SweepPoint make_point(const SweepSpec& spec, int64_t index, const ordered_json& 
   point.config = base_with_set;
   point.config["name"] = spec.name + "-" + point.id;
   for (const auto& [path, value] : axes.items()) set_config_path(point.config, path, value, "grid." + path);
+  pin_warm_start(spec, point, sha_of_path);
   return point;
 }
 
@@ -217,6 +247,7 @@ SweepPlan plan_points(const SweepSpec& spec) {
   const std::vector<ordered_json> space = spec.axes.empty() ? std::vector<ordered_json>{ordered_json::object()} : search_space(spec);
   SweepPlan plan;
   plan.search_space = static_cast<int64_t>(space.size());
+  std::map<std::string, std::string> sha_of_path;  // warm-start weights: path -> sha256
   if (spec.selection.trials) {
     const TuningTrials& t = spec.selection.trials.value();
     const bool secure = is_secure(base);
@@ -241,7 +272,7 @@ SweepPlan plan_points(const SweepSpec& spec) {
     plan.trials = draw_trial_count(t.mean, t.shape, *stream, kMaxSweepRuns);
     plan.trials_from_os = secure;
     for (std::size_t i = 0; i < space.size(); ++i) {
-      const SweepPoint p = make_point(spec, static_cast<int64_t>(i), space[i], base);
+      const SweepPoint p = make_point(spec, static_cast<int64_t>(i), space[i], base, sha_of_path);
       validate(spec, p);
       plan.space_configs.push_back(p.config);
     }
@@ -250,7 +281,7 @@ SweepPlan plan_points(const SweepSpec& spec) {
       const auto pick = std::min(space.size() - 1, static_cast<std::size_t>(std::floor(stream->uniform() * static_cast<double>(space.size()))));
       ordered_json axes = space[pick];
       if (!secure) axes["seed"] = first_seed + static_cast<uint64_t>(k);  // secure mode: fresh OS randomness per run
-      plan.points.push_back(make_point(spec, k, axes, base));
+      plan.points.push_back(make_point(spec, k, axes, base, sha_of_path));
     }
   } else {
     if (static_cast<int64_t>(space.size() * std::max<std::size_t>(1, spec.seeds.size())) > kMaxSweepRuns) {
@@ -259,13 +290,13 @@ SweepPlan plan_points(const SweepSpec& spec) {
     }
     for (const ordered_json& p : space) {
       if (spec.seeds.empty()) {
-        plan.points.push_back(make_point(spec, static_cast<int64_t>(plan.points.size()), p, base));
+        plan.points.push_back(make_point(spec, static_cast<int64_t>(plan.points.size()), p, base, sha_of_path));
         continue;
       }
       for (const uint64_t seed : spec.seeds) {
         ordered_json axes = p;
         axes["seed"] = seed;
-        plan.points.push_back(make_point(spec, static_cast<int64_t>(plan.points.size()), axes, base));
+        plan.points.push_back(make_point(spec, static_cast<int64_t>(plan.points.size()), axes, base, sha_of_path));
       }
     }
   }

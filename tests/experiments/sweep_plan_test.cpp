@@ -10,6 +10,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "datasets/sha256.hpp"
 #include "dp/accounting/rdp_accountant.hpp"
 #include "dp/accounting/repeat_and_select.hpp"
 #include "experiments/config/config_error.hpp"
@@ -191,4 +192,31 @@ TEST_CASE("the tuning bound takes the largest RDP of the whole search space, ord
   // A non-private point makes the bound infinite.
   dpt::RunMechanism open{false, 0.0, 0.0, 0, 1e-5};
   CHECK(std::isinf(dpt::tuning_rdp({loud, open}, geometric, orders)[0]));
+}
+
+TEST_CASE("a warm start's weights are pinned by content in every point: model.init_sha256 from the file") {
+  const fs::path dir = fs::temp_directory_path() / ("dpt_sweep_plan_warm_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string weights = (dir / "public.safetensors").string();
+  std::ofstream(weights) << "any bytes: the plan hashes them, the run parses them";
+  const std::string sha = dpt::sha256_hex("any bytes: the plan hashes them, the run parses them");
+  const dpt::SweepPlan plan = dpt::plan_sweep(dpt::load_sweep_spec(sweep_file(R"({"name": "w", "base": "base.json",
+      "set": {"model.init_from": ")" + weights + R"("}, "seeds": 2})")));
+  REQUIRE(plan.points.size() == 2);
+  for (const dpt::SweepPoint& p : plan.points) CHECK(p.config["model"]["init_sha256"] == sha);
+  // A point that pins the weights itself keeps its pin (the run refuses other content).
+  const std::string pinned(64, 'a');
+  const dpt::SweepPlan own = dpt::plan_sweep(dpt::load_sweep_spec(sweep_file(R"({"name": "w", "base": "base.json",
+      "set": {"model.init_from": ")" + weights + R"(", "model.init_sha256": ")" + pinned + R"("}, "seeds": 2})")));
+  CHECK(own.points[0].config["model"]["init_sha256"] == pinned);
+  // The file changed: the plan's configs change, so a sweep folder planned before refuses them.
+  std::ofstream(weights) << "other weights";
+  const dpt::SweepPlan later = dpt::plan_sweep(dpt::load_sweep_spec(sweep_file(R"({"name": "w", "base": "base.json",
+      "set": {"model.init_from": ")" + weights + R"("}, "seeds": 2})")));
+  CHECK(later.points[0].config != plan.points[0].config);
+  fs::remove(weights);
+  const std::string missing = refusal(R"({"name": "w", "base": "base.json", "set": {"model.init_from": ")" + weights + R"("}, "seeds": 2})");
+  CHECK(contains(missing, "run-000"));
+  CHECK(contains(missing, "model.init_from"));
+  fs::remove_all(dir);
 }
