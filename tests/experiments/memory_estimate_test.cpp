@@ -52,11 +52,13 @@ double model_parameters(const ExperimentConfig& c, const Dataset& data) {
 
 }  // namespace
 
-TEST_CASE("the parameter count is the model's, for tokens, features, dense heads and language models") {
+TEST_CASE("the parameter count is the model's, for tokens, features, dense heads, language models, GRU and bidirectional layers") {
   const std::vector<std::string> cases = {
       R"(, "data": {"size": 50}, "model": {"embedding_dim": 8, "lstm": [{"hidden": 12}], "dense": [8]})",
       R"(, "data": {"size": 50, "task": "sine"}, "model": {"lstm": [{"hidden": 16, "return_sequences": true}, {"hidden": 6}], "dense": [5, 3]})",
       R"(, "data": {"size": 50, "task": "chars"}, "model": {"embedding_dim": 10, "lstm": [{"hidden": 7, "return_sequences": true}]})",
+      R"(, "data": {"size": 50}, "model": {"embedding_dim": 8, "recurrent": [{"cell": "gru", "hidden": 9, "bidirectional": true, "return_sequences": true}, {"cell": "lstm", "hidden": 5, "bidirectional": true}], "dense": [4]})",
+      R"(, "data": {"size": 50, "task": "sine"}, "model": {"recurrent": [{"cell": "lstm", "hidden": 6, "bidirectional": true, "return_sequences": true}, {"cell": "gru", "hidden": 3}]})",
   };
   for (const std::string& fields : cases) {
     CAPTURE(fields);

@@ -124,3 +124,23 @@ TEST_CASE("the stream seed is a digest of its own, not a part of the published i
   CHECK(k.stream_seed != id_prefix);
   CHECK(k.id.find(fmt::format("{:016x}", k.stream_seed)) == std::string::npos);
 }
+
+TEST_CASE("model.lstm and model.recurrent spell one LSTM stack: one config.json, one run key; a cell or a direction changes it") {
+  const auto key_of = [](const std::string& model) {
+    const ExperimentConfig c = parse_config_text(R"({"name": "k", "seed": 3, "data": {"split_seed": 5}, "model": )" + model +
+                                                     R"(, "privacy": {"noise_multiplier": 1.5}, "training": {"steps": 10}})",
+                                                 "spelling.json");
+    return std::make_pair(to_json(c).dump(), make_run_key(run_key_material(c, kData, 1.5)).id);
+  };
+  const auto lstm = key_of(R"({"lstm": [{"hidden": 8, "return_sequences": true}, {"hidden": 4}]})");
+  const auto recurrent = key_of(R"({"recurrent": [{"cell": "lstm", "hidden": 8, "return_sequences": true}, {"cell": "lstm", "hidden": 4}]})");
+  CHECK(lstm == recurrent);
+  CHECK(lstm.first.find(R"("lstm":[{"hidden":8,"return_sequences":true,"dropout":0.0})") != std::string::npos);
+  const auto gru = key_of(R"({"recurrent": [{"cell": "lstm", "hidden": 8, "return_sequences": true}, {"cell": "gru", "hidden": 4}]})");
+  const auto bidirectional =
+      key_of(R"({"recurrent": [{"cell": "lstm", "hidden": 8, "bidirectional": true, "return_sequences": true}, {"cell": "lstm", "hidden": 4}]})");
+  CHECK(gru.second != lstm.second);
+  CHECK(bidirectional.second != lstm.second);
+  CHECK(bidirectional.second != gru.second);
+  CHECK(gru.first.find(R"("recurrent":[{"cell":"lstm","hidden":8,"bidirectional":false)") != std::string::npos);
+}
