@@ -23,7 +23,7 @@ const auto select_G = [](const auto& use) -> const auto& { return *use.G; };
 
 bool is_linear(const auto& group) { return !group.empty() && group.front()->kind == UseKind::kLinear; }
 
-// Fused parameters sharing one G (the LSTM's W_ih and W_hh) form one family: example i's
+// Fused parameters sharing one G (the LSTM's W_ih and W_hh; a GRU's W_ih and W_hh have one G each) form one family: example i's
 // gradients of all members come from ONE GEMM  G_i^T [A_i^(1) | A_i^(2) | ...].
 struct Family {
   std::vector<size_t> members;  // parameter indices
