@@ -88,8 +88,8 @@ def rows(arm):
     return by_seed
 
 warm, scratch = rows("warm"), rows("scratch")
-# The sweep plan records init_from's path, not its sha256: check that every warm run started from
-# the pretrain that is there now (a changed pretrain would otherwise sit beside older warm runs).
+# The sweep pins the pretrain's sha256 in every point (docs/sweep.md) and refuses a folder planned
+# from other weights; checked here too, from each warm run's own report.
 import hashlib
 want = "sha256:" + hashlib.sha256(open(f"{out}/pretrain/model.safetensors", "rb").read()).hexdigest()
 for r in warm.values():

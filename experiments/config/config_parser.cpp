@@ -240,8 +240,10 @@ ModelConfig parse_model(const json& j) {
   const ObjectReader r(j, "model", schema::kModelKeys);
   ModelConfig m;
   r.read("embedding_dim", m.embedding_dim, 1);
-  const json* lstm = r.find("lstm");
+  const json* lstm = r.find("lstm");  // null: absent, like the model's other optional keys
   const json* recurrent = r.find("recurrent");
+  if (lstm != nullptr && lstm->is_null()) lstm = nullptr;
+  if (recurrent != nullptr && recurrent->is_null()) recurrent = nullptr;
   if (lstm != nullptr && recurrent != nullptr) {
     fail(r.path_of("recurrent"), "give model.recurrent or model.lstm (its LSTM-only spelling), not both");
   }
@@ -413,8 +415,10 @@ std::string data_origin(const DataConfig& d) {
                                               : "data.source " + quote(name_of_source(d));
 }
 
-// model.output agrees with the data; the top LSTM layer returns sequences exactly for a
-// language model (one output per step) and is pooled otherwise (one output per sequence).
+// model.output agrees with the data; the top recurrent layer returns sequences exactly for a
+// language model (one output per step) and is pooled otherwise (one output per sequence); a
+// language model has no bidirectional layer (its backward direction would read the very tokens
+// the model is asked to predict).
 void check_output(const ExperimentConfig& c) {
   const std::string_view implied = data_output(c.data);
   if (c.model.output != "auto" && c.model.output != implied) {
@@ -422,6 +426,13 @@ void check_output(const ExperimentConfig& c) {
                              ", got " + quote(c.model.output));
   }
   const bool language_model = implied == schema::kLanguageModel;
+  for (std::size_t k = 0; language_model && k < c.model.recurrent.size(); ++k) {
+    if (c.model.recurrent[k].bidirectional) {
+      fail(index_path("model." + c.model.recurrent_key, k) + ".bidirectional",
+           "must be false in a language model (" + data_origin(c.data) +
+               "): the backward direction would read the later tokens the model predicts");
+    }
+  }
   const std::size_t top = c.model.recurrent.size() - 1;
   if (c.model.recurrent[top].return_sequences == language_model) return;
   const std::string path = index_path("model." + c.model.recurrent_key, top) + ".return_sequences";

@@ -29,6 +29,12 @@ SequenceModelSpec model_spec(const ModelConfig& model, const Dataset& data) {
   const bool top_sequences = model.recurrent.back().return_sequences;
   const std::string top_path = "model." + model.recurrent_key + "[" + std::to_string(model.recurrent.size() - 1) + "].return_sequences";
   if (data.task == TaskKind::kLanguageModel) {
+    for (size_t k = 0; k < model.recurrent.size(); ++k) {
+      if (model.recurrent[k].bidirectional) {
+        throw ConfigError("model." + model.recurrent_key + "[" + std::to_string(k) + "].bidirectional",
+                          "must be false for a language model (the backward direction would read the tokens it predicts)");
+      }
+    }
     if (!top_sequences) {
       throw ConfigError(top_path, "must be true for a language model (one output per step)");
     }

@@ -130,26 +130,36 @@ std::vector<ordered_json> search_space(const SweepSpec& spec) {
   return points;
 }
 
-// A warm start's weights pinned by content: model.init_sha256 set from the file's bytes when the
-// point does not pin them itself. So a point's config (kept in sweep.json and configs/) says
-// which weights its run starts from, and a rerun after the file changed is refused rather than
-// reusing runs trained from other weights beside new ones. One hash per distinct path.
+// A warm start's weights pinned by content: model.init_sha256 set from the file's bytes, so a
+// point's config (kept in sweep.json and configs/) says which weights its run starts from, and a
+// rerun after the file changed is refused rather than reusing runs trained from other weights
+// beside new ones. A point that pins the weights itself (in the base, `set` or an axis) is
+// checked here, before anything runs: a pin the file does not match refuses the sweep naming
+// the point. One hash per distinct path.
 void pin_warm_start(const SweepSpec& spec, SweepPoint& point, std::map<std::string, std::string>& sha_of_path) {
   json& config = point.config;
   if (!config.contains("model") || !config["model"].is_object()) return;
   json& model = config["model"];
   if (!model.contains("init_from") || !model["init_from"].is_string()) return;
-  if (model.contains("init_sha256") && !model["init_sha256"].is_null()) return;
   const std::string path = model["init_from"].get<std::string>();
+  const std::string where = fmt::format("{}: {} ({})", spec.file, point.id, describe_axes(point.axes));
   auto it = sha_of_path.find(path);
   if (it == sha_of_path.end()) {
     std::string bytes;
     try {
       bytes = read_file(path);
     } catch (const IoError& e) {
-      throw ConfigError("", fmt::format("{}: {} ({}): model.init_from: {}", spec.file, point.id, describe_axes(point.axes), e.what()));
+      throw ConfigError("", fmt::format("{}: model.init_from: {}", where, e.what()));
     }
     it = sha_of_path.emplace(path, sha256_hex(bytes)).first;
+  }
+  if (model.contains("init_sha256") && !model["init_sha256"].is_null()) {
+    if (model["init_sha256"] != it->second) {
+      throw ConfigError("", fmt::format("{}: model.init_sha256: {} has sha256 {}, not the {} the point pins (the file changed, or "
+                                        "the pin was meant for another model.init_from)",
+                                        where, path, it->second, model["init_sha256"].dump()));
+    }
+    return;
   }
   model["init_sha256"] = it->second;
 }

@@ -204,11 +204,16 @@ TEST_CASE("a warm start's weights are pinned by content in every point: model.in
       "set": {"model.init_from": ")" + weights + R"("}, "seeds": 2})")));
   REQUIRE(plan.points.size() == 2);
   for (const dpt::SweepPoint& p : plan.points) CHECK(p.config["model"]["init_sha256"] == sha);
-  // A point that pins the weights itself keeps its pin (the run refuses other content).
-  const std::string pinned(64, 'a');
+  // A point that pins the weights itself keeps a matching pin, and a pin the file does not match
+  // is refused before anything runs, naming the point.
   const dpt::SweepPlan own = dpt::plan_sweep(dpt::load_sweep_spec(sweep_file(R"({"name": "w", "base": "base.json",
-      "set": {"model.init_from": ")" + weights + R"(", "model.init_sha256": ")" + pinned + R"("}, "seeds": 2})")));
-  CHECK(own.points[0].config["model"]["init_sha256"] == pinned);
+      "set": {"model.init_from": ")" + weights + R"(", "model.init_sha256": ")" + sha + R"("}, "seeds": 2})")));
+  CHECK(own.points[0].config["model"]["init_sha256"] == sha);
+  const std::string wrong = refusal(R"({"name": "w", "base": "base.json", "set": {"model.init_from": ")" + weights +
+                                    R"(", "model.init_sha256": ")" + std::string(64, 'a') + R"("}, "seeds": 2})");
+  CHECK(contains(wrong, "run-000"));
+  CHECK(contains(wrong, "model.init_sha256"));
+  CHECK(contains(wrong, sha));
   // The file changed: the plan's configs change, so a sweep folder planned before refuses them.
   std::ofstream(weights) << "other weights";
   const dpt::SweepPlan later = dpt::plan_sweep(dpt::load_sweep_spec(sweep_file(R"({"name": "w", "base": "base.json",
