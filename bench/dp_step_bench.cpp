@@ -1,6 +1,7 @@
 // dp_step_bench: one full training step, non-private vs DP-SGD, on the three shapes of the
 // speed issue — Embedding(256 -> 64) -> LSTM(H) -> last step -> Linear(H -> 2), cross-entropy,
-// SGD. Non-private: a fixed batch of B, ordinary gradient, SGD. DP: a Poisson batch at q = B/N,
+// SGD (or --cell gru, --bidirectional: H per direction, last step [forward | backward] into
+// Linear(2H -> 2)). Non-private: a fixed batch of B, ordinary gradient, SGD. DP: a Poisson batch at q = B/N,
 // per-example norms, clipping, noise, division by q·N, SGD; a Poisson batch larger than
 // --chunk K times B (default 1) is processed in chunks of at most K·B examples, as a run with
 // training.max_physical_batch_size does (0: whole batches). Times come from one child process
@@ -9,7 +10,7 @@
 // alone. Also measures the machine's float GEMM rate in a plain Eigen product, and optionally
 // PyTorch's non-private step side by side.
 // Usage: dp_step_bench [--threads N] [--reps R] [--shape K] [--norm-method auto|ghost|fused]
-//                      [--chunk K] [--json] [--pytorch]
+//                      [--chunk K] [--cell lstm|gru] [--bidirectional] [--json] [--pytorch]
 #include <fmt/core.h>
 #include <omp.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "core/losses/loss.hpp"
+#include "core/layers/recurrent_stack.hpp"
 #include "core/models/sequence_model.hpp"
 #include "core/random/counter_rng.hpp"
 #include "core/runtime/allocator.hpp"
@@ -46,7 +48,8 @@ struct Shape {
   int batch, seq, hidden;
 };
 constexpr Shape kShapes[] = {{64, 64, 128}, {256, 32, 64}, {32, 256, 256}};
-// PyTorch 1.13 nn.LSTM non-private step on these machines, from the speed issue (orientation).
+// PyTorch 1.13 nn.LSTM non-private step on these machines, from the speed issue (orientation;
+// one-directional LSTM only).
 constexpr double kIssuePyTorchMs[] = {68.5, 52.5, 523.0};
 constexpr int kVocab = 256, kEmbed = 64, kClasses = 2, kDatasetFactor = 16;  // N = 16 B
 
@@ -66,10 +69,23 @@ long peak_rss_kb() {
   return -1;
 }
 
+struct Recurrent {
+  RecurrentCell cell = RecurrentCell::kLstm;
+  bool bidirectional = false;
+  int gates() const { return cell == RecurrentCell::kGru ? 3 : 4; }
+  int directions() const { return bidirectional ? 2 : 1; }
+  // "LSTM(H)", "GRU(H)", "bidirectional LSTM(H + H)"
+  std::string label() const {
+    const char* name = cell == RecurrentCell::kGru ? "GRU" : "LSTM";
+    return bidirectional ? fmt::format("bidirectional {}(H + H)", name) : fmt::format("{}(H)", name);
+  }
+};
+
 // Multiply-adds x 2 of one step's GEMMs: forward (input projection + recurrence), BPTT (dh, dX)
-// and the weight gradients, each 2·T·B·4H·(D or H) — 24·T·B·H·(D + H) in all.
-double step_flops(const Shape& s) {
-  return 24.0 * s.seq * s.batch * s.hidden * static_cast<double>(kEmbed + s.hidden);
+// and the weight gradients, each 2·T·B·gH·(D or H) with g gates (LSTM 4, GRU 3) per direction
+// — 6g·T·B·H·(D + H) per direction in all, 24·T·B·H·(D + H) for one LSTM.
+double step_flops(const Shape& s, const Recurrent& rec) {
+  return 6.0 * rec.gates() * rec.directions() * s.seq * s.batch * s.hidden * static_cast<double>(kEmbed + s.hidden);
 }
 
 // Plain Eigen float GEMM rate, 1024^3, in fixed column blocks over the threads; median of 25
@@ -121,7 +137,14 @@ struct ChildOptions {
   int reps = 10;
   std::string norm_method = "auto";  // DP: per-example method for every linear parameter
   int chunk_factor = 1;              // DP: chunks of at most chunk_factor·B examples; 0: whole batch
+  Recurrent recurrent;               // the recurrent layer (default: one-directional LSTM)
 };
+
+std::optional<RecurrentCell> parse_cell(const std::string& name) {
+  if (name == "lstm") return RecurrentCell::kLstm;
+  if (name == "gru") return RecurrentCell::kGru;
+  return std::nullopt;
+}
 
 std::optional<NormMethod> parse_norm_method(const std::string& name) {
   if (name == "auto") return NormMethod::kAuto;
@@ -130,8 +153,8 @@ std::optional<NormMethod> parse_norm_method(const std::string& name) {
   return std::nullopt;
 }
 
-// The benchmark's task: fixed-length sequences (no reordering), Embedding -> LSTM -> last step
-// -> Linear, cross-entropy.
+// The benchmark's task: fixed-length sequences (no reordering), Embedding -> LSTM (or GRU, or
+// bidirectional) -> last step -> Linear, cross-entropy.
 class BenchTask : public StepTask {
  public:
   BenchTask(SequenceModel<float>& model, const Dataset& data, int seq) : model_(model), data_(data), seq_(seq) {}
@@ -155,7 +178,7 @@ class BenchTask : public StepTask {
 class StepRunner {
  public:
   StepRunner(const Shape& s, const Dataset& data, bool dp, const ChildOptions& options)
-      : s_(s), model_(spec(s), 1), params_(model_.parameters()), task_(model_, data, s.seq),
+      : s_(s), model_(spec(s, options.recurrent), 1), params_(model_.parameters()), task_(model_, data, s.seq),
         randomness_(3), noise_(randomness_),
         sampler_(static_cast<int64_t>(data.labels.size()),
                  static_cast<double>(s.batch) / static_cast<double>(data.labels.size()), randomness_),
@@ -183,11 +206,15 @@ class StepRunner {
   size_t max_batch() const { return max_batch_; }
 
  private:
-  static SequenceModelSpec spec(const Shape& s) {
+  static SequenceModelSpec spec(const Shape& s, const Recurrent& rec) {
     SequenceModelSpec spec;
     spec.vocab_size = kVocab;
     spec.embedding_dim = kEmbed;
-    spec.recurrent = dpt::lstm_layers({s.hidden});
+    RecurrentLayerSpec layer;
+    layer.cell = rec.cell;
+    layer.hidden = s.hidden;
+    layer.bidirectional = rec.bidirectional;
+    spec.recurrent = {layer};
     spec.outputs = kClasses;
     return spec;
   }
@@ -248,7 +275,7 @@ int run_time_child(int shape_index, const ChildOptions& options) {
   nlohmann::json j{{"nonprivate",
                     {{"median_ms", np_med},
                      {"examples_per_s", s.batch * static_cast<double>(options.reps) / (np_total / 1000.0)},
-                     {"gflops", step_flops(s) / (np_med * 1e6)}}},
+                     {"gflops", step_flops(s, options.recurrent) / (np_med * 1e6)}}},
                    {"dp",
                     {{"median_ms", dp_med},
                      {"examples_per_s", dp_examples / (dp_total / 1000.0)},
@@ -271,8 +298,9 @@ int run_rss_child(int shape_index, bool dp, const ChildOptions& options) {
 
 nlohmann::json run_in_child(const std::string& self, int shape, const std::string& mode, const ChildOptions& options,
                             int threads) {
-  const std::string cmd = fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {} --norm-method {} --chunk {}", threads,
-                                      self, shape, mode, options.reps, options.norm_method, options.chunk_factor);
+  const std::string cmd = fmt::format("OMP_NUM_THREADS={} '{}' --child {} {} --reps {} --norm-method {} --chunk {} --cell {}{}",
+                                      threads, self, shape, mode, options.reps, options.norm_method, options.chunk_factor,
+                                      name_of(options.recurrent.cell), options.recurrent.bidirectional ? " --bidirectional" : "");
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
   std::string out;
@@ -286,12 +314,13 @@ nlohmann::json run_in_child(const std::string& self, int shape, const std::strin
 // in its faster configuration of two: OpenBLAS threads as it comes, and OPENBLAS_NUM_THREADS=1
 // (torch's own OpenMP threads and OpenBLAS's pthreads oversubscribe the cores on small GEMMs;
 // on these machines the second is 2-5x faster). Returns the faster median and its setting.
-nlohmann::json run_pytorch(const Shape& s, int reps, int threads) {
+nlohmann::json run_pytorch(const Shape& s, const Recurrent& rec, int reps, int threads) {
   nlohmann::json best = nullptr;
   for (const char* env : {"", "OPENBLAS_NUM_THREADS=1 "}) {
     const std::string cmd =
-        fmt::format("{}/usr/bin/python3 '{}' --batch {} --seq {} --hidden {} --reps {} --threads {} 2>/dev/null", env,
-                    DPT_PYTORCH_SCRIPT, s.batch, s.seq, s.hidden, reps, threads);
+        fmt::format("{}/usr/bin/python3 '{}' --batch {} --seq {} --hidden {} --reps {} --threads {} --cell {}{} 2>/dev/null",
+                    env, DPT_PYTORCH_SCRIPT, s.batch, s.seq, s.hidden, reps, threads, name_of(rec.cell),
+                    rec.bidirectional ? " --bidirectional" : "");
     FILE* pipe = popen(cmd.c_str(), "r");
     if (pipe == nullptr) continue;
     std::string out;
@@ -337,6 +366,16 @@ int main(int argc, char** argv) {
       child.chunk_factor = value("--chunk");
     } else if (arg == "--norm-method") {
       child.norm_method = text("--norm-method");
+    } else if (arg == "--cell") {
+      const std::string name = text("--cell");
+      const std::optional<RecurrentCell> cell = parse_cell(name);
+      if (!cell) {
+        std::fprintf(stderr, "dp_step_bench: --cell expects lstm or gru, but got '%s'\n", name.c_str());
+        return 2;
+      }
+      child.recurrent.cell = *cell;
+    } else if (arg == "--bidirectional") {
+      child.recurrent.bidirectional = true;
     } else if (arg == "--json") {
       json = true;
     } else if (arg == "--pytorch") {
@@ -344,7 +383,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "dp_step_bench: unknown option %s (known: --threads N --reps R --shape K --norm-method auto|ghost|fused "
-                   "--chunk K --json --pytorch)\n",
+                   "--chunk K --cell lstm|gru --bidirectional --json --pytorch)\n",
                    arg.c_str());
       return 2;
     }
@@ -361,11 +400,11 @@ int main(int argc, char** argv) {
   }
   omp_set_num_threads(threads);
   const std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
-  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"norm_method", child.norm_method}, {"chunk_factor", child.chunk_factor}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
+  nlohmann::json result{{"threads", threads}, {"reps", child.reps}, {"norm_method", child.norm_method}, {"chunk_factor", child.chunk_factor}, {"cell", name_of(child.recurrent.cell)}, {"bidirectional", child.recurrent.bidirectional}, {"sgemm_gflops", sgemm_gflops()}, {"shapes", nlohmann::json::array()}};
   for (int k = 0; k < 3; ++k) {
     if (only >= 0 && k != only) continue;
     const Shape s = kShapes[k];
-    nlohmann::json r{{"batch", s.batch}, {"seq", s.seq}, {"hidden", s.hidden}, {"gflop_per_step", step_flops(s) / 1e9}};
+    nlohmann::json r{{"batch", s.batch}, {"seq", s.seq}, {"hidden", s.hidden}, {"gflop_per_step", step_flops(s, child.recurrent) / 1e9}};
     const nlohmann::json timing = run_in_child(self, k, "time", child, threads);
     r["nonprivate"] = timing["nonprivate"];
     r["dp"] = timing["dp"];
@@ -373,8 +412,9 @@ int main(int argc, char** argv) {
     r["dp"]["peak_rss_mb"] = run_in_child(self, k, "rss-dp", child, threads)["peak_rss_mb"];
     r["dp_over_nonprivate_time"] = r["dp"]["median_ms"].get<double>() / r["nonprivate"]["median_ms"].get<double>();
     r["dp_over_nonprivate_rss"] = r["dp"]["peak_rss_mb"].get<double>() / r["nonprivate"]["peak_rss_mb"].get<double>();
-    r["pytorch_issue_ms"] = kIssuePyTorchMs[k];
-    if (pytorch) r["pytorch_nonprivate"] = run_pytorch(s, child.reps, threads);
+    const bool issue_model = child.recurrent.cell == RecurrentCell::kLstm && !child.recurrent.bidirectional;
+    if (issue_model) r["pytorch_issue_ms"] = kIssuePyTorchMs[k];
+    if (pytorch) r["pytorch_nonprivate"] = run_pytorch(s, child.recurrent, child.reps, threads);
     result["shapes"].push_back(r);
   }
   // The machine's sgemm rate: the better of a measurement before and one after the shapes.
@@ -386,10 +426,10 @@ int main(int argc, char** argv) {
     std::printf("%s\n", result.dump(2).c_str());
     return 0;
   }
-  fmt::print("dp_step_bench: Embedding(256->64) -> LSTM(H) -> Linear(H->2), SGD; {} threads, median of {} steps after 3 warm-ups,\n"
+  fmt::print("dp_step_bench: Embedding(256->64) -> {} -> Linear({}->2), SGD; {} threads, median of {} steps after 3 warm-ups,\n"
              "non-private and DP steps interleaved in one process; "
              "DP: Poisson batches at q = B/N, norms '{}', chunks of at most {}\n",
-             threads, child.reps, child.norm_method,
+             child.recurrent.label(), child.recurrent.bidirectional ? "2H" : "H", threads, child.reps, child.norm_method,
              child.chunk_factor > 0 ? fmt::format("{} x B examples", child.chunk_factor) : std::string("(none: whole batches)"));
   fmt::print("machine sgemm (Eigen, 1024^3, same threads, better of before and after): {:.1f} GFLOP/s\n\n", result["sgemm_gflops"].get<double>());
   fmt::print("{:>16} | {:>10} {:>9} {:>8} {:>7} | {:>10} {:>9} {:>8} | {:>6} {:>6} | {:>10}\n", "B x T x H", "non-priv ms",
@@ -397,7 +437,7 @@ int main(int argc, char** argv) {
   for (const auto& r : result["shapes"]) {
     const auto& np = r["nonprivate"];
     const auto& dp = r["dp"];
-    std::string torch_ms = fmt::format("({:.1f})", r["pytorch_issue_ms"].get<double>());
+    std::string torch_ms = r.contains("pytorch_issue_ms") ? fmt::format("({:.1f})", r["pytorch_issue_ms"].get<double>()) : "-";
     if (r.contains("pytorch_nonprivate") && r["pytorch_nonprivate"].is_object()) {
       torch_ms = fmt::format("{:.1f}", r["pytorch_nonprivate"]["median_ms"].get<double>());
     }
@@ -410,8 +450,13 @@ int main(int argc, char** argv) {
   }
   fmt::print("\nnon-private GFLOP/s as a fraction of sgemm:");
   for (const auto& r : result["shapes"]) fmt::print(" {:.2f}", r["nonprivate_fraction_of_sgemm"].get<double>());
-  fmt::print("\nPyTorch ms in parentheses: the speed issue's figure (run with --pytorch to measure side by side;\n"
-             "measured: the faster of OpenBLAS threads as they come and OPENBLAS_NUM_THREADS=1)\n");
+  if (child.recurrent.cell == RecurrentCell::kLstm && !child.recurrent.bidirectional) {
+    fmt::print("\nPyTorch ms in parentheses: the speed issue's figure (run with --pytorch to measure side by side;\n"
+               "measured: the faster of OpenBLAS threads as they come and OPENBLAS_NUM_THREADS=1)\n");
+  } else {
+    fmt::print("\nPyTorch ms: '-' unless --pytorch (the speed issue's figures are for one-directional LSTM only;\n"
+               "measured: the faster of OpenBLAS threads as they come and OPENBLAS_NUM_THREADS=1)\n");
+  }
   fmt::print("largest Poisson batch per shape (DP):");
   for (const auto& r : result["shapes"]) fmt::print(" {}", r["dp"]["max_batch"].get<int>());
   fmt::print("\n");

@@ -1,7 +1,8 @@
 // lstm_step_bench: wall time of (a) one non-private step — forward + loss + backward + ordinary
 // gradient (gradient_sum) — against (b) the core of one DP-SGD step — the same with per-example
 // norms, flat clip factors c_i = min(1, C/(||g_i|| + 1e-6)) and the clipped sum, all from
-// clipped_gradient_sum (kAuto) — on Embedding -> LSTM -> last valid step -> Linear(2), float32.
+// clipped_gradient_sum (kAuto) — on Embedding -> LSTM (or --cell gru, --bidirectional) -> last
+// valid step -> Linear(2), float32.
 // Medians of --reps repetitions after 3 warm-ups, (a) and (b) interleaved; the clipped sum is
 // also timed alone with each method (ghost, fused, auto) on one recorded tape, interleaved with
 // gradient_sum. Noise, the optimiser and the accountant are not measured.
@@ -56,14 +57,26 @@ struct Options {
   int reps = 20;
   bool ragged = false;
   bool json = false;
+  dpt::RecurrentCell cell = dpt::RecurrentCell::kLstm;
+  bool bidirectional = false;
 };
+
+// "LSTM(128)", "GRU(128)", "bidirectional LSTM(128 + 128)".
+std::string recurrent_label(const Options& o) {
+  const char* cell = o.cell == dpt::RecurrentCell::kGru ? "GRU" : "LSTM";
+  if (!o.bidirectional) return fmt::format("{}({})", cell, o.hidden);
+  return fmt::format("bidirectional {}({} + {})", cell, o.hidden, o.hidden);
+}
 
 // ---- command line --------------------------------------------------------------------------
 
 constexpr const char* kUsage =
     "usage: lstm_step_bench [--batch N] [--seq T] [--hidden H] [--embed D] [--vocab V] [--reps R]\n"
-    "                       [--ragged] [--json]\n"
-    "  defaults: --batch 64 --seq 64 --hidden 128 --embed 64 --vocab 256 --reps 20\n"
+    "                       [--cell lstm|gru] [--bidirectional] [--ragged] [--json]\n"
+    "  defaults: --batch 64 --seq 64 --hidden 128 --embed 64 --vocab 256 --reps 20 --cell lstm\n"
+    "  --cell           the recurrent layer: lstm (torch.nn.LSTM's) or gru (torch.nn.GRU's)\n"
+    "  --bidirectional  a bidirectional layer, H per direction; last step = [forward at the last\n"
+    "                   valid step | backward at step 0] (torch's h_n of both directions)\n"
     "  --ragged  lengths uniform in [T/2, T] (fixed seed), longest first as the trainer orders\n"
     "            a batch, instead of all T\n"
     "  --json    print one JSON object instead of the table\n";
@@ -101,9 +114,23 @@ Options parse_options(int argc, char** argv) {
       fmt::print("{}", kUsage);
       std::exit(0);
     }
-    if (arg == "--ragged" || arg == "--json") {
+    if (arg == "--ragged" || arg == "--json" || arg == "--bidirectional") {
       if (has_inline_value) usage_error(fmt::format("{} takes no value.", arg));
-      (arg == "--ragged" ? o.ragged : o.json) = true;
+      (arg == "--ragged" ? o.ragged : arg == "--json" ? o.json : o.bidirectional) = true;
+      continue;
+    }
+    if (arg == "--cell") {
+      if (!has_inline_value) {
+        if (k + 1 >= argc) usage_error("--cell needs a value.");
+        value = argv[++k];
+      }
+      if (value == "lstm") {
+        o.cell = dpt::RecurrentCell::kLstm;
+      } else if (value == "gru") {
+        o.cell = dpt::RecurrentCell::kGru;
+      } else {
+        usage_error(fmt::format("--cell expects lstm or gru, but got '{}'.", value));
+      }
       continue;
     }
     const auto it = ints.find(arg);
@@ -360,6 +387,7 @@ void print_json(const Bench& bench, const Results& r) {
   j["shape"] = {{"batch", o.batch},   {"seq", o.seq},     {"steps", bench.batch.inputs.layout->steps()},
                 {"vocab", o.vocab},   {"embed", o.embed}, {"hidden", o.hidden},
                 {"outputs", 2},       {"ragged", o.ragged}, {"mean_length", bench.batch.mean_length}};
+  j["recurrent"] = {{"cell", dpt::name_of(o.cell)}, {"hidden", o.hidden}, {"bidirectional", o.bidirectional}};
   j["dtype"] = "float32";
   j["threads"] = omp_get_max_threads();
   j["reps"] = o.reps;
@@ -389,15 +417,19 @@ int main(int argc, char** argv) {
     dpt::SequenceModelSpec spec;
     spec.vocab_size = o.vocab;
     spec.embedding_dim = o.embed;
-    spec.recurrent = dpt::lstm_layers({o.hidden});
+    dpt::RecurrentLayerSpec layer;
+    layer.cell = o.cell;
+    layer.hidden = o.hidden;
+    layer.bidirectional = o.bidirectional;
+    spec.recurrent = {layer};
     spec.outputs = 2;
     spec.pooling = dpt::Pooling::kLast;
     Bench bench(o, spec);
     if (!o.json) {
       fmt::print("lstm_step_bench: batch {}, seq {} ({}, {} steps, mean length {:.1f}), vocab {} -> Embedding({}) -> "
-                 "LSTM({}) -> last step -> Linear(2), cross-entropy, float32, C = {}, threads {}\n",
+                 "{} -> last step -> Linear(2), cross-entropy, float32, C = {}, threads {}\n",
                  o.batch, o.seq, o.ragged ? "ragged" : "full", bench.batch.inputs.layout->steps(),
-                 bench.batch.mean_length, o.vocab, o.embed, o.hidden, kClipNorm, omp_get_max_threads());
+                 bench.batch.mean_length, o.vocab, o.embed, recurrent_label(o), kClipNorm, omp_get_max_threads());
     }
     const Results r = run(bench);
     if (o.json) {
