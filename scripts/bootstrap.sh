@@ -16,6 +16,7 @@ packages=(
   libcli11-dev                  # the dptrain command line
   doctest-dev                   # tests
   pybind11-dev python3-dev python3-numpy   # the Python package (import dptrain; docs/python.md)
+  libopenmpi-dev openmpi-bin    # runs on several ranks: mpirun -np K dptrain run (docs/distributed.md)
 )
 
 for arg in "$@"; do

@@ -1,10 +1,15 @@
 // The dptrain command line: one subcommand per job (CLI11 parses flags and prints help).
+// Under an MPI launcher (mpirun -np K dptrain run ...; docs/distributed.md) every rank runs this
+// main; a rank that fails prints its error, naming its rank, and ends the whole job with its exit
+// code (MPI_Abort), so no rank waits for a peer that is gone.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <new>
+#include <string>
 
 #include "core/runtime/allocator.hpp"
 #include "core/error.hpp"
@@ -20,9 +25,11 @@
 #include "experiments/ledger/ledger_error.hpp"
 #include "datasets/dataset_error.hpp"
 #include "dp/accounting/accounting_error.hpp"
+#include "experiments/distributed/communicator.hpp"
 
-int main(int argc, char** argv) {
-  dpt::keep_freed_memory_in_process();
+namespace {
+
+int run_command(int argc, char** argv, const dpt::Communicator* comm, const std::string& prog) {
   CLI::App app{"dptrain: differentially private LSTM training"};
   app.require_subcommand(1);
 
@@ -34,10 +41,12 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--seed", demo.seed, "master seed");
 
   dpt::RunCommands runs;
+  runs.communicator = comm;
   runs.add_to(app);
   dpt::InferenceCommands inference;
   inference.add_to(app);
   dpt::SweepCommand sweep;
+  sweep.options.communicator = comm;
   sweep.add_to(app);
   dpt::PlotCommand plot;
   plot.add_to(app);
@@ -54,6 +63,13 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);  // prints help (exit 0) or the error
     return code == 0 ? 0 : 2;       // every parse error exits 2
   }
+  if (comm != nullptr && comm->size() > 1 && !*runs.run && !*runs.resume && !*sweep.sweep) {
+    if (comm->is_root()) {
+      fmt::print(stderr, "dptrain: only `run`, `resume` and `sweep` run on several ranks (this job has {}); start `{}` as one process\n",
+                 comm->size(), app.get_subcommands().empty() ? std::string("it") : app.get_subcommands()[0]->get_name());
+    }
+    return 2;
+  }
   try {
     if (*demo_cmd) return dpt::run_demo(demo);
     if (*epsilon_cmd) return dpt::run_epsilon_command(epsilon);
@@ -64,32 +80,50 @@ int main(int argc, char** argv) {
     if (const int code = plot.dispatch(); code >= 0) return code;
     if (const int code = ledger.dispatch(); code >= 0) return code;
   } catch (const dpt::ConfigError& e) {  // a bad config: nothing was written
-    fmt::print(stderr, "dptrain: {}\n", e.what());
+    fmt::print(stderr, "{}: {}\n", prog, e.what());
     return 2;
   } catch (const dpt::AccountingError& e) {  // e.g. a target epsilon no noise multiplier reaches
-    fmt::print(stderr, "dptrain: {}\n", e.what());
+    fmt::print(stderr, "{}: {}\n", prog, e.what());
     return 2;
   } catch (const dpt::DatasetError& e) {  // bad input data (a missing or malformed file, overlapping splits): nothing was written
-    fmt::print(stderr, "dptrain: {}\n", e.what());
+    fmt::print(stderr, "{}: {}\n", prog, e.what());
     return 2;
   } catch (const dpt::LedgerError& e) {  // a ledger refused the run, or is damaged, or is for other data: nothing was charged
-    fmt::print(stderr, "dptrain: {}\n", e.what());
+    fmt::print(stderr, "{}: {}\n", prog, e.what());
     return 2;
   } catch (const dpt::LedgerIoError& e) {  // the ledger's lock or a write failed: nothing was charged
-    fmt::print(stderr, "dptrain: error: {}\n", e.what());
+    fmt::print(stderr, "{}: error: {}\n", prog, e.what());
     return 1;
   } catch (const dpt::Error& e) {
-    fmt::print(stderr, "dptrain: error: {}\n", e.what());
+    fmt::print(stderr, "{}: error: {}\n", prog, e.what());
     return 1;
   } catch (const std::filesystem::filesystem_error& e) {  // the environment (a full or read-only disk, permissions), not a bug
-    fmt::print(stderr, "dptrain: error: {}: {}\n", e.path1().string(), e.code().message());
+    fmt::print(stderr, "{}: error: {}: {}\n", prog, e.path1().string(), e.code().message());
     return 1;
   } catch (const std::bad_alloc&) {  // sizes that cannot fit are refused earlier, naming the field (memory_estimate)
-    fmt::print(stderr, "dptrain: error: out of memory\n");
+    fmt::print(stderr, "{}: error: out of memory\n", prog);
     return 1;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "dptrain: internal error: {}\n", e.what());
+    fmt::print(stderr, "{}: internal error: {}\n", prog, e.what());
     return 3;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  dpt::keep_freed_memory_in_process();
+  const dpt::Communicator* comm = dpt::world_communicator();  // null: this process alone
+  const bool ranks = comm != nullptr && comm->size() > 1;
+  const std::string prog = ranks ? fmt::format("dptrain (rank {} of {})", comm->rank(), comm->size()) : "dptrain";
+  const int code = run_command(argc, argv, comm, prog);
+  if (ranks && code != 0) {
+    // The other ranks may be waiting for this one: end them all. Rank 0 goes first (its folder is
+    // left consistent: every write is atomic); the others give it a second to say why.
+    if (!comm->is_root()) ::sleep(1);
+    comm->abort(code);
+  }
+  dpt::finalize_world_communicator();
+  return code;
 }

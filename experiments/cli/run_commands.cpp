@@ -4,8 +4,10 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "experiments/config/config_error.hpp"
 #include "experiments/config/config_parser.hpp"
@@ -44,6 +46,7 @@ void RunCommands::add_to(CLI::App& app) {
   run->add_option("--threads", threads, "worker threads, 1 .. 256 (default: one per core; results are identical for any count)")
       ->check(CLI::Range(1, kMaxThreads));
   run->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
+  run->add_option("--debug-kill-rank", debug_kill_rank, "tests: only this rank kills itself")->group("");
   run->add_option("--debug-fail-accountant", debug_fail_accountant, "tests: this accountant fails in every report")->group("");
   run->add_option("--debug-kill-after-write", debug_kill_after_write, "tests: SIGKILL after the k-th atomic file write")->group("");
 
@@ -51,6 +54,7 @@ void RunCommands::add_to(CLI::App& app) {
   resume->add_option("run_dir", run_dir, "run folder")->required();
   resume->add_option("--threads", threads, "worker threads, 1 .. 256 (default: one per core)")->check(CLI::Range(1, kMaxThreads));
   resume->add_option("--debug-kill-at-step", debug_kill_at_step, "tests: SIGKILL the process before this step")->group("");
+  resume->add_option("--debug-kill-rank", debug_kill_rank, "tests: only this rank kills itself")->group("");
   resume->add_option("--debug-kill-after-write", debug_kill_after_write, "tests: SIGKILL after the k-th atomic file write")->group("");
 
   report = app.add_subcommand("report", "print a run's epsilon budget report (privacy.md)");
@@ -73,14 +77,23 @@ int RunCommands::dispatch() const {
   options.debug_kill_at_step = debug_kill_at_step;
   options.debug_fail_accountant = debug_fail_accountant;
   options.debug_kill_after_write = debug_kill_after_write;
+  options.debug_kill_rank = debug_kill_rank;
+  options.communicator = communicator;
+  // K ranks on a host share its cores (results do not depend on the thread count).
+  if (options.threads == 0 && communicator != nullptr && communicator->size() > 1) {
+    options.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local_ranks());
+  }
+  const bool root = communicator == nullptr || communicator->is_root();
   if (run != nullptr && *run) {
     const std::string dir = run_experiment(load_config(config_file), options);
+    if (!root) return 0;
     fmt::print("{}", read_file((std::filesystem::path(dir) / "privacy.md").string()));
     fmt::print("\nrun folder: {}\n", dir);
     return 0;
   }
   if (resume != nullptr && *resume) {
     const std::string dir = resume_experiment(run_dir, options);
+    if (!root) return 0;
     fmt::print("{}", read_file((std::filesystem::path(dir) / "privacy.md").string()));
     return 0;
   }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "experiments/distributed/communicator.hpp"
+
 namespace dpt {
 
 struct RunCommands {
@@ -20,7 +22,9 @@ struct RunCommands {
   std::string debug_fail_accountant;
   long debug_kill_after_write = 0;
   int64_t debug_kill_at_step = -1;
+  int debug_kill_rank = -1;
   std::vector<int64_t> examples;
+  const Communicator* communicator = nullptr;  // the job's ranks under mpirun (docs/distributed.md)
 
   // Registers the subcommands on `app`.
   void add_to(CLI::App& app);

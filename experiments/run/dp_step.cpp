@@ -24,7 +24,10 @@ DpEvent DpStep::charged_event() const {
 }
 
 StepResult DpStep::run(const StepTask& task, int64_t step, double learning_rate) const {
-  std::vector<int64_t> batch = parts_.sampler->sample(static_cast<uint64_t>(step));  // 1 Poisson sample
+  std::vector<int64_t> batch;
+  if (!distributed() || parts_.communicator->is_root()) {
+    batch = parts_.sampler->sample(static_cast<uint64_t>(step));  // 1 Poisson sample (rank 0's is everyone's)
+  }
   return process(task, std::move(batch), step, learning_rate);
 }
 
@@ -34,6 +37,7 @@ StepResult DpStep::run_on_batch(const StepTask& task, std::vector<int64_t> batch
 }
 
 StepResult DpStep::process(const StepTask& task, std::vector<int64_t> batch, int64_t step, double learning_rate) const {
+  if (distributed()) return process_distributed(task, std::move(batch), step, learning_rate);
   task.order(batch);  // processing order only
   StepResult result;
   result.batch_size = static_cast<int>(batch.size());
@@ -41,14 +45,22 @@ StepResult DpStep::process(const StepTask& task, std::vector<int64_t> batch, int
   const uint64_t step_seed = derive_seed(parts_.dropout_seed, static_cast<uint64_t>(step));
   const std::vector<std::vector<int64_t>> chunks = physical_batches(batch, parts_.max_physical_batch_size);
   for (size_t c = 0; c < chunks.size(); ++c) {
-    Tape<float> tape;
-    const LossResult<float> loss = task.loss(tape, chunks[c], c == 0 ? step_seed : derive_seed(step_seed, c));  // 2 forward
-    tape.backward(loss.total);                                                    // 3 backward: (A, G) per use
-    result.loss_sum += loss.per_example.cast<double>().sum();
-    add_chunk(tape.uses(), static_cast<int>(chunks[c].size()), sums);           // 4-5 norms, clip, sum
+    ChunkSum s = chunk_sum(task, chunks[c], c == 0 ? step_seed : derive_seed(step_seed, c));  // 2-5
+    result.loss_sum += s.loss_sum;
+    merge(std::move(s.sums), sums);
   }
-  update(std::move(sums), result, step, learning_rate);                         // 6-8
+  update(std::move(sums), result, step, learning_rate);  // 6-8
   return result;
+}
+
+DpStep::ChunkSum DpStep::chunk_sum(const StepTask& task, const std::vector<int64_t>& chunk, uint64_t dropout_seed) const {
+  ChunkSum s;
+  Tape<float> tape;
+  const LossResult<float> loss = task.loss(tape, chunk, dropout_seed);  // 2 forward
+  tape.backward(loss.total);                                            // 3 backward: (A, G) per use
+  s.loss_sum = loss.per_example.cast<double>().sum();
+  add_chunk(tape.uses(), static_cast<int>(chunk.size()), s.sums);      // 4-5 norms, clip, sum
+  return s;
 }
 
 void DpStep::add_chunk(const std::vector<ParamUse<float>>& uses, int chunk_size, GradientSums& sums) const {
@@ -57,11 +69,25 @@ void DpStep::add_chunk(const std::vector<ParamUse<float>>& uses, int chunk_size,
     return;
   }
   if (chunk_size == 0) return;
-  std::vector<MatrixF> g = gradient_sum(uses, parts_.params);                        // sum_i g_i
-  if (sums.plain.empty()) {
-    sums.plain = std::move(g);
-  } else {
-    for (size_t p = 0; p < sums.plain.size(); ++p) sums.plain[p] += g[p];
+  sums.plain = gradient_sum(uses, parts_.params);  // sum_i g_i
+}
+
+// The sums of the chunks so far plus one more: the first chunk's sums are taken as they are,
+// every later one is added to them, in chunk order (the same additions on any number of ranks).
+void DpStep::merge(GradientSums from, GradientSums& into) const {
+  ClippedBatchSum<float>& a = into.clipped;
+  a.examples += from.clipped.examples;
+  a.clipped_examples += from.clipped.clipped_examples;
+  a.nonfinite_examples += from.clipped.nonfinite_examples;
+  if (a.sum.empty()) {
+    a.sum = std::move(from.clipped.sum);
+  } else if (!from.clipped.sum.empty()) {
+    for (size_t p = 0; p < a.sum.size(); ++p) a.sum[p] += from.clipped.sum[p];
+  }
+  if (into.plain.empty()) {
+    into.plain = std::move(from.plain);
+  } else if (!from.plain.empty()) {
+    for (size_t p = 0; p < into.plain.size(); ++p) into.plain[p] += from.plain[p];
   }
 }
 

@@ -11,6 +11,12 @@
 //   8 charge      one Poisson-sampled Gaussian (q, σ) to the accountant
 //
 // A non-private step is the same path without 4-6 and 8: the plain gradient sum ÷ |B_t|.
+//
+// On K ranks (docs/distributed.md) rank 0 draws B_t and broadcasts it, each rank runs 2-5 on
+// the chunks it is assigned (experiments/distributed/chunk_assignment.hpp) and sends their sums
+// to rank 0, which adds them in chunk order — the same additions as one process — and runs 6-8
+// alone; the new parameters and the step's result are broadcast. The noise is drawn once, by
+// rank 0 (reproducible or secure), and the bits do not depend on K.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +29,7 @@
 #include "dp/accounting/privacy_accountant.hpp"
 #include "dp/poisson_sampler.hpp"
 #include "dp/privatizer.hpp"
+#include "experiments/distributed/communicator.hpp"
 #include "optim/optimizer.hpp"
 
 namespace dpt {
@@ -33,6 +40,8 @@ class StepTask {
   virtual ~StepTask() = default;
   // Reorders a sampled batch for processing only (the clipped sum does not depend on the order).
   virtual void order(std::vector<int64_t>& batch) const = 0;
+  // Relative cost of processing `chunk` (tokens): balances chunks over ranks.
+  virtual int64_t cost(const std::vector<int64_t>& chunk) const { return static_cast<int64_t>(chunk.size()); }
   // Forward pass of the examples `chunk` on `tape` (dropout drawn from `dropout_seed`): their loss.
   virtual LossResult<float> loss(Tape<float>& tape, const std::vector<int64_t>& chunk, uint64_t dropout_seed) const = 0;
 };
@@ -46,6 +55,16 @@ struct DpStepParts {
   PrivacyAccountant* accountant = nullptr;  // required with a privatizer: charged every step
   int max_physical_batch_size = 0;          // 0: the sampled batch in one chunk
   uint64_t dropout_seed = 0;                // step t's dropout: derive_seed(dropout_seed, t), then per chunk
+  const Communicator* communicator = nullptr;  // null (or one rank): this process does the whole step
+};
+
+// Time rank 0 spent in the steps' communication (receiving chunk sums, broadcasting the batch
+// and the update): what `dptrain run` prints on K ranks and bench/mpi_step_bench.sh reads.
+struct StepCommStats {
+  int64_t steps = 0;
+  double total_ms = 0.0;  // whole steps
+  double comm_ms = 0.0;   // of which waiting for or moving messages
+  double bytes = 0.0;     // sent and received by rank 0
 };
 
 struct StepResult {
@@ -72,6 +91,8 @@ class DpStep {
   // privatizer's σ (the mechanism that runs). Throws InvalidArgument for a non-private step.
   DpEvent charged_event() const;
 
+  const StepCommStats& comm_stats() const { return stats_; }
+
  private:
   // Sum over the chunks of the batch: clipped per example (private) or plain.
   struct GradientSums {
@@ -79,11 +100,22 @@ class DpStep {
     std::vector<MatrixF> plain;
   };
 
+  // One chunk's contribution, as a rank computes it and rank 0 adds it.
+  struct ChunkSum {
+    GradientSums sums;  // this chunk alone
+    double loss_sum = 0.0;
+  };
+
   StepResult process(const StepTask& task, std::vector<int64_t> batch, int64_t step, double learning_rate) const;
+  StepResult process_distributed(const StepTask& task, std::vector<int64_t> batch, int64_t step, double learning_rate) const;
+  ChunkSum chunk_sum(const StepTask& task, const std::vector<int64_t>& chunk, uint64_t dropout_seed) const;
   void add_chunk(const std::vector<ParamUse<float>>& uses, int chunk_size, GradientSums& sums) const;
+  void merge(GradientSums from, GradientSums& into) const;
   void update(GradientSums sums, StepResult& result, int64_t step, double learning_rate) const;
+  bool distributed() const { return parts_.communicator != nullptr && parts_.communicator->size() > 1; }
 
   DpStepParts parts_;
+  mutable StepCommStats stats_;
 };
 
 }  // namespace dpt

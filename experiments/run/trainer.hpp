@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "experiments/config/experiment_config.hpp"
+#include "experiments/distributed/communicator.hpp"
 
 namespace dpt {
 
@@ -18,11 +19,15 @@ struct RunOptions {
   int threads = 0;                   // 0: one per core; results do not depend on it
   bool progress = false;             // a progress line on the terminal
   int64_t debug_kill_at_step = -1;   // tests: raise SIGKILL just before this step runs
+  int debug_kill_rank = -1;          // tests: ... on this rank only (-1: every rank)
   std::string debug_fail_accountant; // tests: this accountant throws in every report after the start check
   long debug_kill_after_write = 0;   // tests: SIGKILL right after the k-th atomic file write (run folders)
   // Asked before each step (the Python package's Ctrl-C): true stops the run there by throwing
   // RunInterrupted, leaving the folder as a kill at that point would (resumable).
   std::function<bool()> stop_requested;
+  // The job's ranks (docs/distributed.md); null: this process alone. On K > 1 ranks every rank
+  // trains (dp_step.hpp) and rank 0 alone writes the run folder, the ledger and the log.
+  const Communicator* communicator = nullptr;
 };
 
 // The run stopped early: its weights or loss became non-finite, or most of an epoch's examples

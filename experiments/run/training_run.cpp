@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -20,6 +21,7 @@
 #include "datasets/sha256.hpp"
 #include "dp/poisson_sampler.hpp"
 #include "dp/privatizer.hpp"
+#include "experiments/config/config_error.hpp"
 #include "experiments/config/config_json.hpp"
 #include "experiments/run/atomic_file.hpp"
 #include "experiments/run/checkpoint.hpp"
@@ -83,8 +85,43 @@ TrainingRun::TrainingRun(ExperimentConfig config, std::string run_dir, const Run
   if (config_.privacy.enabled) set_up_privacy();
   make_step();
   warnings_ = run_warnings(data_, config_.data, resolved_);
-  for (const std::string& w : warnings_) fmt::print(stderr, "warning: {}\n", w);
-  if (resuming) restore();
+  if (root()) {
+    for (const std::string& w : warnings_) fmt::print(stderr, "warning: {}\n", w);
+    if (resuming) restore();
+  }
+  if (distributed()) sync_ranks();
+}
+
+// K ranks start from one state (docs/distributed.md): the same dptrain build, config and data
+// everywhere (checked by hash: a rank that read other files is refused), then rank 0's parameters and
+// progress (its fresh or warm-started initialisation, or the checkpoint it verified).
+void TrainingRun::sync_ranks() {
+  const Communicator& comm = *options_.communicator;
+  const std::string mine = fmt::format("dptrain {} ({}) config {} data {}", DPT_VERSION, DPT_GIT_COMMIT,
+                                       sha256_hex(to_json(config_).dump()), data_.content_hash);
+  const std::vector<std::string> all = comm.all_gather(mine);
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] != all[0]) {
+      throw ConfigError("", fmt::format("rank {} of {} has another dptrain, config or data than rank 0 ({} vs {}): every rank "
+                                        "must run the same dptrain and read the same config and data files (docs/distributed.md)",
+                                        r, all.size(), all[r], all[0]));
+    }
+  }
+  for (Parameter<float>* p : params_) comm.broadcast(p->value.data(), static_cast<size_t>(p->value.size()) * sizeof(float));
+  int64_t state[6] = {progress_.next_step, progress_.epochs_done, progress_.epoch_examples, progress_.nonfinite_examples,
+                      progress_.epoch_nonfinite, last_checkpoint_step_};
+  comm.broadcast(state, sizeof state);
+  double loss_sum = progress_.epoch_loss_sum;
+  comm.broadcast(&loss_sum, sizeof loss_sum);
+  if (root()) return;
+  progress_.next_step = state[0];
+  progress_.epochs_done = state[1];
+  progress_.epoch_examples = state[2];
+  progress_.nonfinite_examples = state[3];
+  progress_.epoch_nonfinite = state[4];
+  last_checkpoint_step_ = state[5];
+  progress_.epoch_loss_sum = loss_sum;
+  if (accounting_ && progress_.next_step > 0) accounting_->charge_taken_steps(progress_.next_step);
 }
 
 // The first files of a run; manifest.json comes last and marks the run as started (a folder
@@ -142,12 +179,15 @@ void TrainingRun::charge_ledger(bool resuming) {
 }
 
 void TrainingRun::train() {
-  metrics_.open();
+  if (root()) metrics_.open();
   const auto start = Clock::now();
   const int64_t first = progress_.next_step;
   const bool interactive = options_.progress && isatty(STDERR_FILENO);
   for (int64_t step = progress_.next_step; step < resolved_.steps; ++step) {
-    if (step == options_.debug_kill_at_step) std::raise(SIGKILL);
+    if (step == options_.debug_kill_at_step &&
+        (options_.debug_kill_rank < 0 || (options_.communicator ? options_.communicator->rank() : 0) == options_.debug_kill_rank)) {
+      std::raise(SIGKILL);
+    }
     if (options_.stop_requested && options_.stop_requested()) {
       if (interactive) fmt::print(stderr, "\n");
       throw RunInterrupted(fmt::format("interrupted before step {}: resume the run with `dptrain resume {}`", step, run_dir_));
@@ -159,6 +199,15 @@ void TrainingRun::train() {
     const bool epoch_end = (step + 1) % resolved_.steps_per_epoch == 0 || step + 1 == resolved_.steps;
     if (epoch_end) {
       if (const auto why = dropped_share_problem(progress_.epoch_nonfinite, progress_.epoch_examples)) stop(step, *why);
+    }
+    if (!root()) {  // another rank: the running sums that decide a stop, nothing written
+      if (epoch_end) {
+        progress_.epochs_done = step / resolved_.steps_per_epoch + 1;
+        progress_.epoch_loss_sum = 0.0;
+        progress_.epoch_examples = 0;
+        progress_.epoch_nonfinite = 0;
+      }
+      continue;
     }
     nlohmann::ordered_json epoch_line;
     double report_ms = 0.0, checkpoint_ms = 0.0;
@@ -182,7 +231,15 @@ void TrainingRun::train() {
     }
   }
   if (interactive) fmt::print(stderr, "\n");
+  if (!root()) return;
   finish();
+  if (distributed()) {
+    const StepCommStats& c = step_->comm_stats();
+    const double steps = static_cast<double>(std::max<int64_t>(c.steps, 1));
+    fmt::print(stderr, "distributed: {} ranks x {} threads, {} steps, {:.2f} ms/step, of which {:.2f} ms/step communication "
+               "on rank 0 ({:.2f} MB/step)\n", options_.communicator->size(), omp_get_max_threads(), c.steps, c.total_ms / steps,
+               c.comm_ms / steps, c.bytes / steps / 1e6);
+  }
 }
 
 // σ, C and the accountant exist only in a private run; every reported accountant is tried at
@@ -208,6 +265,7 @@ void TrainingRun::make_step() {
   parts.accountant = accounting_ ? &accounting_->charged() : nullptr;
   parts.max_physical_batch_size = config_.training.max_physical_batch_size;
   parts.dropout_seed = derive_seed(key_.stream_seed, static_cast<uint64_t>(StreamPurpose::kDropout));
+  parts.communicator = options_.communicator;
   step_ = std::make_unique<DpStep>(std::move(parts));
   // One (q, σ) everywhere: what each step charges is what the reports and resume recompute.
   if (accounting_ && !(step_->charged_event() == accounting_->step_event())) {
@@ -231,7 +289,7 @@ void TrainingRun::record_step(int64_t step, double lr, const StepResult& s) {
     line["clipped"] = s.clipped;
     line["nonfinite"] = s.nonfinite;
   }
-  metrics_.append(line);
+  if (root()) metrics_.append(line);
 }
 
 // No silent garbage (issue 12; docs/run_folders.md): a run that diverged or dropped most of an
@@ -239,7 +297,7 @@ void TrainingRun::record_step(int64_t step, double lr, const StepResult& s) {
 // the one a resume starts from. The report says why, charged for every step that ran.
 void TrainingRun::stop(int64_t step, const std::string& why) {
   stopped_ = fmt::format("stopped at step {}: {}", step, why);
-  write_report();
+  if (root()) write_report();
   const std::string resumable = last_checkpoint_step_ >= 0
                                     ? fmt::format("its last checkpoint, at step {}, is from before", last_checkpoint_step_)
                                     : std::string("it has no checkpoint yet");

@@ -57,6 +57,9 @@ class TrainingRun {
   void checkpoint();
   void finish();
   void restore();
+  void sync_ranks();
+  bool root() const { return options_.communicator == nullptr || options_.communicator->is_root(); }
+  bool distributed() const { return options_.communicator != nullptr && options_.communicator->size() > 1; }
   void write_report();
   void log_epoch(const nlohmann::ordered_json& line, double report_ms, double checkpoint_ms) const;
   void progress_line(int64_t step, int64_t first, std::chrono::steady_clock::time_point start, const StepResult& s) const;

@@ -33,6 +33,18 @@ struct Child {
 
 std::string status_file(const std::string& dir, const SweepPoint& p) { return dir + "/logs/" + p.id + ".status.json"; }
 
+// This process's environment without an MPI launcher's variables: a sweep on K ranks
+// (docs/distributed.md) starts each run as a process of its own, not as a rank of the job.
+std::vector<std::string> environment_without_mpi() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string v = *e;
+    if (v.rfind("OMPI_", 0) == 0 || v.rfind("PMIX_", 0) == 0 || v.rfind("PMI_", 0) == 0) continue;
+    env.push_back(v);
+  }
+  return env;
+}
+
 // Starts `argv` with stdout and stderr appended to `log`; the child gets SIGKILL when the sweep dies.
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -40,6 +52,10 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  const std::vector<std::string> env = environment_without_mpi();
+  std::vector<char*> envp;
+  for (const std::string& v : env) envp.push_back(const_cast<char*>(v.c_str()));
+  envp.push_back(nullptr);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -53,7 +69,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
     ::dup2(fd, STDERR_FILENO);
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
   ::close(fd);

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
+#include <thread>
 
 #include "base/number_format.hpp"
 #include "core/error.hpp"
@@ -220,7 +223,98 @@ void restore_secure_trials(const SweepSpec& spec, const std::string& dir, SweepP
 
 }  // namespace
 
+namespace {
+
+// The runs of this job's ranks (SweepOptions::communicator): rank 0 deals out the points not yet
+// complete in plan order, one rank after the other (complete ones stay with rank 0, which only
+// reads them), sends the deal, runs its share, and gathers every rank's outcomes.
+struct RankDeal {
+  std::string dir;
+  std::vector<SweepPoint> points;  // this rank's
+};
+
+RankDeal receive_deal(const Communicator& comm, const std::string& deal_text) {
+  const json deal = json::parse(broadcast_string(comm, deal_text));
+  RankDeal mine;
+  if (deal.is_null()) return mine;
+  mine.dir = deal.at("dir").get<std::string>();
+  for (const json& p : deal.at("points")) {
+    if (p.at("rank").get<int>() != comm.rank()) continue;
+    SweepPoint point;
+    point.index = p.at("index").get<int64_t>();
+    point.id = p.at("id").get<std::string>();
+    point.axes = p.at("axes");
+    mine.points.push_back(std::move(point));
+  }
+  return mine;
+}
+
+std::string deal_points(const Communicator& comm, const std::string& dir, const SweepPlan& plan) {
+  json points = json::array();
+  int next = 0;
+  for (const SweepPoint& p : plan.points) {
+    const bool complete = run_is_complete(run_dir_of(dir, p));
+    const int rank = complete ? 0 : next++ % comm.size();
+    points.push_back({{"index", p.index}, {"id", p.id}, {"axes", p.axes}, {"rank", rank}});
+  }
+  return json{{"dir", dir}, {"points", points}}.dump();
+}
+
+json outcomes_json(const std::vector<RunOutcome>& outcomes) {
+  json out = json::array();
+  for (const RunOutcome& o : outcomes) {
+    out.push_back({{"id", o.id}, {"exit_code", o.exit_code}, {"complete", o.complete}, {"reused", o.reused},
+                   {"wall_seconds", o.wall_seconds ? json(*o.wall_seconds) : json(nullptr)}, {"log", o.log}});
+  }
+  return out;
+}
+
+// Every rank's outcomes, in plan order (rank 0 only; the others get an empty vector).
+std::vector<RunOutcome> gather_outcomes(const Communicator& comm, const SweepPlan& plan, const std::vector<RunOutcome>& mine) {
+  const std::vector<std::string> all = comm.all_gather(outcomes_json(mine).dump());
+  std::map<std::string, RunOutcome> by_id;
+  for (const std::string& text : all) {
+    for (const json& o : json::parse(text)) {
+      RunOutcome r;
+      r.id = o.at("id").get<std::string>();
+      r.exit_code = o.at("exit_code").get<int>();
+      r.complete = o.at("complete").get<bool>();
+      r.reused = o.at("reused").get<bool>();
+      if (!o.at("wall_seconds").is_null()) r.wall_seconds = o.at("wall_seconds").get<double>();
+      r.log = o.at("log").get<std::string>();
+      by_id[r.id] = std::move(r);
+    }
+  }
+  std::vector<RunOutcome> out;
+  for (const SweepPoint& p : plan.points) {
+    const auto it = by_id.find(p.id);
+    if (it == by_id.end()) throw std::logic_error("sweep: no rank ran " + p.id);
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+// Threads of this rank's runs: its share of the host's cores unless --threads says otherwise.
+int rank_threads(const SweepOptions& options) {
+  if (options.threads > 0 || options.communicator == nullptr) return options.threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local_ranks());
+}
+
+int run_sweep_share(const Communicator& comm, const SweepOptions& options) {
+  RankDeal mine = receive_deal(comm, "");
+  if (mine.dir.empty()) return 0;  // --plan, or rank 0 stopped before dealing
+  SweepPlan plan;
+  plan.points = std::move(mine.points);
+  const std::vector<RunOutcome> outcomes = run_sweep_points(plan, SweepRunOptions{mine.dir, options.jobs, rank_threads(options)});
+  (void)comm.all_gather(outcomes_json(outcomes).dump());
+  return 0;
+}
+
+}  // namespace
+
 int run_sweep(const std::string& file, const SweepOptions& options) {
+  const Communicator* comm = options.communicator != nullptr && options.communicator->size() > 1 ? options.communicator : nullptr;
+  if (comm != nullptr && !comm->is_root()) return run_sweep_share(*comm, options);
   const SweepSpec spec = load_sweep_spec(file);
   SweepPlan plan = plan_sweep(spec);
   const std::string dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
@@ -251,6 +345,7 @@ int run_sweep(const std::string& file, const SweepOptions& options) {
       shown["points"] = ordered_json::array();
     }
     fmt::print("{}\n", shown.dump(2));
+    if (comm != nullptr) (void)broadcast_string(*comm, "null");  // the other ranks run nothing
     return 0;
   }
   // Reproducible plans are the same at every attempt: a refused sweep writes nothing. A secure
@@ -276,7 +371,17 @@ int run_sweep(const std::string& file, const SweepOptions& options) {
   if (plan.trials_from_os) lay_out_folder();
   if (spec.ledger) preview_ledger(spec, plan, planned, dir);
   if (!lock) lay_out_folder();
-  const std::vector<RunOutcome> outcomes = run_sweep_points(plan, SweepRunOptions{dir, options.jobs, options.threads});
+  std::vector<RunOutcome> outcomes;
+  if (comm == nullptr) {
+    outcomes = run_sweep_points(plan, SweepRunOptions{dir, options.jobs, options.threads});
+  } else {
+    RankDeal mine = receive_deal(*comm, deal_points(*comm, dir, plan));
+    SweepPlan share;
+    share.points = std::move(mine.points);
+    fmt::print(stderr, "sweep {}: {} ranks; rank 0 runs {} of the {} runs\n", spec.name, comm->size(), share.points.size(),
+               plan.points.size());
+    outcomes = gather_outcomes(*comm, plan, run_sweep_points(share, SweepRunOptions{dir, options.jobs, rank_threads(options)}));
+  }
   const SweepResult result = summarise_sweep(spec, plan, dir, outcomes, planned, space);
   const std::string md = write_sweep_summary(spec, plan, result, dir);
   write_file_atomic(dir + "/frontier.svg", sweep_frontier_svg(spec, result));

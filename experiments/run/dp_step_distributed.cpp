@@ -1,0 +1,151 @@
+// One DP-SGD step on K ranks (see dp_step.hpp and docs/distributed.md). Per step:
+//   rank 0 -> all   the Poisson sample B_t (its size, then the indices)
+//   each rank       2-5 on its chunks (chunk_assignment.hpp), in chunk order
+//   rank r -> 0     per chunk it owns: [loss sum, examples, clipped, non-finite, has sum] and
+//                   the chunk's sums of every parameter (P floats)
+//   rank 0          adds the chunks in chunk order, then 6 noise, 7 optimizer, 8 charge
+//   rank 0 -> all   the new parameters (P floats) and the step's result
+// Rank 0 alone draws noise (secure or reproducible), so it is added exactly once; every rank
+// ends the step with rank 0's parameters, bit for bit; the accountant on every rank is charged
+// the same event.
+#include <chrono>
+#include <utility>
+
+#include "core/error.hpp"
+#include "core/random/counter_rng.hpp"
+#include "dp/physical_batches.hpp"
+#include "experiments/distributed/chunk_assignment.hpp"
+#include "experiments/run/dp_step.hpp"
+
+namespace dpt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+constexpr int kHeader = 5;  // loss sum, examples, clipped, non-finite, has sum (doubles: exact for counts < 2^53)
+
+int64_t parameter_floats(const ParameterList<float>& params) {
+  int64_t n = 0;
+  for (const Parameter<float>* p : params) n += p->value.size();
+  return n;
+}
+
+}  // namespace
+
+StepResult DpStep::process_distributed(const StepTask& task, std::vector<int64_t> batch, int64_t step, double learning_rate) const {
+  const Communicator& comm = *parts_.communicator;
+  const auto t_step = Clock::now();
+  double comm_ms = 0.0, bytes = 0.0;
+  // 1 rank 0's Poisson sample is everyone's
+  auto t0 = Clock::now();
+  uint64_t n = batch.size();
+  comm.broadcast(&n, sizeof n);
+  batch.resize(n);
+  if (n > 0) comm.broadcast(batch.data(), n * sizeof(int64_t));
+  comm_ms += ms_since(t0);
+  bytes += static_cast<double>(sizeof n + n * sizeof(int64_t)) * (comm.size() - 1);
+
+  task.order(batch);  // processing order only: the same on every rank
+  const std::vector<std::vector<int64_t>> chunks = physical_batches(batch, parts_.max_physical_batch_size);
+  std::vector<int64_t> costs;
+  for (const auto& c : chunks) costs.push_back(task.cost(c));
+  const std::vector<int> owner = assign_chunks(costs, comm.size());
+  const uint64_t step_seed = derive_seed(parts_.dropout_seed, static_cast<uint64_t>(step));
+  const int64_t P = parameter_floats(parts_.params);
+  std::vector<float> flat(static_cast<size_t>(P));
+
+  // 2-5 on this rank's chunks; workers send each chunk's sums as soon as it is done.
+  std::vector<ChunkSum> mine(chunks.size());
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    if (owner[c] != comm.rank()) continue;
+    ChunkSum s = chunk_sum(task, chunks[c], c == 0 ? step_seed : derive_seed(step_seed, c));
+    if (comm.is_root()) {
+      mine[c] = std::move(s);
+      continue;
+    }
+    const std::vector<MatrixF>& g = is_private() ? s.sums.clipped.sum : s.sums.plain;
+    const double header[kHeader] = {s.loss_sum, static_cast<double>(s.sums.clipped.examples),
+                                    static_cast<double>(s.sums.clipped.clipped_examples),
+                                    static_cast<double>(s.sums.clipped.nonfinite_examples), g.empty() ? 0.0 : 1.0};
+    comm.send(header, sizeof header, 0, static_cast<int>(c));
+    if (!g.empty()) {
+      int64_t at = 0;
+      for (const MatrixF& m : g) {
+        std::copy(m.data(), m.data() + m.size(), flat.data() + at);
+        at += m.size();
+      }
+      comm.send(flat.data(), flat.size() * sizeof(float), 0, static_cast<int>(c));
+    }
+  }
+
+  StepResult result;
+  result.batch_size = static_cast<int>(batch.size());
+  if (comm.is_root()) {
+    // the chunks' sums in chunk order: the additions of a single process
+    GradientSums sums;
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      ChunkSum s;
+      if (owner[c] == 0) {
+        s = std::move(mine[c]);
+      } else {
+        t0 = Clock::now();
+        double header[kHeader];
+        comm.receive(header, sizeof header, owner[c], static_cast<int>(c));
+        s.loss_sum = header[0];
+        s.sums.clipped.examples = static_cast<int>(header[1]);
+        s.sums.clipped.clipped_examples = static_cast<int>(header[2]);
+        s.sums.clipped.nonfinite_examples = static_cast<int>(header[3]);
+        bytes += sizeof header;
+        if (header[4] != 0.0) {
+          comm.receive(flat.data(), flat.size() * sizeof(float), owner[c], static_cast<int>(c));
+          bytes += static_cast<double>(flat.size() * sizeof(float));
+          std::vector<MatrixF>& g = is_private() ? s.sums.clipped.sum : s.sums.plain;
+          int64_t at = 0;
+          for (const Parameter<float>* p : parts_.params) {
+            MatrixF m(p->value.rows(), p->value.cols());
+            std::copy(flat.data() + at, flat.data() + at + m.size(), m.data());
+            at += m.size();
+            g.push_back(std::move(m));
+          }
+        }
+        comm_ms += ms_since(t0);
+      }
+      result.loss_sum += s.loss_sum;
+      merge(std::move(s.sums), sums);
+    }
+    update(std::move(sums), result, step, learning_rate);  // 6-8 on rank 0 alone
+    int64_t at = 0;
+    for (const Parameter<float>* p : parts_.params) {
+      std::copy(p->value.data(), p->value.data() + p->value.size(), flat.data() + at);
+      at += p->value.size();
+    }
+  }
+  // rank 0's parameters and result on every rank
+  t0 = Clock::now();
+  comm.broadcast(flat.data(), flat.size() * sizeof(float));
+  double summary[4] = {static_cast<double>(result.batch_size), result.loss_sum, static_cast<double>(result.clipped),
+                       static_cast<double>(result.nonfinite)};
+  comm.broadcast(summary, sizeof summary);
+  comm_ms += ms_since(t0);
+  bytes += static_cast<double>(flat.size() * sizeof(float) + sizeof summary) * (comm.size() - 1);
+  if (!comm.is_root()) {
+    int64_t at = 0;
+    for (Parameter<float>* p : parts_.params) {
+      std::copy(flat.data() + at, flat.data() + at + p->value.size(), p->value.data());
+      at += p->value.size();
+    }
+    result.batch_size = static_cast<int>(summary[0]);
+    result.loss_sum = summary[1];
+    result.clipped = static_cast<int>(summary[2]);
+    result.nonfinite = static_cast<int>(summary[3]);
+    if (is_private()) parts_.accountant->compose(charged_event());  // 8 the same charge on every rank
+  }
+  stats_.steps += 1;
+  stats_.total_ms += ms_since(t_step);
+  stats_.comm_ms += comm_ms;
+  stats_.bytes += bytes;
+  return result;
+}
+
+}  // namespace dpt
