@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 #include "experiments/distributed/communicator.hpp"
 
@@ -56,6 +57,20 @@ class MpiCommunicator final : public Communicator {
       check(MPI_Send(p + at, n, MPI_BYTE, dest, tag, MPI_COMM_WORLD), "MPI_Send");
     }
   }
+  void send_async(const void* data, std::size_t bytes, int dest, int tag) const override {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t at = 0; at < bytes || at == 0; at += kPiece) {
+      const int n = static_cast<int>(std::min(kPiece, bytes - at));
+      pending_.emplace_back();
+      check(MPI_Isend(p + at, n, MPI_BYTE, dest, tag, MPI_COMM_WORLD, &pending_.back()), "MPI_Isend");
+      if (bytes == 0) break;
+    }
+  }
+  void wait_sends() const override {
+    if (pending_.empty()) return;
+    check(MPI_Waitall(static_cast<int>(pending_.size()), pending_.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+    pending_.clear();
+  }
   void receive(void* data, std::size_t bytes, int source, int tag) const override {
     auto* p = static_cast<unsigned char*>(data);
     for (std::size_t at = 0; at < bytes; at += kPiece) {
@@ -81,6 +96,7 @@ class MpiCommunicator final : public Communicator {
 
  private:
   int rank_ = 0, size_ = 1;
+  mutable std::vector<MPI_Request> pending_;  // send_async() requests not yet waited for
 };
 
 std::unique_ptr<MpiCommunicator>& world() {

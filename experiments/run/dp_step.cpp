@@ -1,6 +1,7 @@
 // One DP-SGD step, top to bottom (see dp_step.hpp for the numbered stages).
 #include "experiments/run/dp_step.hpp"
 
+#include <chrono>
 #include <utility>
 
 #include "core/error.hpp"
@@ -24,11 +25,15 @@ DpEvent DpStep::charged_event() const {
 }
 
 StepResult DpStep::run(const StepTask& task, int64_t step, double learning_rate) const {
+  const auto t0 = std::chrono::steady_clock::now();
   std::vector<int64_t> batch;
   if (!distributed() || parts_.communicator->is_root()) {
     batch = parts_.sampler->sample(static_cast<uint64_t>(step));  // 1 Poisson sample (rank 0's is everyone's)
   }
-  return process(task, std::move(batch), step, learning_rate);
+  StepResult result = process(task, std::move(batch), step, learning_rate);
+  stats_.steps += 1;
+  stats_.total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return result;
 }
 
 StepResult DpStep::run_on_batch(const StepTask& task, std::vector<int64_t> batch, int64_t step, double learning_rate) const {

@@ -58,12 +58,13 @@ struct DpStepParts {
   const Communicator* communicator = nullptr;  // null (or one rank): this process does the whole step
 };
 
-// Time rank 0 spent in the steps' communication (receiving chunk sums, broadcasting the batch
-// and the update): what `dptrain run` prints on K ranks and bench/mpi_step_bench.sh reads.
+// The steps' wall time and, on K ranks, rank 0's time in communication (receiving chunk sums,
+// broadcasting the batch and the update): what `dptrain run` prints under an MPI launcher and
+// bench/mpi_step_bench.sh reads.
 struct StepCommStats {
-  int64_t steps = 0;
-  double total_ms = 0.0;  // whole steps
-  double comm_ms = 0.0;   // of which waiting for or moving messages
+  int64_t steps = 0;      // run() calls
+  double total_ms = 0.0;  // whole steps, 1-8
+  double comm_ms = 0.0;   // of which waiting for or moving messages (K > 1)
   double bytes = 0.0;     // sent and received by rank 0
 };
 

@@ -1,13 +1,15 @@
 // One DP-SGD step on K ranks (see dp_step.hpp and docs/distributed.md). Per step:
 //   rank 0 -> all   the Poisson sample B_t (its size, then the indices)
 //   each rank       2-5 on its chunks (chunk_assignment.hpp), in chunk order
-//   rank r -> 0     per chunk it owns: [loss sum, examples, clipped, non-finite, has sum] and
-//                   the chunk's sums of every parameter (P floats)
+//   rank r -> 0     per chunk it owns, posted as soon as it is done (the rank goes on with its
+//                   next chunk): [loss sum, examples, clipped, non-finite, has sum] and the
+//                   chunk's sums of every parameter (P floats)
 //   rank 0          adds the chunks in chunk order, then 6 noise, 7 optimizer, 8 charge
 //   rank 0 -> all   the new parameters (P floats) and the step's result
 // Rank 0 alone draws noise (secure or reproducible), so it is added exactly once; every rank
 // ends the step with rank 0's parameters, bit for bit; the accountant on every rank is charged
 // the same event.
+#include <array>
 #include <chrono>
 #include <utility>
 
@@ -35,7 +37,6 @@ int64_t parameter_floats(const ParameterList<float>& params) {
 
 StepResult DpStep::process_distributed(const StepTask& task, std::vector<int64_t> batch, int64_t step, double learning_rate) const {
   const Communicator& comm = *parts_.communicator;
-  const auto t_step = Clock::now();
   double comm_ms = 0.0, bytes = 0.0;
   // 1 rank 0's Poisson sample is everyone's
   auto t0 = Clock::now();
@@ -55,8 +56,13 @@ StepResult DpStep::process_distributed(const StepTask& task, std::vector<int64_t
   const int64_t P = parameter_floats(parts_.params);
   std::vector<float> flat(static_cast<size_t>(P));
 
-  // 2-5 on this rank's chunks; workers send each chunk's sums as soon as it is done.
+  // 2-5 on this rank's chunks; workers post each chunk's sums as soon as it is done and go on
+  // with the next (send_async: rank 0 receives them once its own chunks are done).
   std::vector<ChunkSum> mine(chunks.size());
+  std::vector<std::array<double, kHeader>> headers;  // workers: alive until wait_sends()
+  std::vector<std::vector<float>> outbox;
+  headers.reserve(chunks.size());
+  outbox.reserve(chunks.size());
   for (size_t c = 0; c < chunks.size(); ++c) {
     if (owner[c] != comm.rank()) continue;
     ChunkSum s = chunk_sum(task, chunks[c], c == 0 ? step_seed : derive_seed(step_seed, c));
@@ -65,18 +71,24 @@ StepResult DpStep::process_distributed(const StepTask& task, std::vector<int64_t
       continue;
     }
     const std::vector<MatrixF>& g = is_private() ? s.sums.clipped.sum : s.sums.plain;
-    const double header[kHeader] = {s.loss_sum, static_cast<double>(s.sums.clipped.examples),
-                                    static_cast<double>(s.sums.clipped.clipped_examples),
-                                    static_cast<double>(s.sums.clipped.nonfinite_examples), g.empty() ? 0.0 : 1.0};
-    comm.send(header, sizeof header, 0, static_cast<int>(c));
+    headers.push_back({s.loss_sum, static_cast<double>(s.sums.clipped.examples),
+                       static_cast<double>(s.sums.clipped.clipped_examples),
+                       static_cast<double>(s.sums.clipped.nonfinite_examples), g.empty() ? 0.0 : 1.0});
+    comm.send_async(headers.back().data(), sizeof(double) * kHeader, 0, static_cast<int>(c));
     if (!g.empty()) {
+      std::vector<float>& out = outbox.emplace_back(static_cast<size_t>(P));
       int64_t at = 0;
       for (const MatrixF& m : g) {
-        std::copy(m.data(), m.data() + m.size(), flat.data() + at);
+        std::copy(m.data(), m.data() + m.size(), out.data() + at);
         at += m.size();
       }
-      comm.send(flat.data(), flat.size() * sizeof(float), 0, static_cast<int>(c));
+      comm.send_async(out.data(), out.size() * sizeof(float), 0, static_cast<int>(c));
     }
+  }
+  if (!comm.is_root()) {
+    t0 = Clock::now();
+    comm.wait_sends();
+    comm_ms += ms_since(t0);
   }
 
   StepResult result;
@@ -141,8 +153,6 @@ StepResult DpStep::process_distributed(const StepTask& task, std::vector<int64_t
     result.nonfinite = static_cast<int>(summary[3]);
     if (is_private()) parts_.accountant->compose(charged_event());  // 8 the same charge on every rank
   }
-  stats_.steps += 1;
-  stats_.total_ms += ms_since(t_step);
   stats_.comm_ms += comm_ms;
   stats_.bytes += bytes;
   return result;

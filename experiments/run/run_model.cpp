@@ -56,6 +56,12 @@ LossResult<float> task_loss(Tape<float>& tape, Var output, const TrainingBatch& 
 
 void TrainingSplitTask::order(std::vector<int64_t>& batch) const { order_longest_first(data_, data_.train, batch); }
 
+int64_t TrainingSplitTask::cost(const std::vector<int64_t>& chunk) const {
+  int64_t tokens = 0;
+  for (const int64_t i : chunk) tokens += data_.sequence_length(data_.train[static_cast<size_t>(i)]);
+  return tokens;
+}
+
 LossResult<float> TrainingSplitTask::loss(Tape<float>& tape, const std::vector<int64_t>& chunk, uint64_t dropout_seed) const {
   const TrainingBatch batch = make_batch(data_, data_.train, chunk);
   const Var out = model_.forward(tape, batch.inputs, /*training=*/true, dropout_seed);

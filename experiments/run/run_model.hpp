@@ -23,6 +23,7 @@ class TrainingSplitTask : public StepTask {
  public:
   TrainingSplitTask(SequenceModel<float>& model, const Dataset& data) : model_(model), data_(data) {}
   void order(std::vector<int64_t>& batch) const override;
+  int64_t cost(const std::vector<int64_t>& chunk) const override;  // tokens of the chunk
   LossResult<float> loss(Tape<float>& tape, const std::vector<int64_t>& chunk, uint64_t dropout_seed) const override;
 
  private:

@@ -85,6 +85,16 @@ TrainingRun::TrainingRun(ExperimentConfig config, std::string run_dir, const Run
   if (config_.privacy.enabled) set_up_privacy();
   make_step();
   warnings_ = run_warnings(data_, config_.data, resolved_);
+  if (distributed() && root() && config_.training.max_physical_batch_size == 0) {
+    // the chunk is the unit of work over ranks (docs/distributed.md): one chunk per step leaves
+    // K - 1 idle. The log only: the report and metrics stay those of one process.
+    fmt::print(stderr, "warning: {}\n", fmt::format("training.max_physical_batch_size is 0: every step is one chunk, which rank 0 processes "
+                                    "alone while the other {} ranks wait; set it to about expected batch / (2 x ranks) = {} "
+                                    "to share the steps (the result does not change with the rank count)",
+                                    options_.communicator->size() - 1,
+                                    std::max<int64_t>(1, static_cast<int64_t>(sampler_->expected_batch_size() /
+                                                                              (2.0 * options_.communicator->size())))));
+  }
   if (root()) {
     for (const std::string& w : warnings_) fmt::print(stderr, "warning: {}\n", w);
     if (resuming) restore();
@@ -233,7 +243,7 @@ void TrainingRun::train() {
   if (interactive) fmt::print(stderr, "\n");
   if (!root()) return;
   finish();
-  if (distributed()) {
+  if (options_.communicator != nullptr) {  // under an MPI launcher, also with one rank (the benchmark's baseline)
     const StepCommStats& c = step_->comm_stats();
     const double steps = static_cast<double>(std::max<int64_t>(c.steps, 1));
     fmt::print(stderr, "distributed: {} ranks x {} threads, {} steps, {:.2f} ms/step, of which {:.2f} ms/step communication "

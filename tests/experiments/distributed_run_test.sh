@@ -49,7 +49,12 @@ done
 "$dptrain" run plain.json --out plain1 --threads 2 > /dev/null 2>&1 || fail "the non-private run failed"
 mpi 2 "$dptrain" run plain.json --out plain2 > /dev/null 2> plain2.err || fail "the non-private 2-rank run failed: $(cat plain2.err)"
 same_files plain1 plain2
-echo "ok: 1 process, 2 and 3 ranks give the same model, metrics and report (private and non-private)"
+# Whole batches (no max_physical_batch_size): one chunk per step, rank 0 alone; same bytes, and a warning.
+"$dptrain" run base.json --out whole1 --threads 2 > /dev/null 2>&1 || fail "the whole-batch run failed"
+mpi 2 "$dptrain" run base.json --out whole2 > /dev/null 2> whole2.err || fail "the whole-batch 2-rank run failed: $(cat whole2.err)"
+same_files whole1 whole2
+grep -q "max_physical_batch_size is 0: every step is one chunk" whole2.err || fail "no warning for whole batches on 2 ranks"
+echo "ok: 1 process, 2 and 3 ranks give the same model, metrics and report (private and non-private, chunked and whole)"
 
 # 2. A rank killed mid-run: the job ends non-zero within 10 s, naming it; the folder resumes on
 #    another number of ranks, or one process, to the uninterrupted bytes.
