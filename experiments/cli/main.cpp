@@ -26,10 +26,20 @@
 #include "datasets/dataset_error.hpp"
 #include "dp/accounting/accounting_error.hpp"
 #include "experiments/distributed/communicator.hpp"
+#include "experiments/run/trainer.hpp"
 
 namespace {
 
-int run_command(int argc, char** argv, const dpt::Communicator* comm, const std::string& prog) {
+// How a command ended, for a job of several ranks (main below).
+enum class Ending {
+  kReturned,    // it returned its exit code: every collective is done
+  kError,       // an error left it, perhaps while its peers wait in a collective
+  kCollective,  // an error every rank meets at the same point (the start check, a stopped run)
+};
+
+int run_command(int argc, char** argv, const dpt::Communicator* comm, const std::string& prog, Ending& ending) {
+  ending = Ending::kReturned;
+  const bool root = comm == nullptr || comm->is_root();
   CLI::App app{"dptrain: differentially private LSTM training"};
   app.require_subcommand(1);
 
@@ -79,31 +89,48 @@ int run_command(int argc, char** argv, const dpt::Communicator* comm, const std:
     if (const int code = sweep.dispatch(); code >= 0) return code;
     if (const int code = plot.dispatch(); code >= 0) return code;
     if (const int code = ledger.dispatch(); code >= 0) return code;
+  } catch (const dpt::RanksDisagree& e) {  // every rank of the job finds it: rank 0 says it
+    ending = Ending::kCollective;
+    if (root) fmt::print(stderr, "{}: {}\n", prog, e.what());
+    return 2;
+  } catch (const dpt::TrainingStopped& e) {  // every rank stops at the same step; rank 0 wrote the report
+    ending = Ending::kCollective;
+    if (root) fmt::print(stderr, "{}: error: {}\n", prog, e.what());
+    return 1;
   } catch (const dpt::ConfigError& e) {  // a bad config: nothing was written
+    ending = Ending::kError;
     fmt::print(stderr, "{}: {}\n", prog, e.what());
     return 2;
   } catch (const dpt::AccountingError& e) {  // e.g. a target epsilon no noise multiplier reaches
+    ending = Ending::kError;
     fmt::print(stderr, "{}: {}\n", prog, e.what());
     return 2;
   } catch (const dpt::DatasetError& e) {  // bad input data (a missing or malformed file, overlapping splits): nothing was written
+    ending = Ending::kError;
     fmt::print(stderr, "{}: {}\n", prog, e.what());
     return 2;
   } catch (const dpt::LedgerError& e) {  // a ledger refused the run, or is damaged, or is for other data: nothing was charged
+    ending = Ending::kError;
     fmt::print(stderr, "{}: {}\n", prog, e.what());
     return 2;
   } catch (const dpt::LedgerIoError& e) {  // the ledger's lock or a write failed: nothing was charged
+    ending = Ending::kError;
     fmt::print(stderr, "{}: error: {}\n", prog, e.what());
     return 1;
   } catch (const dpt::Error& e) {
+    ending = Ending::kError;
     fmt::print(stderr, "{}: error: {}\n", prog, e.what());
     return 1;
   } catch (const std::filesystem::filesystem_error& e) {  // the environment (a full or read-only disk, permissions), not a bug
+    ending = Ending::kError;
     fmt::print(stderr, "{}: error: {}: {}\n", prog, e.path1().string(), e.code().message());
     return 1;
   } catch (const std::bad_alloc&) {  // sizes that cannot fit are refused earlier, naming the field (memory_estimate)
+    ending = Ending::kError;
     fmt::print(stderr, "{}: error: out of memory\n", prog);
     return 1;
   } catch (const std::exception& e) {
+    ending = Ending::kError;
     fmt::print(stderr, "{}: internal error: {}\n", prog, e.what());
     return 3;
   }
@@ -117,11 +144,18 @@ int main(int argc, char** argv) {
   const dpt::Communicator* comm = dpt::world_communicator();  // null: this process alone
   const bool ranks = comm != nullptr && comm->size() > 1;
   const std::string prog = ranks ? fmt::format("dptrain (rank {} of {})", comm->rank(), comm->size()) : "dptrain";
-  const int code = run_command(argc, argv, comm, prog);
-  if (ranks && code != 0) {
-    // The other ranks may be waiting for this one: end them all. Rank 0 goes first (its folder is
-    // left consistent: every write is atomic); the others give it a second to say why.
-    if (!comm->is_root()) ::sleep(1);
+  Ending ending = Ending::kReturned;
+  const int code = run_command(argc, argv, comm, prog, ending);
+  if (ranks && code != 0 && ending != Ending::kReturned) {
+    // The other ranks may be waiting for this one. An error every rank meets: rank 0 (which wrote
+    // what there was to write) ends the job with its code, the others leave quietly. Any other
+    // error ends the job from here, the other ranks after 5 s, so that rank 0, if it met the
+    // same error, says why and leaves its folder consistent first (every write is atomic).
+    if (ending == Ending::kCollective && !comm->is_root()) {
+      dpt::finalize_world_communicator();
+      return 0;
+    }
+    if (!comm->is_root()) ::sleep(5);
     comm->abort(code);
   }
   dpt::finalize_world_communicator();

@@ -16,12 +16,14 @@ std::string broadcast_string(const Communicator& comm, std::string value) {
 }
 
 int local_ranks() {
-  for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
+  // Slurm's SLURM_TASKS_PER_NODE reads "2(x3),1": the leading count is this allocation's first
+  // nodes' (an estimate for the others; speed only, results do not depend on threads).
+  for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE", "SLURM_TASKS_PER_NODE"}) {
     const char* s = std::getenv(v);
     if (s == nullptr) continue;
     char* end = nullptr;
     const long n = std::strtol(s, &end, 10);
-    if (end != s && *end == '\0' && n >= 1 && n <= 4096) return static_cast<int>(n);
+    if (end != s && (*end == '\0' || *end == '(' || *end == ',') && n >= 1 && n <= 4096) return static_cast<int>(n);
   }
   return 1;
 }

@@ -25,10 +25,12 @@ class Communicator {
   virtual void send(const void* data, std::size_t bytes, int dest, int tag) const = 0;
   virtual void receive(void* data, std::size_t bytes, int source, int tag) const = 0;
   // A send that returns at once (the rank computes on while the message waits for its
-  // receiver); `data` must stay alive and unchanged until wait_sends() returns.
-  virtual void send_async(const void* data, std::size_t bytes, int dest, int tag) const = 0;
+  // receiver); the communicator keeps `message` until it is received, then frees it.
+  virtual void send_async(std::vector<std::byte> message, int dest, int tag) const = 0;
   // Waits until every send_async() so far has been received.
   virtual void wait_sends() const = 0;
+  // Whether a message from `source` with `tag` has arrived (receive() would not wait for it).
+  virtual bool probe(int source, int tag) const = 0;
   // Every rank's `mine`, in rank order, on every rank (collective).
   virtual std::vector<std::string> all_gather(const std::string& mine) const = 0;
   // Ends every rank of the job with exit code `code` (Open MPI: mpirun exits non-zero and

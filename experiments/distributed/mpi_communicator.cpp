@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+#include <cstddef>
+#include <deque>
 #include <vector>
 
 #include "experiments/distributed/communicator.hpp"
@@ -57,19 +59,30 @@ class MpiCommunicator final : public Communicator {
       check(MPI_Send(p + at, n, MPI_BYTE, dest, tag, MPI_COMM_WORLD), "MPI_Send");
     }
   }
-  void send_async(const void* data, std::size_t bytes, int dest, int tag) const override {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (std::size_t at = 0; at < bytes || at == 0; at += kPiece) {
+  void send_async(std::vector<std::byte> message, int dest, int tag) const override {
+    Outgoing& out = outgoing_.emplace_back();
+    out.bytes = std::move(message);
+    const auto* p = reinterpret_cast<const unsigned char*>(out.bytes.data());
+    const std::size_t bytes = out.bytes.size();
+    std::size_t at = 0;
+    do {  // one request per piece (a zero-length message is one empty piece)
       const int n = static_cast<int>(std::min(kPiece, bytes - at));
-      pending_.emplace_back();
-      check(MPI_Isend(p + at, n, MPI_BYTE, dest, tag, MPI_COMM_WORLD, &pending_.back()), "MPI_Isend");
-      if (bytes == 0) break;
-    }
+      out.requests.emplace_back();
+      check(MPI_Isend(p + at, n, MPI_BYTE, dest, tag, MPI_COMM_WORLD, &out.requests.back()), "MPI_Isend");
+      at += static_cast<std::size_t>(n);
+    } while (at < bytes);
+    free_delivered();
   }
   void wait_sends() const override {
-    if (pending_.empty()) return;
-    check(MPI_Waitall(static_cast<int>(pending_.size()), pending_.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
-    pending_.clear();
+    for (Outgoing& out : outgoing_) {
+      check(MPI_Waitall(static_cast<int>(out.requests.size()), out.requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+    }
+    outgoing_.clear();
+  }
+  bool probe(int source, int tag) const override {
+    int flag = 0;
+    check(MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
+    return flag != 0;
   }
   void receive(void* data, std::size_t bytes, int source, int tag) const override {
     auto* p = static_cast<unsigned char*>(data);
@@ -95,8 +108,23 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
+  struct Outgoing {
+    std::vector<std::byte> bytes;        // kept until received
+    std::vector<MPI_Request> requests;   // one per piece
+  };
+  // Frees the messages already received (their requests complete), oldest first.
+  void free_delivered() const {
+    while (!outgoing_.empty()) {
+      Outgoing& out = outgoing_.front();
+      int done = 0;
+      check(MPI_Testall(static_cast<int>(out.requests.size()), out.requests.data(), &done, MPI_STATUSES_IGNORE), "MPI_Testall");
+      if (!done) return;
+      outgoing_.pop_front();
+    }
+  }
+
   int rank_ = 0, size_ = 1;
-  mutable std::vector<MPI_Request> pending_;  // send_async() requests not yet waited for
+  mutable std::deque<Outgoing> outgoing_;  // send_async() messages not yet known to be received
 };
 
 std::unique_ptr<MpiCommunicator>& world() {

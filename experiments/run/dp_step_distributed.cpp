@@ -9,8 +9,10 @@
 // Rank 0 alone draws noise (secure or reproducible), so it is added exactly once; every rank
 // ends the step with rank 0's parameters, bit for bit; the accountant on every rank is charged
 // the same event.
-#include <array>
 #include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <vector>
 #include <utility>
 
 #include "core/error.hpp"
@@ -54,78 +56,93 @@ StepResult DpStep::process_distributed(const StepTask& task, std::vector<int64_t
   const std::vector<int> owner = assign_chunks(costs, comm.size());
   const uint64_t step_seed = derive_seed(parts_.dropout_seed, static_cast<uint64_t>(step));
   const int64_t P = parameter_floats(parts_.params);
-  std::vector<float> flat(static_cast<size_t>(P));
+  std::vector<float> flat(static_cast<size_t>(P));  // the parameters broadcast at the end
 
-  // 2-5 on this rank's chunks; workers post each chunk's sums as soon as it is done and go on
-  // with the next (send_async: rank 0 receives them once its own chunks are done).
-  std::vector<ChunkSum> mine(chunks.size());
-  std::vector<std::array<double, kHeader>> headers;  // workers: alive until wait_sends()
-  std::vector<std::vector<float>> outbox;
-  headers.reserve(chunks.size());
-  outbox.reserve(chunks.size());
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    if (owner[c] != comm.rank()) continue;
-    ChunkSum s = chunk_sum(task, chunks[c], c == 0 ? step_seed : derive_seed(step_seed, c));
-    if (comm.is_root()) {
-      mine[c] = std::move(s);
-      continue;
-    }
+  // One chunk's message: kHeader doubles, then P floats (its sums; zeros when it has none).
+  const size_t message_bytes = kHeader * sizeof(double) + static_cast<size_t>(P) * sizeof(float);
+  const auto pack = [&](const ChunkSum& s) {
     const std::vector<MatrixF>& g = is_private() ? s.sums.clipped.sum : s.sums.plain;
-    headers.push_back({s.loss_sum, static_cast<double>(s.sums.clipped.examples),
-                       static_cast<double>(s.sums.clipped.clipped_examples),
-                       static_cast<double>(s.sums.clipped.nonfinite_examples), g.empty() ? 0.0 : 1.0});
-    comm.send_async(headers.back().data(), sizeof(double) * kHeader, 0, static_cast<int>(c));
-    if (!g.empty()) {
-      std::vector<float>& out = outbox.emplace_back(static_cast<size_t>(P));
-      int64_t at = 0;
-      for (const MatrixF& m : g) {
-        std::copy(m.data(), m.data() + m.size(), out.data() + at);
-        at += m.size();
-      }
-      comm.send_async(out.data(), out.size() * sizeof(float), 0, static_cast<int>(c));
+    std::vector<std::byte> m(message_bytes);
+    const double header[kHeader] = {s.loss_sum, static_cast<double>(s.sums.clipped.examples),
+                                    static_cast<double>(s.sums.clipped.clipped_examples),
+                                    static_cast<double>(s.sums.clipped.nonfinite_examples), g.empty() ? 0.0 : 1.0};
+    std::memcpy(m.data(), header, sizeof header);
+    size_t at = sizeof header;
+    for (const MatrixF& x : g) {
+      std::memcpy(m.data() + at, x.data(), static_cast<size_t>(x.size()) * sizeof(float));
+      at += static_cast<size_t>(x.size()) * sizeof(float);
     }
-  }
-  if (!comm.is_root()) {
-    t0 = Clock::now();
-    comm.wait_sends();
-    comm_ms += ms_since(t0);
-  }
+    return m;
+  };
+  const auto unpack = [&](const std::vector<std::byte>& m) {
+    ChunkSum s;
+    double header[kHeader];
+    std::memcpy(header, m.data(), sizeof header);
+    s.loss_sum = header[0];
+    s.sums.clipped.examples = static_cast<int>(header[1]);
+    s.sums.clipped.clipped_examples = static_cast<int>(header[2]);
+    s.sums.clipped.nonfinite_examples = static_cast<int>(header[3]);
+    if (header[4] != 0.0) {
+      std::vector<MatrixF>& g = is_private() ? s.sums.clipped.sum : s.sums.plain;
+      size_t at = sizeof header;
+      for (const Parameter<float>* p : parts_.params) {
+        MatrixF x(p->value.rows(), p->value.cols());
+        std::memcpy(x.data(), m.data() + at, static_cast<size_t>(x.size()) * sizeof(float));
+        at += static_cast<size_t>(x.size()) * sizeof(float);
+        g.push_back(std::move(x));
+      }
+    }
+    return s;
+  };
 
   StepResult result;
   result.batch_size = static_cast<int>(batch.size());
-  if (comm.is_root()) {
-    // the chunks' sums in chunk order: the additions of a single process
-    GradientSums sums;
+  if (!comm.is_root()) {
+    // 2-5 on this rank's chunks, each posted to rank 0 as soon as it is done (the rank goes on
+    // with its next chunk; the communicator frees a message once rank 0 has it).
     for (size_t c = 0; c < chunks.size(); ++c) {
-      ChunkSum s;
-      if (owner[c] == 0) {
-        s = std::move(mine[c]);
-      } else {
-        t0 = Clock::now();
-        double header[kHeader];
-        comm.receive(header, sizeof header, owner[c], static_cast<int>(c));
-        s.loss_sum = header[0];
-        s.sums.clipped.examples = static_cast<int>(header[1]);
-        s.sums.clipped.clipped_examples = static_cast<int>(header[2]);
-        s.sums.clipped.nonfinite_examples = static_cast<int>(header[3]);
-        bytes += sizeof header;
-        if (header[4] != 0.0) {
-          comm.receive(flat.data(), flat.size() * sizeof(float), owner[c], static_cast<int>(c));
-          bytes += static_cast<double>(flat.size() * sizeof(float));
-          std::vector<MatrixF>& g = is_private() ? s.sums.clipped.sum : s.sums.plain;
-          int64_t at = 0;
-          for (const Parameter<float>* p : parts_.params) {
-            MatrixF m(p->value.rows(), p->value.cols());
-            std::copy(flat.data() + at, flat.data() + at + m.size(), m.data());
-            at += m.size();
-            g.push_back(std::move(m));
-          }
-        }
-        comm_ms += ms_since(t0);
-      }
-      result.loss_sum += s.loss_sum;
-      merge(std::move(s.sums), sums);
+      if (owner[c] != comm.rank()) continue;
+      comm.send_async(pack(chunk_sum(task, chunks[c], c == 0 ? step_seed : derive_seed(step_seed, c))), 0, static_cast<int>(c));
     }
+    t0 = Clock::now();
+    comm.wait_sends();
+    comm_ms += ms_since(t0);
+  } else {
+    // Rank 0 adds the chunks' sums in chunk order — the additions of a single process — as soon
+    // as the next one is there: its own once computed, another rank's once its message arrived
+    // (probed between its own chunks, waited for after them). A chunk's sums are held only
+    // while an earlier chunk is still missing.
+    GradientSums sums;
+    std::vector<ChunkSum> own(chunks.size());
+    std::vector<bool> computed(chunks.size(), false);
+    size_t next = 0;  // the first chunk not yet added
+    std::vector<std::byte> message(message_bytes);
+    const auto add_ready = [&](bool wait) {
+      while (next < chunks.size()) {
+        ChunkSum s;
+        if (owner[next] == 0) {
+          if (!computed[next]) return;
+          s = std::move(own[next]);
+        } else {
+          if (!wait && !comm.probe(owner[next], static_cast<int>(next))) return;
+          t0 = Clock::now();
+          comm.receive(message.data(), message_bytes, owner[next], static_cast<int>(next));
+          comm_ms += ms_since(t0);
+          bytes += static_cast<double>(message_bytes);
+          s = unpack(message);
+        }
+        result.loss_sum += s.loss_sum;
+        merge(std::move(s.sums), sums);
+        ++next;
+      }
+    };
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      if (owner[c] != 0) continue;
+      own[c] = chunk_sum(task, chunks[c], c == 0 ? step_seed : derive_seed(step_seed, c));  // 2-5
+      computed[c] = true;
+      add_ready(/*wait=*/false);
+    }
+    add_ready(/*wait=*/true);
     update(std::move(sums), result, step, learning_rate);  // 6-8 on rank 0 alone
     int64_t at = 0;
     for (const Parameter<float>* p : parts_.params) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "experiments/config/config_error.hpp"
 #include "experiments/config/experiment_config.hpp"
 #include "experiments/distributed/communicator.hpp"
 
@@ -35,6 +36,13 @@ struct RunOptions {
 class TrainingStopped : public Error {
  public:
   using Error::Error;
+};
+
+// The ranks of a job run different dptrain binaries, or read different configs or data
+// (docs/distributed.md). Every rank finds it at the start check, before anything is written.
+class RanksDisagree : public ConfigError {
+ public:
+  using ConfigError::ConfigError;
 };
 
 // stop_requested returned true: the run stopped before a step; `dptrain resume` continues it.

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/io/regular_file.hpp"
 #include "core/io/safetensors.hpp"
 #include "core/models/sequence_model.hpp"
 #include "core/random/counter_rng.hpp"
@@ -107,12 +108,16 @@ TrainingRun::TrainingRun(ExperimentConfig config, std::string run_dir, const Run
 // progress (its fresh or warm-started initialisation, or the checkpoint it verified).
 void TrainingRun::sync_ranks() {
   const Communicator& comm = *options_.communicator;
-  const std::string mine = fmt::format("dptrain {} ({}) config {} data {}", DPT_VERSION, DPT_GIT_COMMIT,
+  // The binary itself, not only its version: builds of one commit with other flags (-march) or
+  // local edits may round differently, and the bits would then depend on K.
+  const FileRead exe = read_regular_file("/proc/self/exe", uint64_t{1} << 31);
+  const std::string binary = exe.failure == FileReadFailure::kNone ? sha256_hex(exe.bytes) : "unreadable";
+  const std::string mine = fmt::format("dptrain {} ({}, binary {}) config {} data {}", DPT_VERSION, DPT_GIT_COMMIT, binary,
                                        sha256_hex(to_json(config_).dump()), data_.content_hash);
   const std::vector<std::string> all = comm.all_gather(mine);
   for (size_t r = 1; r < all.size(); ++r) {
     if (all[r] != all[0]) {
-      throw ConfigError("", fmt::format("rank {} of {} has another dptrain, config or data than rank 0 ({} vs {}): every rank "
+      throw RanksDisagree("", fmt::format("rank {} of {} has another dptrain, config or data than rank 0 ({} vs {}): every rank "
                                         "must run the same dptrain and read the same config and data files (docs/distributed.md)",
                                         r, all.size(), all[r], all[0]));
     }
@@ -234,6 +239,11 @@ void TrainingRun::train() {
       checkpoint();
       checkpoint_ms = ms_since(t0);
     }
+    if (epoch_end) {
+      time_.evaluation_ms += report_ms - last_report_ms_;
+      time_.report_ms += last_report_ms_;
+    }
+    time_.checkpoint_ms += checkpoint_ms;
     if (interactive) {
       progress_line(step, first, start, s);
     } else if (epoch_end) {
@@ -242,7 +252,14 @@ void TrainingRun::train() {
   }
   if (interactive) fmt::print(stderr, "\n");
   if (!root()) return;
+  const auto t_finish = Clock::now();
   finish();
+  // Where this process's training time went (bench/whole_run_bench.sh reads it; docs/performance.md).
+  const StepCommStats& st = step_->comm_stats();
+  fmt::print(stderr, "timing: {} steps {:.3f} s ({:.2f} ms/step), epoch evaluations {:.3f} s, reports {:.3f} s, checkpoints "
+             "{:.3f} s, finish {:.3f} s, in all {:.3f} s\n", st.steps, st.total_ms / 1e3,
+             st.total_ms / static_cast<double>(std::max<int64_t>(st.steps, 1)), time_.evaluation_ms / 1e3, time_.report_ms / 1e3,
+             time_.checkpoint_ms / 1e3, ms_since(t_finish) / 1e3, ms_since(start) / 1e3);
   if (options_.communicator != nullptr) {  // under an MPI launcher, also with one rank (the benchmark's baseline)
     const StepCommStats& c = step_->comm_stats();
     const double steps = static_cast<double>(std::max<int64_t>(c.steps, 1));

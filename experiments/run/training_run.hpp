@@ -92,6 +92,9 @@ class TrainingRun {
   std::string config_text_, manifest_text_;  // as written at the start: checkpoints record their digests
   std::string data_text_;                    // data.json as written (or verified on resume): the model names its digest
   double last_report_ms_ = 0.0;  // time of the last privacy.json + privacy.md write
+  struct {
+    double evaluation_ms = 0.0, report_ms = 0.0, checkpoint_ms = 0.0;  // this process's, summed over the epochs
+  } time_;
   nlohmann::ordered_json test_;  // the test split's metrics, once finished
   std::string model_sha256_;     // of model.safetensors, once finished
   std::optional<nlohmann::ordered_json> ledger_charge_;

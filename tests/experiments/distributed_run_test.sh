@@ -89,6 +89,19 @@ grep -q "rank 1 of 2 has another dptrain, config or data" mixed.err || fail "no 
 [ ! -e mixed ] || fail "a refused job left a folder behind"
 echo "ok: a rank with another config is refused (exit 2), no folder left"
 
+# 3b. A run that stops (it diverged) stops on every rank at the same step: rank 0 writes the
+#     stopped report, says why once, and ends the job (exit 1); the folder is the one-process one.
+variant diverge.json 'c["data"]["task"] = "sine"; c["training"]["max_physical_batch_size"] = 9; c["privacy"] = {"enabled": False}; c["training"]["optimizer"] = {"name": "sgd", "learning_rate": 1e6}'
+set +e
+"$dptrain" run diverge.json --out stop1 > /dev/null 2> stop1.err; code1=$?
+mpi 2 "$dptrain" run diverge.json --out stop2 > /dev/null 2> stop2.err; code2=$?
+set -e
+[ "$code1" -eq 1 ] && [ "$code2" -eq 1 ] || fail "a diverging run exited $code1 alone and $code2 on 2 ranks, not 1: $(cat stop2.err)"
+[ "$(grep -c "training stopped at step" stop2.err)" -eq 1 ] || fail "the stop is not said once, by rank 0: $(cat stop2.err)"
+grep -q "rank 0 of 2.*training stopped" stop2.err || fail "rank 0 does not say why the run stopped: $(cat stop2.err)"
+for f in privacy.json metrics.jsonl; do cmp -s stop1/$f stop2/$f || fail "the stopped run's $f differs on 2 ranks"; done
+echo "ok: a diverging run stops on 2 ranks as alone (exit 1, one message from rank 0, the same report)"
+
 # 4. Only run and resume run on several ranks; a taken folder is refused and left as it was.
 set +e
 mpi 2 "$dptrain" epsilon --noise-multiplier 1 --sampling-rate 0.01 --steps 100 --delta 1e-5 > /dev/null 2> eps.err

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -60,6 +61,10 @@ class ThreadJob {
     mail_[{from, to, tag}].emplace_back(static_cast<const unsigned char*>(data), static_cast<const unsigned char*>(data) + bytes);
     cv_.notify_all();
   }
+  bool probe(int from, int to, int tag) {
+    std::unique_lock lock(m_);
+    return !mail_[{from, to, tag}].empty();
+  }
   void receive(int from, int to, int tag, void* data, std::size_t bytes) {
     std::unique_lock lock(m_);
     auto& box = mail_[{from, to, tag}];
@@ -91,8 +96,11 @@ class ThreadCommunicator final : public Communicator {
   void broadcast(void* data, std::size_t bytes) const override { job_.broadcast(rank_, ++broadcasts_, data, bytes); }
   void send(const void* data, std::size_t bytes, int dest, int tag) const override { job_.send(rank_, dest, tag, data, bytes); }
   void receive(void* data, std::size_t bytes, int source, int tag) const override { job_.receive(source, rank_, tag, data, bytes); }
-  void send_async(const void* data, std::size_t bytes, int dest, int tag) const override { send(data, bytes, dest, tag); }
+  void send_async(std::vector<std::byte> message, int dest, int tag) const override {
+    send(message.data(), message.size(), dest, tag);
+  }
   void wait_sends() const override {}
+  bool probe(int source, int tag) const override { return job_.probe(source, rank_, tag); }
   std::vector<std::string> all_gather(const std::string&) const override { throw std::logic_error("not used by DpStep"); }
   [[noreturn]] void abort(int code) const override { throw std::runtime_error("abort " + std::to_string(code)); }
 
