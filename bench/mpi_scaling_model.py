@@ -14,13 +14,13 @@ examples (C = B / b chunks) on K ranks with links of L Gb/s:
   T(K)        = compute + gather + bcast + serial,  E(K) = T_1 / (K * T(K)), T_1 = C * b * tau + serial
 
 beta = L / 8 bytes/s, alpha = per-message latency. Usage:
-  bench/mpi_scaling_model.py [--tau-ms 5.50] [--params 330000] [--batch 4096] [--chunk 64]
+  bench/mpi_scaling_model.py [--tau-ms 5.07] [--params 330000] [--batch 4096] [--chunk 64]
 """
 import argparse
 import math
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--tau-ms", type=float, default=5.50, help="one core's time per example (ms), measured")
+parser.add_argument("--tau-ms", type=float, default=5.07, help="one core's time per example (ms), measured")
 parser.add_argument("--params", type=int, default=330_000, help="parameter count P")
 parser.add_argument("--batch", type=int, default=4096, help="expected batch B")
 parser.add_argument("--chunk", type=int, default=64, help="examples per chunk b (max_physical_batch_size)")

@@ -29,8 +29,6 @@ class Communicator {
   virtual void send_async(std::vector<std::byte> message, int dest, int tag) const = 0;
   // Waits until every send_async() so far has been received.
   virtual void wait_sends() const = 0;
-  // Whether a message from `source` with `tag` has arrived (receive() would not wait for it).
-  virtual bool probe(int source, int tag) const = 0;
   // Every rank's `mine`, in rank order, on every rank (collective).
   virtual std::vector<std::string> all_gather(const std::string& mine) const = 0;
   // Ends every rank of the job with exit code `code` (Open MPI: mpirun exits non-zero and

@@ -79,11 +79,6 @@ class MpiCommunicator final : public Communicator {
     }
     outgoing_.clear();
   }
-  bool probe(int source, int tag) const override {
-    int flag = 0;
-    check(MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
-    return flag != 0;
-  }
   void receive(void* data, std::size_t bytes, int source, int tag) const override {
     auto* p = static_cast<unsigned char*>(data);
     for (std::size_t at = 0; at < bytes; at += kPiece) {

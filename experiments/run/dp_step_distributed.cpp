@@ -108,10 +108,12 @@ StepResult DpStep::process_distributed(const StepTask& task, std::vector<int64_t
     comm.wait_sends();
     comm_ms += ms_since(t0);
   } else {
-    // Rank 0 adds the chunks' sums in chunk order — the additions of a single process — as soon
-    // as the next one is there: its own once computed, another rank's once its message arrived
-    // (probed between its own chunks, waited for after them). A chunk's sums are held only
-    // while an earlier chunk is still missing.
+    // Rank 0 adds the chunks' sums in chunk order — the additions of a single process. Its own
+    // are added as soon as every earlier chunk is in; the other ranks' messages are received once
+    // its own chunks are done. (Receiving between its own chunks stalls it: without single-copy
+    // transport a large message moves only while its sender calls MPI, and the sender is busy
+    // with its next chunk — 11.3 -> 16.5 s/step measured at batch 4,096.) So rank 0 holds the
+    // sums of its own chunks after the first chunk of another rank: up to C/K of them.
     GradientSums sums;
     std::vector<ChunkSum> own(chunks.size());
     std::vector<bool> computed(chunks.size(), false);
@@ -124,7 +126,7 @@ StepResult DpStep::process_distributed(const StepTask& task, std::vector<int64_t
           if (!computed[next]) return;
           s = std::move(own[next]);
         } else {
-          if (!wait && !comm.probe(owner[next], static_cast<int>(next))) return;
+          if (!wait) return;
           t0 = Clock::now();
           comm.receive(message.data(), message_bytes, owner[next], static_cast<int>(next));
           comm_ms += ms_since(t0);

@@ -61,10 +61,6 @@ class ThreadJob {
     mail_[{from, to, tag}].emplace_back(static_cast<const unsigned char*>(data), static_cast<const unsigned char*>(data) + bytes);
     cv_.notify_all();
   }
-  bool probe(int from, int to, int tag) {
-    std::unique_lock lock(m_);
-    return !mail_[{from, to, tag}].empty();
-  }
   void receive(int from, int to, int tag, void* data, std::size_t bytes) {
     std::unique_lock lock(m_);
     auto& box = mail_[{from, to, tag}];
@@ -100,7 +96,6 @@ class ThreadCommunicator final : public Communicator {
     send(message.data(), message.size(), dest, tag);
   }
   void wait_sends() const override {}
-  bool probe(int source, int tag) const override { return job_.probe(source, rank_, tag); }
   std::vector<std::string> all_gather(const std::string&) const override { throw std::logic_error("not used by DpStep"); }
   [[noreturn]] void abort(int code) const override { throw std::runtime_error("abort " + std::to_string(code)); }
 
