@@ -1,10 +1,13 @@
 // RunAccounting (experiments/run/run_accounting.hpp): the headline ε is the smallest valid upper
 // bound of the reported accountants for the steps charged so far; an accountant that fails is
-// reported as failed and RDP steps in; the planned check's estimates serve the last report.
+// reported as failed and RDP steps in; the planned check's estimates serve the last report;
+// computed on two threads they are the same values as on one.
 #include <doctest/doctest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "dp/accounting/dp_event.hpp"
 #include "dp/accounting/epsilon_summary.hpp"
@@ -52,6 +55,24 @@ TEST_CASE("the headline is the smallest valid upper bound of every reported acco
   CHECK(a.headline_epsilon_at(60) == a.headline_epsilon());
   CHECK(a.headline_epsilon_at(30) < a.headline_epsilon());
   CHECK(a.headline_epsilon_at(0) == 0.0);
+}
+
+TEST_CASE("the accountants computed side by side give the values of one after the other, in order") {
+  const int before = omp_get_max_threads();
+  std::vector<EpsilonEstimate> by_threads[2];
+  for (const int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    RunAccounting a(privacy(std::nullopt), resolved(100));
+    by_threads[threads - 1] = a.estimates_at(60);
+  }
+  omp_set_num_threads(before);
+  REQUIRE(by_threads[0].size() == 4);
+  REQUIRE(by_threads[1].size() == 4);
+  for (size_t k = 0; k < 4; ++k) {
+    CHECK(by_threads[0][k].accountant == by_threads[1][k].accountant);
+    CHECK(by_threads[0][k].epsilon == by_threads[1][k].epsilon);  // the same double
+    CHECK(by_threads[0][k].valid == by_threads[1][k].valid);
+  }
 }
 
 TEST_CASE("estimates follow the charged steps, and charge_taken_steps restores a ledger") {
