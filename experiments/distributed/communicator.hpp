@@ -1,7 +1,7 @@
 // The ranks of one job and the few collectives a data-parallel DP-SGD step needs
-// (docs/distributed.md): a rank index, a broadcast from rank 0, a point-to-point send to rank
-// 0, an all-gather of short strings (the start's hash check) and an abort that ends the whole
-// job. One process is a job of one rank (no Communicator at all); `mpirun -np K dptrain` is a
+// (docs/distributed.md): a rank index, a broadcast from rank 0, point-to-point sends to rank 0
+// (blocking, or asynchronous so that a rank computes on while its message waits), an all-gather
+// of short strings (the start's hash check) and an abort that ends the whole job. One process is a job of one rank (no Communicator at all); `mpirun -np K dptrain` is a
 // job of K (mpi_communicator.cpp, Open MPI). No communication layer of our own: this interface
 // only names what the step uses, so that the step and its tests do not depend on MPI.
 #pragma once
